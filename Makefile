@@ -1,0 +1,116 @@
+# aiomon-attach - one plain GNU Makefile.
+#
+#   make            build build/aiomon-attach
+#   make demo       install what is missing (Debian), build, run the bundled asyncio app and dump it
+#   make check      install what is missing, build, unit tests under ASan+UBSan, all integration tests
+#   make check-unit | check-integration | check-layering | check-man
+#   make tables     regenerate src/pyframes/tables/*.c from reference DWARF builds
+#   make bench      benchmarks (bench/)
+#   make fuzz       libFuzzer runs with a time budget (FUZZ_SECONDS)
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+       -Wold-style-definition -Wvla -Wwrite-strings -Wundef -Wimplicit-fallthrough
+PKGS = libdw libelf ncursesw
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+UNW_LIBS   := $(shell pkg-config --libs libunwind-ptrace 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(CFLAGS)
+ALL_LIBS   = $(PKG_LIBS) $(UNW_LIBS) -lm
+
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRCS  := $(sort $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c src/*/*/*.c)))
+MAIN_SRCS := src/main.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+B  ?= build
+BA ?= build-asan
+
+LIB_OBJS   = $(LIB_SRCS:%.c=$(B)/%.o)
+LIB_OBJS_A = $(LIB_SRCS:%.c=$(BA)/%.o)
+UNIT_OBJS_A = $(UNIT_SRCS:%.c=$(BA)/%.o)
+
+.PHONY: all demo check check-unit check-integration check-layering check-man deps test-deps \
+        tables bench fuzz install clean
+
+all: $(B)/aiomon-attach
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BA)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+$(B)/libaiomon.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BA)/libaiomon.a: $(LIB_OBJS_A)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/aiomon-attach: $(B)/src/main.o $(B)/libaiomon.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BA)/aiomon-attach: $(BA)/src/main.o $(BA)/libaiomon.a
+	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
+
+$(BA)/unit-tests: $(UNIT_OBJS_A) $(BA)/libaiomon.a
+	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(CHECK_LIBS)
+
+-include $(shell find $(B) $(BA) -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/deps.sh run
+
+test-deps:
+	@scripts/deps.sh test
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+check: test-deps
+	@$(MAKE) --no-print-directory all $(BA)/unit-tests $(BA)/aiomon-attach
+	@$(MAKE) --no-print-directory check-layering check-man check-unit check-integration
+
+check-unit: $(BA)/unit-tests
+	CK_DEFAULT_TIMEOUT=60 $(BA)/unit-tests
+
+check-integration: $(B)/aiomon-attach $(BA)/aiomon-attach
+	AIOMON=$(CURDIR)/$(B)/aiomon-attach AIOMON_ASAN=$(CURDIR)/$(BA)/aiomon-attach \
+	    tests/integration/run
+
+check-layering:
+	@scripts/check-layering.sh
+
+check-man: $(B)/aiomon-attach
+	@scripts/check-man.sh $(B)/aiomon-attach man/aiomon-attach.1
+
+tables: $(B)/gen-tables
+	tools/gen-tables.sh $(B)/gen-tables
+
+$(B)/gen-tables: $(B)/tools/gen-tables.o $(B)/libaiomon.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+bench: $(B)/aiomon-attach
+	bench/run.sh $(B)/aiomon-attach
+
+install: $(B)/aiomon-attach
+	install -D -m 0755 $(B)/aiomon-attach $(DESTDIR)$(PREFIX)/bin/aiomon-attach
+	install -D -m 0644 man/aiomon-attach.1 $(DESTDIR)$(PREFIX)/share/man/man1/aiomon-attach.1
+
+clean:
+	rm -rf $(B) $(BA)

@@ -1,0 +1,189 @@
+#include "snapshot.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/xalloc.h"
+
+struct snap *
+snap_new(int pid)
+{
+    struct snap *s = xcalloc(1, sizeof(*s));
+
+    arena_init(&s->arena);
+    s->pid = pid;
+    return s;
+}
+
+void
+snap_free(struct snap *s)
+{
+    if (!s)
+        return;
+    free(s->threads);
+    free(s->frames);
+    free(s->tasks);
+    free(s->edges);
+    free(s->diags);
+    arena_free(&s->arena);
+    free(s);
+}
+
+struct snap_str
+snap_str_from(struct snap *s, const char *bytes, size_t n)
+{
+    struct snap_str r;
+
+    r.s = arena_memdup(&s->arena, bytes, n);
+    r.len = n;
+    return r;
+}
+
+struct snap_str
+snap_str_cstr(struct snap *s, const char *cstr)
+{
+    return snap_str_from(s, cstr, strlen(cstr));
+}
+
+#define SNAP_ADD(s, arr, n, cap)                                          \
+    do {                                                                  \
+        xgrow((void **)&(s)->arr, &(s)->cap, (s)->n + 1, sizeof(*(s)->arr)); \
+        memset(&(s)->arr[(s)->n], 0, sizeof(*(s)->arr));                  \
+    } while (0)
+
+struct snap_thread *
+snap_thread_add(struct snap *s)
+{
+    SNAP_ADD(s, threads, nthreads, cap_threads);
+    return &s->threads[s->nthreads++];
+}
+
+struct snap_frame *
+snap_frame_add(struct snap *s)
+{
+    SNAP_ADD(s, frames, nframes, cap_frames);
+    return &s->frames[s->nframes++];
+}
+
+struct snap_task *
+snap_task_add(struct snap *s)
+{
+    SNAP_ADD(s, tasks, ntasks, cap_tasks);
+    return &s->tasks[s->ntasks++];
+}
+
+void
+snap_edge_add(struct snap *s, size_t waiter, size_t awaited, enum snap_edge_kind kind)
+{
+    SNAP_ADD(s, edges, nedges, cap_edges);
+    s->edges[s->nedges].waiter = waiter;
+    s->edges[s->nedges].awaited = awaited;
+    s->edges[s->nedges].kind = kind;
+    s->nedges++;
+}
+
+void
+snap_diag_add(struct snap *s, enum snap_diag_scope scope, size_t index, int code,
+              const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    struct snap_diag *d;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    SNAP_ADD(s, diags, ndiags, cap_diags);
+    d = &s->diags[s->ndiags++];
+    d->scope = scope;
+    d->index = index;
+    d->code = code < 0 ? -code : code;
+    d->message = arena_strdup(&s->arena, buf);
+    s->flags |= SNAP_F_PARTIAL;
+}
+
+static int
+snap_task_cmp(const void *a, const void *b)
+{
+    const struct snap_task *x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+void
+snap_tasks_sort(struct snap *s)
+{
+    if (s->ntasks > 1)
+        qsort(s->tasks, s->ntasks, sizeof(*s->tasks), snap_task_cmp);
+}
+
+static int
+snap_edge_cmp(const void *a, const void *b)
+{
+    const struct snap_edge *x = a, *y = b;
+
+    if (x->waiter != y->waiter)
+        return x->waiter < y->waiter ? -1 : 1;
+    if (x->awaited != y->awaited)
+        return x->awaited < y->awaited ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+void
+snap_edges_finish(struct snap *s)
+{
+    size_t i, n = 0;
+
+    if (s->nedges < 2)
+        return;
+    qsort(s->edges, s->nedges, sizeof(*s->edges), snap_edge_cmp);
+    for (i = 0; i < s->nedges; i++) {
+        if (n && s->edges[n - 1].waiter == s->edges[i].waiter &&
+            s->edges[n - 1].awaited == s->edges[i].awaited)
+            continue;
+        s->edges[n++] = s->edges[i];
+    }
+    s->nedges = n;
+}
+
+size_t
+snap_task_find(const struct snap *s, uint64_t addr)
+{
+    size_t lo = 0, hi = s->ntasks;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (s->tasks[mid].addr == addr)
+            return mid;
+        if (s->tasks[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (size_t)-1;
+}
+
+const char *
+snap_task_state_name(enum snap_task_state st)
+{
+    switch (st) {
+    case SNAP_TASK_PENDING: return "pending";
+    case SNAP_TASK_DONE: return "done";
+    case SNAP_TASK_CANCELLED: return "cancelled";
+    }
+    return "unknown";
+}
+
+const char *
+snap_edge_kind_name(enum snap_edge_kind k)
+{
+    switch (k) {
+    case SNAP_EDGE_AWAIT: return "await";
+    case SNAP_EDGE_GATHER: return "gather";
+    case SNAP_EDGE_TASKGROUP: return "taskgroup";
+    }
+    return "unknown";
+}

@@ -1,0 +1,165 @@
+/*
+ * snapshot.h - the in-memory model of one snapshot of a Python process.
+ *
+ * attach -> readers (pyframes, unwind) -> THIS MODEL -> views (text, JSON, TUI)
+ *
+ * Readers build a snapshot with the snap_* builder functions; views receive a
+ * `const struct snap *` and only read it.  Everything a snapshot points to is
+ * owned by the snapshot's arena and lives until snap_free().
+ *
+ * Strings that came from the target are stored as struct snap_str: raw bytes
+ * with a length (they may contain NULs or invalid UTF-8).  They must reach
+ * output only through common/escape.h.  A NULL .s means "unknown / null".
+ */
+#ifndef AIO_SNAPSHOT_H
+#define AIO_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/arena.h"
+
+struct snap_str {
+    const char *s;      /* owned by the arena; NUL-terminated; NULL = null */
+    size_t len;
+};
+
+enum snap_frame_kind {
+    SNAP_FRAME_PYTHON = 0,
+    SNAP_FRAME_NATIVE = 1,
+};
+
+struct snap_frame {
+    enum snap_frame_kind kind;
+    struct snap_str function;   /* co_name (python) or symbol name (native) */
+    struct snap_str qualname;   /* co_qualname; null before 3.11 */
+    struct snap_str file;       /* co_filename, or source file of a native frame */
+    int line;                   /* 1-based; 0 = unknown */
+    /* native frames only */
+    struct snap_str module;     /* object file the pc belongs to */
+    uint64_t pc;
+    uint64_t offset;            /* pc - symbol start, or pc - module base */
+};
+
+struct snap_thread {
+    long tid;                   /* native (kernel) thread id */
+    uint64_t thread_id;         /* Python's threading.get_ident() */
+    struct snap_str name;       /* /proc/PID/task/TID/comm */
+    bool holds_gil;
+    bool is_main;
+    bool truncated;             /* frames were cut at the depth bound */
+    size_t frame_first;         /* index into snap.frames */
+    size_t frame_count;         /* innermost first */
+};
+
+enum snap_task_state {
+    SNAP_TASK_PENDING = 0,
+    SNAP_TASK_DONE = 1,
+    SNAP_TASK_CANCELLED = 2,
+};
+
+struct snap_task {
+    uint64_t addr;              /* address of the task object (its id) */
+    struct snap_str name;
+    enum snap_task_state state;
+    struct snap_str coro;       /* coroutine qualname */
+    uint64_t coro_addr;
+    uint64_t loop;              /* address of its event loop, 0 = unknown */
+    long thread_tid;            /* native tid running its loop, 0 = unknown */
+    bool running;               /* it is the current task of its loop */
+    bool must_cancel;
+    int cancel_requests;        /* task_num_cancels_requested */
+    bool stack_truncated;       /* coroutine stack was cut at the bound */
+    uint64_t group;             /* TaskGroup it was created in, 0 = none known */
+    size_t frame_first;         /* index into snap.frames */
+    size_t frame_count;         /* innermost first */
+};
+
+enum snap_edge_kind {
+    SNAP_EDGE_AWAIT = 0,        /* waiter's fut_waiter is the awaited task */
+    SNAP_EDGE_GATHER = 1,       /* via a _GatheringFuture's children */
+    SNAP_EDGE_TASKGROUP = 2,    /* waiter in TaskGroup.__aexit__ of the group */
+};
+
+struct snap_edge {
+    size_t waiter;              /* index into snap.tasks */
+    size_t awaited;             /* index into snap.tasks */
+    enum snap_edge_kind kind;
+};
+
+enum snap_diag_scope {
+    SNAP_DIAG_PROCESS = 0,
+    SNAP_DIAG_THREAD = 1,
+    SNAP_DIAG_TASK = 2,
+};
+
+struct snap_diag {
+    enum snap_diag_scope scope;
+    size_t index;               /* thread or task index, per scope */
+    int code;                   /* AIO_E_* (positive) */
+    const char *message;        /* owned by the arena; our own text, plain ASCII */
+};
+
+#define SNAP_F_PARTIAL   0x1u   /* some part could not be read (see diags) */
+#define SNAP_F_TORN      0x2u   /* read without stopping the target */
+#define SNAP_F_LOADED    0x4u   /* read back from a file (--load) */
+#define SNAP_F_CORE      0x8u   /* taken from a core file */
+#define SNAP_F_NO_TASKS  0x10u  /* asyncio not imported / tasks not read */
+
+struct snap {
+    struct arena arena;         /* owns every string and array below */
+    int pid;
+    char python_version[32];    /* "3.12.1" */
+    uint64_t py_version_hex;    /* PY_VERSION_HEX */
+    const char *layout_source;  /* "dwarf", "debug-offsets", "table" */
+    struct snap_str cmdline;    /* /proc/PID/cmdline, NULs replaced by spaces */
+    unsigned flags;             /* SNAP_F_* */
+    uint64_t taken_at_ns;       /* CLOCK_REALTIME when the read started */
+    uint64_t stopped_ns;        /* how long the target was stopped */
+    uint64_t read_ns;           /* wall time of the whole read */
+    uint64_t bytes_read, read_calls;
+
+    struct snap_thread *threads;  size_t nthreads, cap_threads;
+    struct snap_frame *frames;    size_t nframes, cap_frames;
+    struct snap_task *tasks;      size_t ntasks, cap_tasks;
+    struct snap_edge *edges;      size_t nedges, cap_edges;
+    struct snap_diag *diags;      size_t ndiags, cap_diags;
+};
+
+/* A new, empty snapshot for pid.  Never fails (dies on OOM). */
+struct snap *snap_new(int pid);
+
+/* Free a snapshot and everything it owns.  NULL is accepted. */
+void snap_free(struct snap *s);
+
+/* Copy n target bytes into the arena as a snap_str (NUL-terminated copy). */
+struct snap_str snap_str_from(struct snap *s, const char *bytes, size_t n);
+struct snap_str snap_str_cstr(struct snap *s, const char *cstr);
+
+/* Append a zeroed element and return it (valid until the next add of that kind). */
+struct snap_thread *snap_thread_add(struct snap *s);
+struct snap_frame *snap_frame_add(struct snap *s);
+struct snap_task *snap_task_add(struct snap *s);
+void snap_edge_add(struct snap *s, size_t waiter, size_t awaited, enum snap_edge_kind kind);
+
+/* Record a diagnostic; sets SNAP_F_PARTIAL.  code is an AIO_E_* value (sign ignored). */
+void snap_diag_add(struct snap *s, enum snap_diag_scope scope, size_t index, int code,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Sort tasks by address.  Call once after every task is added and before any
+ * edge is added (edges refer to tasks by index).
+ */
+void snap_tasks_sort(struct snap *s);
+
+/* Index of the task with this address, or (size_t)-1.  Needs snap_tasks_sort(). */
+size_t snap_task_find(const struct snap *s, uint64_t addr);
+
+/* Sort edges by (waiter, awaited) and drop duplicates.  Call once, after the last edge. */
+void snap_edges_finish(struct snap *s);
+
+const char *snap_task_state_name(enum snap_task_state st);
+const char *snap_edge_kind_name(enum snap_edge_kind k);
+
+#endif

@@ -1,0 +1,6 @@
+/*
+ * suites.h - every Check suite of the unit tests, one line each:
+ * X(function returning Suite *).  Add a line when adding a check_<module>.c.
+ */
+#define UNIT_SUITES(X) \
+    X(suite_snapshot)
