@@ -1,0 +1,306 @@
+#include "live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "../common/xalloc.h"
+#include "guard.h"
+#include "proc.h"
+
+/* Re-list /proc/PID/task at most this often while threads keep appearing. */
+#define LIVE_MAX_RELIST 50
+
+struct live_tid {
+    long tid;
+    bool was_stopped;           /* it was in a job-control stop before we came */
+    int pending_sig;            /* signal we intercepted while waiting; re-inject at detach */
+};
+
+struct live {
+    bool nonblocking;
+    bool stopped;
+    int memfd;                  /* /proc/PID/mem fallback, -1 until needed */
+    bool use_memfd;
+    struct live_tid *t;
+    size_t n, cap;
+    uint64_t stop_t0;
+};
+
+static uint64_t
+live_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+live_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    struct live *lv = src->priv;
+    struct iovec local = { buf, len };
+    struct iovec remote = { (void *)(uintptr_t)addr, len };
+    ssize_t n;
+
+    if (!lv->use_memfd) {
+        n = process_vm_readv(src->pid, &local, 1, &remote, 1, 0);
+        if (n == (ssize_t)len)
+            return 0;
+        if (n >= 0 || errno == EFAULT || errno == EIO)
+            return -AIO_E_FAULT;
+        if (errno == ESRCH)
+            return -AIO_E_EXITED;
+        /* EPERM / ENOSYS (seccomp, old kernels): fall back to /proc/PID/mem */
+        lv->use_memfd = true;
+    }
+    if (lv->memfd < 0) {
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/mem", src->pid);
+        lv->memfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (lv->memfd < 0)
+            return errno == ENOENT ? -AIO_E_EXITED : -AIO_E_PERM;
+    }
+    n = pread(lv->memfd, buf, len, (off_t)addr);
+    return n == (ssize_t)len ? 0 : -AIO_E_FAULT;
+}
+
+static bool
+live_has(const struct live *lv, long tid)
+{
+    size_t i;
+
+    for (i = 0; i < lv->n; i++) {
+        if (lv->t[i].tid == tid)
+            return true;
+    }
+    return false;
+}
+
+/* Wait until tid reports a stop; false if it exited meanwhile. */
+static bool
+live_wait_stop(struct live_tid *t)
+{
+    int status;
+
+    for (;;) {
+        pid_t r = waitpid((pid_t)t->tid, &status, __WALL);
+
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;   /* ECHILD: it is gone */
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status))
+            return false;
+        if (!WIFSTOPPED(status))
+            continue;
+        if ((status >> 16) == PTRACE_EVENT_STOP)
+            return true;    /* our interrupt, or a group-stop */
+        /*
+         * A signal-delivery-stop came first: the thread is stopped now, which
+         * is all we need.  Keep the signal and hand it back at detach, so the
+         * target sees exactly what it would have seen without us.
+         */
+        t->pending_sig = WSTOPSIG(status);
+        return true;
+    }
+}
+
+static void
+live_detach_one(struct source *src, struct live_tid *t)
+{
+    int sig = t->pending_sig;
+
+    if (t->was_stopped && sig == 0)
+        sig = SIGSTOP;      /* it was job-control stopped before us: leave it so */
+    if (ptrace(PTRACE_DETACH, (pid_t)t->tid, NULL, (void *)(long)sig) < 0 && errno == ESRCH) {
+        /*
+         * ESRCH: exited, or not in a ptrace-stop (a SIGKILL raced us).  The kernel
+         * detaches a dying tracee on its own; nothing else to do.
+         */
+        (void)src;
+    }
+    guard_remove(t->tid);
+}
+
+static void
+live_resume(struct source *src)
+{
+    struct live *lv = src->priv;
+    int saved = errno;
+    size_t i;
+
+    if (!lv || lv->n == 0)
+        return;
+    for (i = 0; i < lv->n; i++)
+        live_detach_one(src, &lv->t[i]);
+    if (lv->stopped)
+        src->stats.stopped_ns += live_now_ns() - lv->stop_t0;
+    lv->n = 0;
+    lv->stopped = false;
+    errno = saved;
+}
+
+static int
+live_seize(struct source *src, long tid)
+{
+    struct live *lv = src->priv;
+    struct live_tid *t;
+    char st = proc_thread_state(src->pid, tid);
+
+    if (guard_add(tid) < 0)
+        return -AIO_E_BOUND;
+    if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) < 0) {
+        int e = errno;
+
+        guard_remove(tid);
+        if (e == ESRCH)
+            return 1;       /* the thread ended meanwhile: skip it */
+        if (e == EPERM) {
+            if (proc_tracer_pid(src->pid) > 0)
+                return err_set(AIO_E_TRACED, "process %d is already traced by process %d "
+                               "(a debugger?); detach it first", src->pid,
+                               proc_tracer_pid(src->pid));
+            return err_set(AIO_E_PERM, "cannot attach to process %d: permission denied; %s",
+                           src->pid, proc_perm_hint(src->pid));
+        }
+        return err_set(AIO_E_PERM, "cannot attach to thread %ld: %s", tid, strerror(e));
+    }
+    xgrow((void **)&lv->t, &lv->cap, lv->n + 1, sizeof(*lv->t));
+    t = &lv->t[lv->n++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    t->was_stopped = (st == 'T');
+    if (ptrace(PTRACE_INTERRUPT, (pid_t)tid, NULL, NULL) < 0 && errno != ESRCH)
+        return err_set(AIO_E_INTERNAL, "cannot interrupt thread %ld: %s", tid, strerror(errno));
+    return 0;
+}
+
+static int
+live_stop(struct source *src)
+{
+    struct live *lv = src->priv;
+    size_t i, waited = 0, keep;
+    int round, rc = 0;
+
+    if (lv->nonblocking || lv->stopped)
+        return 0;
+    lv->stop_t0 = live_now_ns();
+    lv->stopped = true;
+    /* threads may start while we attach: re-list until a round adds nothing */
+    for (round = 0; round < LIVE_MAX_RELIST; round++) {
+        long *tids = NULL;
+        long n = proc_list_tids(src->pid, &tids), j;
+        bool added = false;
+
+        if (n < 0) {
+            rc = n == -AIO_E_PERM ? err_set(AIO_E_PERM, "cannot list threads of process %d; %s",
+                                            src->pid, proc_perm_hint(src->pid))
+                                  : err_set(AIO_E_EXITED, "process %d exited", src->pid);
+            goto fail;
+        }
+        if (n == 0) {
+            free(tids);
+            rc = err_set(AIO_E_EXITED, "process %d exited", src->pid);
+            goto fail;
+        }
+        for (j = 0; j < n; j++) {
+            if (live_has(lv, tids[j]))
+                continue;
+            rc = live_seize(src, tids[j]);
+            if (rc < 0) {
+                free(tids);
+                goto fail;
+            }
+            added = added || rc == 0;
+        }
+        free(tids);
+        rc = 0;
+        /* wait for the stops of the threads seized in this round */
+        for (; waited < lv->n; waited++) {
+            if (!live_wait_stop(&lv->t[waited]))
+                lv->t[waited].tid = -lv->t[waited].tid;   /* exited: mark */
+        }
+        if (!added)
+            break;
+    }
+    /* drop threads that exited while we attached */
+    for (i = keep = 0; i < lv->n; i++) {
+        if (lv->t[i].tid > 0)
+            lv->t[keep++] = lv->t[i];
+        else
+            guard_remove(-lv->t[i].tid);
+    }
+    lv->n = keep;
+    if (keep == 0) {
+        rc = err_set(AIO_E_EXITED, "process %d exited while being attached", src->pid);
+        goto fail;
+    }
+    return 0;
+fail:
+    live_resume(src);
+    return rc;
+}
+
+static void
+live_close(struct source *src)
+{
+    struct live *lv = src->priv;
+
+    if (!lv)
+        return;
+    live_resume(src);
+    if (lv->memfd >= 0)
+        close(lv->memfd);
+    free(lv->t);
+    free(lv);
+    src->priv = NULL;
+}
+
+static const struct source_ops live_ops = {
+    .read = live_read,
+    .stop = live_stop,
+    .resume = live_resume,
+    .close = live_close,
+};
+
+int
+live_open(struct source *src, int pid, bool nonblocking)
+{
+    struct live *lv;
+    int rc, tracer;
+
+    source_init(src, &live_ops, pid);
+    if (pid <= 0 || proc_exists(pid) < 0)
+        return err_set(AIO_E_NOPROC, "no such process: %d", pid);
+    if (pid == getpid())
+        return err_set(AIO_E_USAGE, "refusing to attach to myself (pid %d)", pid);
+    tracer = proc_tracer_pid(pid);
+    if (tracer > 0 && !nonblocking)
+        return err_set(AIO_E_TRACED, "process %d is already traced by process %d (a debugger?); "
+                       "detach it first, or use --nonblocking", pid, tracer);
+    rc = maps_read_pid(&src->maps, pid);
+    if (rc == -AIO_E_PERM)
+        return err_set(AIO_E_PERM, "cannot read memory map of process %d: permission denied; %s",
+                       pid, proc_perm_hint(pid));
+    if (rc < 0)
+        return err_set(AIO_E_NOPROC, "no such process: %d", pid);
+    lv = xcalloc(1, sizeof(*lv));
+    lv->nonblocking = nonblocking;
+    lv->memfd = -1;
+    src->priv = lv;
+    guard_install();
+    return 0;
+}

@@ -1,0 +1,183 @@
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "../common/xalloc.h"
+
+#define PROC_MAX_TIDS 100000
+
+int
+proc_exists(int pid)
+{
+    char path[64];
+    struct stat st;
+
+    if (pid <= 0)
+        return -AIO_E_NOPROC;
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    return stat(path, &st) == 0 ? 0 : -AIO_E_NOPROC;
+}
+
+static ssize_t
+proc_read_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n, got = 0;
+
+    if (fd < 0)
+        return -1;
+    while ((size_t)got + 1 < size) {
+        n = read(fd, buf + got, size - 1 - (size_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return got;
+}
+
+int
+proc_tracer_pid(int pid)
+{
+    char path[64], buf[4096], *p;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    if (proc_read_file(path, buf, sizeof(buf)) < 0)
+        return -1;
+    p = strstr(buf, "\nTracerPid:");
+    if (!p)
+        return -1;
+    return atoi(p + strlen("\nTracerPid:"));
+}
+
+char
+proc_thread_state(int pid, long tid)
+{
+    char path[96], buf[1024], *p;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", pid, tid);
+    if (proc_read_file(path, buf, sizeof(buf)) <= 0)
+        return 0;
+    /* comm may contain spaces and parentheses: the state follows the LAST ')' */
+    p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return 0;
+    return p[2];
+}
+
+void
+proc_thread_comm(int pid, long tid, char *buf, size_t size)
+{
+    char path[96];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%ld/comm", pid, tid);
+    n = proc_read_file(path, buf, size);
+    if (n <= 0) {
+        buf[0] = '\0';
+        return;
+    }
+    if (buf[n - 1] == '\n')
+        buf[n - 1] = '\0';
+}
+
+size_t
+proc_cmdline(int pid, char *buf, size_t size)
+{
+    char path[64];
+    ssize_t n, i;
+
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+    n = proc_read_file(path, buf, size);
+    if (n <= 0) {
+        buf[0] = '\0';
+        return 0;
+    }
+    while (n > 0 && buf[n - 1] == '\0')
+        n--;
+    for (i = 0; i < n; i++) {
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    }
+    buf[n] = '\0';
+    return (size_t)n;
+}
+
+static int
+proc_tid_cmp(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+long
+proc_list_tids(int pid, long **out)
+{
+    char path[64];
+    DIR *d;
+    struct dirent *de;
+    long *v = NULL;
+    size_t n = 0, cap = 0, i;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", pid);
+    d = opendir(path);
+    if (!d)
+        return errno == EACCES ? -AIO_E_PERM : -AIO_E_NOPROC;
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        long tid = strtol(de->d_name, &end, 10);
+
+        if (*end != '\0' || tid <= 0)
+            continue;
+        if (n >= PROC_MAX_TIDS)
+            break;
+        xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+        v[n++] = tid;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), proc_tid_cmp);
+    /* main thread (tid == pid) first */
+    for (i = 0; i < n; i++) {
+        if (v[i] == pid && i != 0) {
+            memmove(v + 1, v, i * sizeof(*v));
+            v[0] = pid;
+            break;
+        }
+    }
+    *out = v;
+    return (long)n;
+}
+
+const char *
+proc_perm_hint(int pid)
+{
+    static char hint[256];
+    char buf[64];
+    int scope = -1;
+
+    if (proc_read_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf)) > 0)
+        scope = atoi(buf);
+    if (scope >= 1) {
+        snprintf(hint, sizeof(hint),
+                 "run as root or with CAP_SYS_PTRACE (kernel.yama.ptrace_scope=%d; "
+                 "'sysctl kernel.yama.ptrace_scope=0' allows same-user attach)", scope);
+    } else {
+        snprintf(hint, sizeof(hint),
+                 "run as the user that owns process %d, or as root / with CAP_SYS_PTRACE", pid);
+    }
+    return hint;
+}

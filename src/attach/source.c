@@ -1,0 +1,203 @@
+#include "source.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/xalloc.h"
+
+/* A miss reads this many consecutive pages in one backend call when it can. */
+#define SOURCE_READAHEAD 4
+
+void
+source_init(struct source *src, const struct source_ops *ops, int pid)
+{
+    memset(src, 0, sizeof(*src));
+    src->ops = ops;
+    src->pid = pid;
+}
+
+void
+source_cache_enable(struct source *src, bool on)
+{
+    size_t i;
+
+    if (on && !src->cache)
+        src->cache = xcalloc(SOURCE_CACHE_PAGES, sizeof(*src->cache));
+    if (src->cache) {
+        for (i = 0; i < SOURCE_CACHE_PAGES; i++)
+            src->cache[i].base = UINT64_MAX;
+    }
+    src->cache_on = on;
+}
+
+static int
+source_backend_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    src->stats.read_calls++;
+    if (src->ops->read(src, addr, buf, len) < 0)
+        return -AIO_E_FAULT;
+    src->stats.bytes_read += len;
+    return 0;
+}
+
+static struct source_page *
+source_page_slot(struct source *src, uint64_t base)
+{
+    return &src->cache[(base / SOURCE_PAGE) % SOURCE_CACHE_PAGES];
+}
+
+/* Fill the slot of page `base`, reading ahead while the next pages read fine. */
+static int
+source_page_fill(struct source *src, uint64_t base)
+{
+    struct source_page *pg = source_page_slot(src, base);
+    unsigned char tmp[SOURCE_PAGE * SOURCE_READAHEAD];
+    int i, n = SOURCE_READAHEAD;
+
+    if (base > UINT64_MAX - sizeof(tmp))
+        n = 1;
+    /* read ahead only within one mapping, so a miss never fails because of a neighbour */
+    if (n > 1 && src->maps.n) {
+        const struct map_entry *me = maps_find(&src->maps, base);
+
+        if (!me)
+            n = 1;
+        else if ((me->end - base) / SOURCE_PAGE < (uint64_t)n)
+            n = (int)((me->end - base) / SOURCE_PAGE);
+        if (n < 1)
+            n = 1;
+    } else {
+        n = 1;
+    }
+    if (source_backend_read(src, base, tmp, (size_t)n * SOURCE_PAGE) < 0) {
+        if (n == 1 || source_backend_read(src, base, tmp, SOURCE_PAGE) < 0) {
+            pg->base = base;
+            pg->err = -AIO_E_FAULT;
+            return -AIO_E_FAULT;
+        }
+        n = 1;
+    }
+    for (i = 0; i < n; i++) {
+        struct source_page *p = source_page_slot(src, base + (uint64_t)i * SOURCE_PAGE);
+
+        p->base = base + (uint64_t)i * SOURCE_PAGE;
+        p->err = 0;
+        memcpy(p->data, tmp + (size_t)i * SOURCE_PAGE, SOURCE_PAGE);
+    }
+    return 0;
+}
+
+int
+source_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    unsigned char *out = buf;
+
+    if (len == 0)
+        return 0;
+    if (addr == 0 || addr > UINT64_MAX - len)
+        return -AIO_E_FAULT;
+    if (!src->cache_on || len > 2 * SOURCE_PAGE)
+        return source_backend_read(src, addr, buf, len);
+    while (len) {
+        uint64_t base = addr & ~(uint64_t)(SOURCE_PAGE - 1);
+        size_t off = (size_t)(addr - base), n = SOURCE_PAGE - off;
+        struct source_page *pg = source_page_slot(src, base);
+
+        if (n > len)
+            n = len;
+        if (pg->base == base) {
+            src->stats.cache_hits++;
+            if (pg->err)
+                return pg->err;
+        } else if (source_page_fill(src, base) < 0) {
+            return -AIO_E_FAULT;
+        }
+        memcpy(out, pg->data + off, n);
+        out += n;
+        addr += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int
+source_read_ptr(struct source *src, uint64_t addr, uint64_t *out)
+{
+    return source_read(src, addr, out, sizeof(*out));
+}
+
+int
+source_read_u32(struct source *src, uint64_t addr, uint32_t *out)
+{
+    return source_read(src, addr, out, sizeof(*out));
+}
+
+int
+source_read_i32(struct source *src, uint64_t addr, int32_t *out)
+{
+    return source_read(src, addr, out, sizeof(*out));
+}
+
+int
+source_read_i64(struct source *src, uint64_t addr, int64_t *out)
+{
+    return source_read(src, addr, out, sizeof(*out));
+}
+
+int
+source_read_cstr(struct source *src, uint64_t addr, char *out, size_t max)
+{
+    size_t got = 0;
+
+    if (max == 0)
+        return -AIO_E_INTERNAL;
+    out[0] = '\0';
+    while (got + 1 < max) {
+        /* never read across a page boundary in one go: the next page may be unmapped */
+        size_t room = SOURCE_PAGE - (size_t)((addr + got) % SOURCE_PAGE);
+        size_t n = max - 1 - got;
+        void *nul;
+
+        if (n > room)
+            n = room;
+        if (source_read(src, addr + got, out + got, n) < 0) {
+            out[got] = '\0';
+            return got ? 0 : -AIO_E_FAULT;
+        }
+        nul = memchr(out + got, '\0', n);
+        if (nul)
+            return 0;
+        got += n;
+    }
+    out[max - 1] = '\0';
+    return 0;
+}
+
+int
+source_stop(struct source *src)
+{
+    return src->ops->stop ? src->ops->stop(src) : 0;
+}
+
+void
+source_resume(struct source *src)
+{
+    if (src->ops->resume)
+        src->ops->resume(src);
+}
+
+void
+source_close(struct source *src)
+{
+    if (!src)
+        return;
+    source_resume(src);
+    if (src->ops->close)
+        src->ops->close(src);
+    maps_free(&src->maps);
+    free(src->tids);
+    free(src->cache);
+    src->tids = NULL;
+    src->cache = NULL;
+}

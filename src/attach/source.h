@@ -1,0 +1,92 @@
+/*
+ * source.h - where target memory and threads come from.
+ *
+ * A source is a live process (live.c: ptrace + process_vm_readv), later a
+ * core file or a memory image.  Walkers see only this interface, so they
+ * cannot tell which one they run on.  This is the ONLY code that touches
+ * target memory: every read either fills the whole buffer or fails with a
+ * negative AIO_E_* code (a short read is an error).
+ */
+#ifndef AIO_ATTACH_SOURCE_H
+#define AIO_ATTACH_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "maps.h"
+
+struct source;
+
+struct source_ops {
+    /* Read len bytes at addr into buf; 0 or -AIO_E_FAULT / -AIO_E_EXITED. */
+    int (*read)(struct source *src, uint64_t addr, void *buf, size_t len);
+    /* Stop every thread (no-op for static sources). */
+    int (*stop)(struct source *src);
+    /* Let every thread go exactly as it was. Must be safe to call twice. */
+    void (*resume)(struct source *src);
+    void (*close)(struct source *src);
+};
+
+struct source_stats {
+    uint64_t read_calls;        /* reads issued to the backend */
+    uint64_t bytes_read;
+    uint64_t cache_hits;
+    uint64_t stopped_ns;        /* time between stop and resume */
+};
+
+#define SOURCE_PAGE 4096
+#define SOURCE_CACHE_PAGES 1024 /* 4 MiB of cached target pages, direct-mapped */
+
+struct source_page {
+    uint64_t base;              /* page address, or UINT64_MAX when empty */
+    int err;                    /* 0, or the error reading that page gave */
+    unsigned char data[SOURCE_PAGE];
+};
+
+struct source {
+    const struct source_ops *ops;
+    int pid;                    /* process id (0 for images) */
+    const char *root;           /* "/proc/PID/root" prefix for file paths; borrowed */
+    struct maps maps;           /* owned: mappings of the target */
+    long *tids;                 /* owned: thread ids, main thread first */
+    size_t ntids;
+    bool cache_on;              /* page cache valid only while the target is stopped */
+    struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
+    struct source_stats stats;
+    void *priv;                 /* owned by the implementation */
+};
+
+/*
+ * Read through the page cache when it is on (target stopped), else straight
+ * from the backend.  0 on success, negative AIO_E_* otherwise; reads of more
+ * than a few pages bypass the cache.
+ */
+int source_read(struct source *src, uint64_t addr, void *buf, size_t len);
+
+/* Typed helpers over source_read. */
+int source_read_ptr(struct source *src, uint64_t addr, uint64_t *out);
+int source_read_u32(struct source *src, uint64_t addr, uint32_t *out);
+int source_read_i32(struct source *src, uint64_t addr, int32_t *out);
+int source_read_i64(struct source *src, uint64_t addr, int64_t *out);
+
+/*
+ * Read a NUL-terminated string of at most max-1 bytes; out is always
+ * NUL-terminated.  Reads never cross into an unmapped page needlessly.
+ */
+int source_read_cstr(struct source *src, uint64_t addr, char *out, size_t max);
+
+/* Turn the page cache on (after stop) or off (before resume); off drops it. */
+void source_cache_enable(struct source *src, bool on);
+
+int source_stop(struct source *src);
+void source_resume(struct source *src);
+
+/* Release everything; NULL is accepted.  Resumes a live target first. */
+void source_close(struct source *src);
+
+/* Common initialisation used by implementations. */
+void source_init(struct source *src, const struct source_ops *ops, int pid);
+
+#endif
