@@ -1,5 +1,6 @@
 #include "elfsym.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -219,4 +220,38 @@ elfsym_has_dwarf(struct elfsym *e)
     GElf_Shdr sh;
 
     return elfsym_find_scn(e, ".debug_info", &sh) != NULL && sh.sh_type != SHT_NOBITS;
+}
+
+bool
+elfsym_find_version(struct elfsym *e, int minor, char *buf, size_t size)
+{
+    GElf_Shdr sh;
+    Elf_Scn *scn = elfsym_find_scn(e, ".rodata", &sh);
+    Elf_Data *data;
+    char pfx[16];
+    size_t plen, i, n;
+    const char *d;
+
+    if (!scn || !(data = elf_getdata(scn, NULL)) || !data->d_buf)
+        return false;
+    plen = (size_t)snprintf(pfx, sizeof(pfx), "3.%d.", minor);
+    d = data->d_buf;
+    n = data->d_size;
+    for (i = 1; i + plen < n; i++) {
+        size_t j = i + plen, k;
+
+        if (d[i - 1] != '\0' || memcmp(d + i, pfx, plen) != 0 || !isdigit((unsigned char)d[j]))
+            continue;
+        while (j < n && isdigit((unsigned char)d[j]))
+            j++;
+        k = j;
+        while (k < n && k - i < 24 && (isalnum((unsigned char)d[k]) || d[k] == '+'))
+            k++;
+        if (k >= n || d[k] != '\0' || k - i >= size)
+            continue;
+        memcpy(buf, d + i, k - i);
+        buf[k - i] = '\0';
+        return true;
+    }
+    return false;
 }

@@ -39,6 +39,12 @@ bool elfsym_debuglink(struct elfsym *e, char *buf, size_t size);
 /* Whether the file has a .debug_info section. */
 bool elfsym_has_dwarf(struct elfsym *e);
 
+/*
+ * Find CPython's PY_VERSION string ("3.9.18") in .rodata: a NUL-delimited
+ * string "3.<minor>.<patch>[suffix]" with the given minor.  false if none.
+ */
+bool elfsym_find_version(struct elfsym *e, int minor, char *buf, size_t size);
+
 /* The path it was opened with (owned by e). */
 const char *elfsym_path(const struct elfsym *e);
 

@@ -269,7 +269,14 @@ live_close(struct source *src)
     src->priv = NULL;
 }
 
+static void
+live_thread_name(struct source *src, long tid, char *buf, size_t size)
+{
+    proc_thread_comm(src->pid, tid, buf, size);
+}
+
 static const struct source_ops live_ops = {
+    .thread_name = live_thread_name,
     .read = live_read,
     .stop = live_stop,
     .resume = live_resume,

@@ -20,13 +20,18 @@ source_init(struct source *src, const struct source_ops *ops, int pid)
 void
 source_cache_enable(struct source *src, bool on)
 {
-    size_t i;
-
-    if (on && !src->cache)
+    /*
+     * Allocation is cheap (the data pages are only faulted in when used) and
+     * dropping is a generation bump: neither costs the stopped target time.
+     */
+    if (on && !src->cache) {
         src->cache = xcalloc(SOURCE_CACHE_PAGES, sizeof(*src->cache));
-    if (src->cache) {
-        for (i = 0; i < SOURCE_CACHE_PAGES; i++)
-            src->cache[i].base = UINT64_MAX;
+        src->cache_data = xmalloc((size_t)SOURCE_CACHE_PAGES * SOURCE_PAGE);
+    }
+    src->cache_gen++;
+    if (src->cache_gen == 0) {
+        memset(src->cache, 0, SOURCE_CACHE_PAGES * sizeof(*src->cache));
+        src->cache_gen = 1;
     }
     src->cache_on = on;
 }
@@ -41,10 +46,22 @@ source_backend_read(struct source *src, uint64_t addr, void *buf, size_t len)
     return 0;
 }
 
+static size_t
+source_page_index(uint64_t base)
+{
+    return (size_t)((base / SOURCE_PAGE) % SOURCE_CACHE_PAGES);
+}
+
 static struct source_page *
 source_page_slot(struct source *src, uint64_t base)
 {
-    return &src->cache[(base / SOURCE_PAGE) % SOURCE_CACHE_PAGES];
+    return &src->cache[source_page_index(base)];
+}
+
+static unsigned char *
+source_page_data(struct source *src, uint64_t base)
+{
+    return src->cache_data + source_page_index(base) * SOURCE_PAGE;
 }
 
 /* Fill the slot of page `base`, reading ahead while the next pages read fine. */
@@ -73,6 +90,7 @@ source_page_fill(struct source *src, uint64_t base)
     if (source_backend_read(src, base, tmp, (size_t)n * SOURCE_PAGE) < 0) {
         if (n == 1 || source_backend_read(src, base, tmp, SOURCE_PAGE) < 0) {
             pg->base = base;
+            pg->gen = src->cache_gen;
             pg->err = -AIO_E_FAULT;
             return -AIO_E_FAULT;
         }
@@ -82,8 +100,9 @@ source_page_fill(struct source *src, uint64_t base)
         struct source_page *p = source_page_slot(src, base + (uint64_t)i * SOURCE_PAGE);
 
         p->base = base + (uint64_t)i * SOURCE_PAGE;
+        p->gen = src->cache_gen;
         p->err = 0;
-        memcpy(p->data, tmp + (size_t)i * SOURCE_PAGE, SOURCE_PAGE);
+        memcpy(source_page_data(src, p->base), tmp + (size_t)i * SOURCE_PAGE, SOURCE_PAGE);
     }
     return 0;
 }
@@ -106,14 +125,14 @@ source_read(struct source *src, uint64_t addr, void *buf, size_t len)
 
         if (n > len)
             n = len;
-        if (pg->base == base) {
+        if (pg->base == base && pg->gen == src->cache_gen) {
             src->stats.cache_hits++;
             if (pg->err)
                 return pg->err;
         } else if (source_page_fill(src, base) < 0) {
             return -AIO_E_FAULT;
         }
-        memcpy(out, pg->data + off, n);
+        memcpy(out, source_page_data(src, base) + off, n);
         out += n;
         addr += n;
         len -= n;
@@ -188,6 +207,15 @@ source_resume(struct source *src)
 }
 
 void
+source_thread_name(struct source *src, long tid, char *buf, size_t size)
+{
+    if (size)
+        buf[0] = '\0';
+    if (src->ops->thread_name)
+        src->ops->thread_name(src, tid, buf, size);
+}
+
+void
 source_close(struct source *src)
 {
     if (!src)
@@ -198,6 +226,8 @@ source_close(struct source *src)
     maps_free(&src->maps);
     free(src->tids);
     free(src->cache);
+    free(src->cache_data);
     src->tids = NULL;
     src->cache = NULL;
+    src->cache_data = NULL;
 }

@@ -27,6 +27,8 @@ struct source_ops {
     /* Let every thread go exactly as it was. Must be safe to call twice. */
     void (*resume)(struct source *src);
     void (*close)(struct source *src);
+    /* Name of thread tid into buf ("" if unknown); may be NULL. */
+    void (*thread_name)(struct source *src, long tid, char *buf, size_t size);
 };
 
 struct source_stats {
@@ -40,9 +42,9 @@ struct source_stats {
 #define SOURCE_CACHE_PAGES 1024 /* 4 MiB of cached target pages, direct-mapped */
 
 struct source_page {
-    uint64_t base;              /* page address, or UINT64_MAX when empty */
+    uint64_t base;              /* page address */
+    uint32_t gen;               /* valid only when equal to source.cache_gen */
     int err;                    /* 0, or the error reading that page gave */
-    unsigned char data[SOURCE_PAGE];
 };
 
 struct source {
@@ -54,6 +56,8 @@ struct source {
     size_t ntids;
     bool cache_on;              /* page cache valid only while the target is stopped */
     struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
+    unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages (malloc: touched on demand) */
+    uint32_t cache_gen;         /* bumped to drop the whole cache in O(1) */
     struct source_stats stats;
     void *priv;                 /* owned by the implementation */
 };
@@ -82,6 +86,9 @@ void source_cache_enable(struct source *src, bool on);
 
 int source_stop(struct source *src);
 void source_resume(struct source *src);
+
+/* Name of a thread (kernel comm for live processes); "" when unknown. */
+void source_thread_name(struct source *src, long tid, char *buf, size_t size);
 
 /* Release everything; NULL is accepted.  Resumes a live target first. */
 void source_close(struct source *src);

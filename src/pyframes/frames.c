@@ -1,0 +1,151 @@
+/*
+ * frames.c - version-neutral frame walking through py_ops, and the per-snapshot
+ * code-object cache.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/xalloc.h"
+#include "pyint.h"
+
+static size_t
+py_code_hash(uint64_t addr, size_t cap)
+{
+    return (size_t)((addr >> 4) * 0x9e3779b97f4a7c15ull) & (cap - 1);
+}
+
+static void
+py_code_cache_put(struct py_ctx *c, struct py_code *co)
+{
+    size_t i;
+
+    if ((c->ncodes + 1) * 2 > c->cap_codes) {
+        struct py_code_slot *old = c->codes;
+        size_t oldcap = c->cap_codes, j;
+
+        c->cap_codes = oldcap ? oldcap * 2 : 256;
+        c->codes = xcalloc(c->cap_codes, sizeof(*c->codes));
+        c->ncodes = 0;
+        for (j = 0; j < oldcap; j++) {
+            if (old[j].co)
+                py_code_cache_put(c, old[j].co);
+        }
+        free(old);
+    }
+    for (i = py_code_hash(co->addr, c->cap_codes); c->codes[i].co;
+         i = (i + 1) & (c->cap_codes - 1))
+        ;
+    c->codes[i].addr = co->addr;
+    c->codes[i].co = co;
+    c->ncodes++;
+}
+
+static struct py_code *
+py_code_cache_get(struct py_ctx *c, uint64_t addr)
+{
+    size_t i;
+
+    if (!c->cap_codes)
+        return NULL;
+    for (i = py_code_hash(addr, c->cap_codes); c->codes[i].co; i = (i + 1) & (c->cap_codes - 1)) {
+        if (c->codes[i].addr == addr)
+            return c->codes[i].co;
+    }
+    return NULL;
+}
+
+/* Whether the object at addr is a code object, by its type's name. */
+static bool
+py_is_code(struct py_ctx *c, uint64_t addr)
+{
+    uint64_t type, name;
+    char buf[8];
+
+    if (py_read_ptr(c, addr, PYF_OB_TYPE, &type) < 0 ||
+        py_read_ptr(c, type, PYF_TP_NAME, &name) < 0 ||
+        source_read_cstr(c->src, name, buf, sizeof(buf)) < 0)
+        return false;
+    return strcmp(buf, "code") == 0;
+}
+
+const struct py_code *
+py_code_get(struct py_ctx *c, uint64_t addr)
+{
+    struct py_code *co = py_code_cache_get(c, addr);
+    unsigned char buf[512];
+    uint32_t size = layout_off(c->L, PYF_CODE);
+    uint64_t p;
+
+    if (co)
+        return co->ok ? co : NULL;
+    co = arena_alloc(&c->snap->arena, sizeof(*co));
+    co->addr = addr;
+    if (c->ncodes < MAX_CODE_CACHE)
+        py_code_cache_put(c, co);
+    if (!layout_has(c->L, PYF_CODE) || size > sizeof(buf) || size < 64)
+        return NULL;
+    if (source_read(c->src, addr, buf, size) < 0 || !py_is_code(c, addr))
+        return NULL;
+    p = py_buf_ptr(c, buf, size, PYF_CO_NAME);
+    if (py_read_str(c, p, MAX_NAME_BYTES, &co->name, NULL) < 0)
+        return NULL;
+    p = py_buf_ptr(c, buf, size, PYF_CO_FILENAME);
+    if (py_read_str(c, p, MAX_NAME_BYTES, &co->filename, NULL) < 0)
+        return NULL;
+    if (layout_has(c->L, PYF_CO_QUALNAME)) {
+        p = py_buf_ptr(c, buf, size, PYF_CO_QUALNAME);
+        if (py_read_str(c, p, MAX_NAME_BYTES, &co->qualname, NULL) < 0)
+            co->qualname.s = NULL;
+    }
+    co->firstlineno = (int)py_buf_int(c, buf, size, PYF_CO_FIRSTLINENO);
+    p = py_buf_ptr(c, buf, size, PYF_CO_LINETABLE);
+    if (p && py_read_bytes(c, p, MAX_LINETABLE, &co->linetable, &co->linetable_len) < 0) {
+        co->linetable = NULL;
+        co->linetable_len = 0;
+    }
+    co->ok = true;
+    return co;
+}
+
+void
+py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
+{
+    struct snap_frame *f = snap_frame_add(c->snap);
+
+    f->kind = SNAP_FRAME_PYTHON;
+    f->function = co->name;
+    f->qualname = co->qualname;
+    f->file = co->filename;
+    f->line = c->ops->code_line(co, lasti_bytes);
+}
+
+size_t
+py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
+{
+    size_t n = 0, steps = 0;
+    uint64_t prev_addr = 0;
+
+    *truncated = false;
+    while (frame) {
+        struct py_frame pf;
+        const struct py_code *co;
+
+        if (steps++ >= MAX_FRAMES) {
+            *truncated = true;
+            break;
+        }
+        if (frame == prev_addr || c->ops->frame_read(c, frame, &pf) < 0)
+            break;
+        prev_addr = frame;
+        if (!pf.skip) {
+            co = py_code_get(c, pf.code);
+            if (co) {
+                py_frame_emit(c, co, pf.lasti_bytes);
+                n++;
+            }
+        }
+        frame = pf.previous;
+    }
+    return n;
+}

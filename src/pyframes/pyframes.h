@@ -1,0 +1,58 @@
+/*
+ * pyframes.h - the public face of the CPython readers: find the runtime of a
+ * process, choose its layout and behaviour once, then read snapshots.
+ */
+#ifndef AIO_PYFRAMES_H
+#define AIO_PYFRAMES_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../attach/source.h"
+#include "../snapshot/snapshot.h"
+#include "layout.h"
+
+struct py_ops;
+
+enum py_layout_choice {
+    PY_LAYOUT_AUTO = 0,         /* dwarf (or its cache) -> debug offsets -> table */
+    PY_LAYOUT_DWARF,
+    PY_LAYOUT_DEBUG_OFFSETS,
+    PY_LAYOUT_TABLE,
+};
+
+struct py_runtime {
+    char core_path[PATH_MAX];   /* ELF holding _PyRuntime (as named in maps) */
+    char asyncio_path[PATH_MAX];/* _asyncio module, "" if not loaded */
+    char core_build_id[130];
+    char asyncio_build_id[130];
+    uint64_t runtime_addr;      /* &_PyRuntime in the target */
+    uint64_t version_hex;       /* PY_VERSION_HEX */
+    char version[32];           /* "3.12.1" */
+    struct layout L;
+    const struct py_ops *ops;   /* static */
+    char layout_source[64];     /* "dwarf", "debug-offsets+table", ... */
+};
+
+/*
+ * Find _PyRuntime and the exact version, choose py_ops and fill the layout.
+ * Reads memory (the target may run or be stopped).  0 or a negative
+ * AIO_E_* (NOTPY, VERSION, LAYOUT) with an err_set() message naming what is
+ * missing.
+ */
+int py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runtime *rt);
+
+/*
+ * Read one snapshot: every thread and its Python stack (and, later, tasks).
+ * The caller stops/resumes the source around it.  Partial results are
+ * recorded as diagnostics in snap; returns 0, or a negative code when
+ * nothing could be read.
+ */
+int py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap);
+
+/* Fill L from a _Py_DebugOffsets image (layout_debugoffsets.c). */
+int layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len,
+                              uint64_t version_hex);
+
+#endif

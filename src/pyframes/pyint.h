@@ -1,0 +1,125 @@
+/*
+ * pyint.h - shared internals of the pyframes readers (not for other modules).
+ *
+ * A struct py_ctx is everything one snapshot's walk needs: the source to read
+ * from, the layout, the version family's behaviour (py_ops), the snapshot
+ * being built and per-snapshot caches.
+ */
+#ifndef AIO_PYFRAMES_PYINT_H
+#define AIO_PYFRAMES_PYINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../attach/source.h"
+#include "../snapshot/snapshot.h"
+#include "layout.h"
+
+/* Named bounds for every walk over target data. */
+#define MAX_INTERPRETERS   64
+#define MAX_THREADS        10000
+#define MAX_FRAMES         4096     /* per thread or task stack */
+#define MAX_STR_BYTES      (1u << 20)   /* longest string copied from the target */
+#define MAX_NAME_BYTES     4096     /* names, qualnames, file names */
+#define MAX_LINETABLE      (1u << 20)
+#define MAX_CODE_CACHE     (1u << 16)
+
+struct py_ctx;
+
+/* One decoded frame. */
+struct py_frame {
+    uint64_t code;              /* code object address */
+    int64_t lasti_bytes;        /* offset of the current instruction in bytes; <0 = unknown */
+    uint64_t previous;          /* next older frame, 0 at the bottom */
+    bool skip;                  /* not a Python frame to report (C-stack shim, incomplete) */
+};
+
+/* A cached code object, strings already copied into the snapshot arena. */
+struct py_code {
+    uint64_t addr;
+    struct snap_str name, qualname, filename;
+    int firstlineno;
+    const uint8_t *linetable;   /* arena copy, may be NULL */
+    size_t linetable_len;
+    bool ok;
+};
+
+/*
+ * Behaviour that differs by CPython version family, chosen once at attach.
+ * Walkers call these; they never compare version numbers.
+ */
+struct py_ops {
+    const char *family;
+    /* Top (innermost) frame of a thread state; *frame = 0 if none. */
+    int (*thread_top_frame)(struct py_ctx *c, uint64_t tstate, uint64_t *frame);
+    /* Decode the frame at addr. */
+    int (*frame_read)(struct py_ctx *c, uint64_t addr, struct py_frame *out);
+    /* Line for a code object at lasti_bytes (mirrors PyCode_Addr2Line). */
+    int (*code_line)(const struct py_code *co, int64_t lasti_bytes);
+    /* Address of the GIL state struct (holds GIL_LOCKED / GIL_HOLDER), 0 if unknown. */
+    uint64_t (*gil_addr)(struct py_ctx *c, uint64_t interp);
+    /* Native (kernel) thread id of a thread state; 0 if unknown. */
+    long (*thread_native_id)(struct py_ctx *c, uint64_t tstate, uint64_t thread_id);
+};
+
+extern const struct py_ops py_ops_38;
+extern const struct py_ops py_ops_310;
+extern const struct py_ops py_ops_311;
+
+struct py_code_slot {
+    uint64_t addr;
+    struct py_code *co;
+};
+
+struct py_ctx {
+    struct source *src;         /* borrowed */
+    const struct layout *L;     /* borrowed */
+    const struct py_ops *ops;   /* static */
+    struct snap *snap;          /* borrowed: being built */
+    uint64_t runtime;           /* address of _PyRuntime */
+    uint64_t version_hex;
+    struct py_code_slot *codes; /* owned: open-addressing cache of code objects */
+    size_t ncodes, cap_codes;
+};
+
+void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,
+                 const struct py_ops *ops, struct snap *snap);
+void py_ctx_done(struct py_ctx *c);
+
+/* Read a field of the struct at base; sizes come from the caller's type. */
+int py_read_ptr(struct py_ctx *c, uint64_t base, enum py_field f, uint64_t *out);
+int py_read_int(struct py_ctx *c, uint64_t base, enum py_field f, int64_t *out);
+
+/* Copy a field's value out of a local buffer holding the struct (no remote read). */
+uint64_t py_buf_ptr(const struct py_ctx *c, const void *buf, size_t buflen, enum py_field f);
+int64_t py_buf_int(const struct py_ctx *c, const void *buf, size_t buflen, enum py_field f);
+
+/*
+ * Read a str object as UTF-8 into the snapshot arena (Latin-1/UCS-2/UCS-4 are
+ * converted; lone surrogates are kept as WTF-8 and later escaped).  At most
+ * max_chars characters are read; *truncated says if it was cut.
+ */
+int py_read_str(struct py_ctx *c, uint64_t obj, size_t max_chars, struct snap_str *out,
+                bool *truncated);
+
+/* Read a bytes object's contents into the snapshot arena (at most max bytes). */
+int py_read_bytes(struct py_ctx *c, uint64_t obj, size_t max, const uint8_t **data, size_t *len);
+
+/* The code object at addr, from the cache or read now; NULL if unreadable. */
+const struct py_code *py_code_get(struct py_ctx *c, uint64_t addr);
+
+/* Append one Python frame to the snapshot for (code, lasti). */
+void py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes);
+
+/*
+ * Walk a frame chain from `frame` (innermost) and append its frames to the
+ * snapshot.  stop_at_base: stop after the first frame that is a generator's
+ * own frame chain end.  Returns the number of frames appended; *truncated set
+ * when MAX_FRAMES was hit.
+ */
+size_t py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated);
+
+/* Walk every interpreter's threads into the snapshot. */
+int py_threads_walk(struct py_ctx *c);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * runtime.c - find _PyRuntime in a process, read the exact version, choose
+ * the behaviour (py_ops) and fill the layout once, from the best source.
+ */
+#include "pyframes.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../attach/elfsym.h"
+#include "../common/err.h"
+#include "pyint.h"
+
+#define RUNTIME_MAX_CANDIDATES 64
+
+/* Fields without which not even thread stacks can be read. */
+static const enum py_field runtime_required[] = {
+    PYF_RT_INTERP_HEAD, PYF_IS_NEXT, PYF_IS_TSTATE_HEAD, PYF_TS_NEXT, PYF_TS_THREAD_ID,
+    PYF_CODE, PYF_CO_NAME, PYF_CO_FILENAME, PYF_CO_FIRSTLINENO, PYF_CO_LINETABLE,
+    PYF_OB_TYPE, PYF_TP_NAME, PYF_OB_SIZE, PYF_ASCII, PYF_COMPACT, PYF_STR_LENGTH,
+    PYF_STR_STATE, PYF_BYTES_SVAL,
+};
+
+static const char *
+runtime_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+
+    return s ? s + 1 : path;
+}
+
+static bool
+runtime_seen(const struct maps *m, size_t upto, const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < upto; i++) {
+        if (strcmp(m->v[i].path, path) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Try one mapped file: does it define _PyRuntime? */
+static int
+runtime_try_file(struct source *src, const char *path, struct py_runtime *rt)
+{
+    char full[PATH_MAX + 64];
+    struct elfsym *e;
+    uint64_t sym = 0, size = 0, base, vbase, pyver = 0;
+    int err, minor = -1;
+    const char *b = runtime_basename(path);
+
+    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", path);
+    e = elfsym_open(full, &err);
+    if (!e)
+        return -AIO_E_NOTPY;
+    if (elfsym_lookup(e, "_PyRuntime", &sym, &size) < 0) {
+        elfsym_close(e);
+        return -AIO_E_NOTPY;
+    }
+    base = maps_file_base(&src->maps, path);
+    vbase = elfsym_first_load_vaddr(e);
+    rt->runtime_addr = sym - vbase + base;
+    snprintf(rt->core_path, sizeof(rt->core_path), "%s", path);
+    if (!elfsym_build_id(e, rt->core_build_id, sizeof(rt->core_build_id)))
+        rt->core_build_id[0] = '\0';
+    /* 3.11+: the exact version is the exported constant Py_Version */
+    if (elfsym_lookup(e, "Py_Version", &sym, NULL) == 0 &&
+        source_read(src, sym - vbase + base, &pyver, 4) == 0 && (pyver >> 24) == 3) {
+        rt->version_hex = pyver & 0xffffffffu;
+    } else {
+        /* older: the minor from the file name, the patch from PY_VERSION in .rodata */
+        const char *p = strstr(b, "python3.");
+
+        if (p)
+            sscanf(p + strlen("python3."), "%d", &minor);
+        if (minor >= 0 && elfsym_find_version(e, minor, rt->version, sizeof(rt->version))) {
+            int ma = 0, mi = 0, pa = 0;
+
+            sscanf(rt->version, "%d.%d.%d", &ma, &mi, &pa);
+            rt->version_hex = ((uint64_t)ma << 24) | ((uint64_t)mi << 16) | ((uint64_t)pa << 8);
+        }
+    }
+    elfsym_close(e);
+    if (rt->version_hex == 0)
+        return err_set(AIO_E_VERSION, "cannot tell the Python version of %s", path);
+    if (!rt->version[0]) {
+        unsigned lvl = (rt->version_hex >> 4) & 0xf, ser = rt->version_hex & 0xf;
+
+        snprintf(rt->version, sizeof(rt->version), "%u.%u.%u", (unsigned)(rt->version_hex >> 24),
+                 (unsigned)((rt->version_hex >> 16) & 0xff),
+                 (unsigned)((rt->version_hex >> 8) & 0xff));
+        if (lvl >= 0xa && lvl <= 0xc)
+            snprintf(rt->version + strlen(rt->version), sizeof(rt->version) - strlen(rt->version),
+                     "%s%u", lvl == 0xa ? "a" : lvl == 0xb ? "b" : "rc", ser);
+    }
+    return 0;
+}
+
+static int
+runtime_locate(struct source *src, struct py_runtime *rt)
+{
+    const struct maps *m = &src->maps;
+    size_t i, tried = 0;
+    int pass;
+
+    /* first files whose name says python, then any other executable mapping */
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < m->n && tried < RUNTIME_MAX_CANDIDATES; i++) {
+            const char *path = m->v[i].path;
+            bool named = strstr(runtime_basename(path), "python") != NULL;
+
+            if (path[0] != '/' || runtime_seen(m, i, path) || named != (pass == 0))
+                continue;
+            if (pass == 1 && m->v[i].perms[2] != 'x')
+                continue;
+            tried++;
+            if (runtime_try_file(src, path, rt) == 0)
+                return 0;
+            if (rt->core_path[0])
+                return -AIO_E_VERSION;   /* found, but its version is unknown */
+        }
+    }
+    return err_set(AIO_E_NOTPY, "not a Python process: no _PyRuntime symbol in process %d's "
+                   "mapped files", src->pid);
+}
+
+static void
+runtime_find_asyncio(struct source *src, struct py_runtime *rt)
+{
+    const struct maps *m = &src->maps;
+    size_t i;
+
+    rt->asyncio_path[0] = '\0';
+    for (i = 0; i < m->n; i++) {
+        if (strncmp(runtime_basename(m->v[i].path), "_asyncio.", 9) == 0) {
+            snprintf(rt->asyncio_path, sizeof(rt->asyncio_path), "%s", m->v[i].path);
+            return;
+        }
+    }
+}
+
+static void
+runtime_build_id_of(struct source *src, const char *path, char *buf, size_t size)
+{
+    char full[PATH_MAX + 64];
+    struct elfsym *e;
+    int err;
+
+    buf[0] = '\0';
+    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", path);
+    e = elfsym_open(full, &err);
+    if (e) {
+        if (!elfsym_build_id(e, buf, size))
+            buf[0] = '\0';
+        elfsym_close(e);
+    }
+}
+
+/* DWARF for one owner, through the build-id cache. */
+static void
+runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owner owner)
+{
+    const char *path = owner == LAYOUT_CORE ? rt->core_path : rt->asyncio_path;
+    const char *bid = owner == LAYOUT_CORE ? rt->core_build_id : rt->asyncio_build_id;
+    struct layout tmp;
+
+    if (!path[0])
+        return;
+    memset(&tmp, 0, sizeof(tmp));
+    if (bid[0] && layout_cache_load(&tmp, owner, bid) == 0) {
+        layout_merge(&rt->L, &tmp, owner);
+        return;
+    }
+    if (layout_from_dwarf(&tmp, owner, path, src->root ? src->root : "") > 0) {
+        if (bid[0])
+            layout_cache_store(&tmp, owner, bid);
+        layout_merge(&rt->L, &tmp, owner);
+    }
+}
+
+static int
+runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
+{
+    unsigned char buf[2048];
+    struct layout tmp;
+    int rc;
+
+    if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
+        return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
+                       (unsigned long long)rt->runtime_addr);
+    memset(&tmp, 0, sizeof(tmp));
+    rc = layout_from_debug_offsets(&tmp, buf, sizeof(buf), rt->version_hex);
+    if (rc < 0)
+        return rc;
+    layout_merge(&rt->L, &tmp, LAYOUT_CORE);
+    return 0;
+}
+
+/* "dwarf", or "debug-offsets+dwarf" when other sources filled the gaps. */
+static void
+runtime_describe_sources(struct py_runtime *rt)
+{
+    bool used[8] = { false };
+    int i, primary = rt->L.f[PYF_RT_INTERP_HEAD].src;
+    size_t len;
+
+    if (primary == LAYOUT_SRC_CACHE)
+        primary = LAYOUT_SRC_DWARF;
+    snprintf(rt->layout_source, sizeof(rt->layout_source), "%s", layout_src_name(primary));
+    used[primary] = true;
+    used[LAYOUT_SRC_CACHE] = true;
+    for (i = 0; i < PYF__COUNT; i++) {
+        int s = rt->L.f[i].src;
+
+        if (!rt->L.f[i].present || used[s])
+            continue;
+        used[s] = true;
+        len = strlen(rt->layout_source);
+        snprintf(rt->layout_source + len, sizeof(rt->layout_source) - len, "+%s",
+                 layout_src_name(s));
+    }
+}
+
+static const struct py_ops *
+runtime_choose_ops(uint64_t hex)
+{
+    unsigned minor = (unsigned)((hex >> 16) & 0xff);
+
+    if ((hex >> 24) != 3)
+        return NULL;
+    if (minor >= 11 && minor <= 13)
+        return &py_ops_311;
+    return NULL;
+}
+
+int
+py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runtime *rt)
+{
+    size_t i;
+    int rc;
+
+    memset(rt, 0, sizeof(*rt));
+    rc = runtime_locate(src, rt);
+    if (rc < 0)
+        return rc;
+    rt->ops = runtime_choose_ops(rt->version_hex);
+    if (!rt->ops)
+        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.11 to 3.13)",
+                       rt->version);
+    runtime_find_asyncio(src, rt);
+    if (rt->asyncio_path[0])
+        runtime_build_id_of(src, rt->asyncio_path, rt->asyncio_build_id,
+                            sizeof(rt->asyncio_build_id));
+    switch (choice) {
+    case PY_LAYOUT_DEBUG_OFFSETS:
+        rc = runtime_layout_debug_offsets(src, rt);
+        if (rc < 0)
+            return rc;
+        /* the fields debug offsets do not cover come from DWARF */
+        runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+        break;
+    case PY_LAYOUT_DWARF:
+        runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+        break;
+    case PY_LAYOUT_TABLE:
+        return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
+    case PY_LAYOUT_AUTO:
+        runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+        if (!layout_has(&rt->L, PYF_RT_INTERP_HEAD))
+            runtime_layout_debug_offsets(src, rt);
+        break;
+    }
+    runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
+    layout_validate(&rt->L);
+    for (i = 0; i < sizeof(runtime_required) / sizeof(runtime_required[0]); i++) {
+        if (!layout_has(&rt->L, runtime_required[i]))
+            return err_set(AIO_E_LAYOUT, "layout missing for Python %s: %s (no DWARF in %s or "
+                           "its debug file%s)", rt->version, layout_descs[runtime_required[i]].name,
+                           rt->core_path, choice == PY_LAYOUT_DWARF ? "" :
+                           ", no _Py_DebugOffsets and no built-in table");
+    }
+    runtime_describe_sources(rt);
+    return 0;
+}
+
+static uint64_t
+runtime_now_ns(int clock)
+{
+    struct timespec ts;
+
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int
+py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap)
+{
+    struct py_ctx c;
+    int rc;
+
+    py_ctx_init(&c, src, &rt->L, rt->ops, snap);
+    c.runtime = rt->runtime_addr;
+    c.version_hex = rt->version_hex;
+    snprintf(snap->python_version, sizeof(snap->python_version), "%s", rt->version);
+    snap->py_version_hex = rt->version_hex;
+    snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
+    if (!snap->taken_at_ns)
+        snap->taken_at_ns = runtime_now_ns(CLOCK_REALTIME);
+    rc = py_threads_walk(&c);
+    py_ctx_done(&c);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * threads.c - interpreters -> thread states -> snapshot threads with stacks.
+ */
+#include <string.h>
+
+#include "../common/err.h"
+#include "pyint.h"
+
+static uint64_t
+threads_gil_holder(struct py_ctx *c, uint64_t interp)
+{
+    uint64_t gil = c->ops->gil_addr(c, interp), holder = 0;
+    int64_t locked = 0;
+
+    if (!gil || py_read_int(c, gil, PYF_GIL_LOCKED, &locked) < 0 || !locked)
+        return 0;
+    if (py_read_ptr(c, gil, PYF_GIL_HOLDER, &holder) < 0)
+        return 0;
+    return holder;
+}
+
+static void
+threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
+{
+    struct snap *s = c->snap;
+    struct snap_thread *t;
+    uint64_t thread_id = 0, frame = 0;
+    size_t idx, first;
+    bool truncated = false;
+    char name[64];
+    long tid;
+    int rc;
+
+    py_read_ptr(c, tstate, PYF_TS_THREAD_ID, &thread_id);
+    tid = c->ops->thread_native_id(c, tstate, thread_id);
+    t = snap_thread_add(s);
+    idx = s->nthreads - 1;
+    t->tid = tid;
+    t->thread_id = thread_id;
+    t->holds_gil = gil_holder && gil_holder == tstate;
+    t->is_main = tid != 0 && tid == s->pid;
+    source_thread_name(c->src, tid, name, sizeof(name));
+    t->name = snap_str_cstr(s, name);
+    rc = c->ops->thread_top_frame(c, tstate, &frame);
+    if (rc < 0) {
+        snap_diag_add(s, SNAP_DIAG_THREAD, idx, rc, "cannot read the current frame of thread %ld",
+                      tid);
+        return;
+    }
+    first = s->nframes;
+    s->threads[idx].frame_first = first;
+    s->threads[idx].frame_count = py_frames_walk(c, frame, &truncated);
+    s->threads[idx].truncated = truncated;
+    if (truncated)
+        snap_diag_add(s, SNAP_DIAG_THREAD, idx, AIO_E_BOUND,
+                      "stack of thread %ld cut at %d frames", tid, MAX_FRAMES);
+}
+
+int
+py_threads_walk(struct py_ctx *c)
+{
+    uint64_t interp = 0;
+    int ni, rc;
+
+    rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp);
+    if (rc < 0)
+        return err_set(AIO_E_NOTPY, "cannot read the interpreter list of _PyRuntime");
+    if (interp == 0)
+        return err_set(AIO_E_NOTPY, "the Python runtime has no interpreter (starting or "
+                       "finalizing?)");
+    for (ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
+        uint64_t head = 0, ts, next_interp = 0, holder;
+        size_t nt;
+
+        holder = threads_gil_holder(c, interp);
+        if (py_read_ptr(c, interp, PYF_IS_TSTATE_HEAD, &head) < 0) {
+            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT,
+                          "cannot read the thread list of interpreter %d", ni);
+            break;
+        }
+        for (ts = head, nt = 0; ts && nt < MAX_THREADS; nt++) {
+            uint64_t next = 0;
+
+            threads_add(c, ts, holder);
+            if (py_read_ptr(c, ts, PYF_TS_NEXT, &next) < 0 || next == head || next == ts)
+                break;
+            ts = next;
+        }
+        if (nt >= MAX_THREADS)
+            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND,
+                          "thread list cut at %d threads", MAX_THREADS);
+        if (py_read_ptr(c, interp, PYF_IS_NEXT, &next_interp) < 0 || next_interp == interp)
+            break;
+        interp = next_interp;
+    }
+    return 0;
+}
