@@ -120,6 +120,25 @@ py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
     f->line = c->ops->code_line(co, lasti_bytes);
 }
 
+/*
+ * A thread running an event loop has BaseEventLoop.run_forever on its stack;
+ * its `self` tells which loop (and so which tasks) belong to that thread.
+ */
+static void
+py_frames_note_loop(struct py_ctx *c, const struct py_code *co, uint64_t frame)
+{
+    uint64_t loop = 0;
+
+    if (!c->cur_tid || !co->qualname.s || strcmp(co->qualname.s, "BaseEventLoop.run_forever") != 0)
+        return;
+    if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &loop) < 0 || !loop)
+        return;
+    xgrow((void **)&c->loop_tids, &c->cap_loops, 2 * (c->nloops + 1), sizeof(*c->loop_tids));
+    c->loop_tids[2 * c->nloops] = loop;
+    c->loop_tids[2 * c->nloops + 1] = (uint64_t)c->cur_tid;
+    c->nloops++;
+}
+
 size_t
 py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
 {
@@ -143,6 +162,7 @@ py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
             if (co) {
                 py_frame_emit(c, co, pf.lasti_bytes);
                 n++;
+                py_frames_note_loop(c, co, frame);
             }
         }
         frame = pf.previous;

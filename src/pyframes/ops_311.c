@@ -99,11 +99,186 @@ ops311_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
     return (long)v;
 }
 
+static int
+ops311_gen_frame(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live)
+{
+    int64_t state;
+    int rc;
+
+    *frame = gen + layout_off(c->L, PYF_GEN_IFRAME);
+    *live = false;
+    if (!layout_has(c->L, PYF_GEN_IFRAME))
+        return err_set(AIO_E_LAYOUT, "layout of generator frames is missing");
+    rc = py_read_int(c, gen, PYF_GEN_FRAME_STATE, &state);
+    if (rc < 0)
+        return rc;
+    *live = state < c->ops->fs_cleared;
+    return 0;
+}
+
+/* The object on top of a frame's value stack (what `await` / `yield from` sends to). */
+static int
+ops311_stack_top(struct py_ctx *c, uint64_t frame, uint64_t *top)
+{
+    int64_t stacktop;
+    int rc = py_read_int(c, frame, PYF_IF_STACKTOP, &stacktop);
+
+    *top = 0;
+    if (rc < 0)
+        return rc;
+    if (stacktop < 1 || stacktop > (1 << 20))
+        return -AIO_E_CORRUPT;
+    return source_read_ptr(c->src, frame + layout_off(c->L, PYF_IF_LOCALSPLUS) +
+                           (uint64_t)(stacktop - 1) * 8, top);
+}
+
+/*
+ * 3.11/3.12 (_PyGen_yf): a suspended generator is in `yield from`/`await`
+ * when the instruction after the one it stopped at is RESUME with oparg >= 2.
+ */
+static int
+ops311_gen_awaiting(struct py_ctx *c, uint64_t gen, uint64_t frame, uint64_t *yf)
+{
+    int64_t state;
+    uint64_t instr;
+    uint8_t next[2];
+    int rc;
+
+    *yf = 0;
+    rc = py_read_int(c, gen, PYF_GEN_FRAME_STATE, &state);
+    if (rc < 0 || state >= c->ops->fs_cleared || state == c->ops->fs_created)
+        return rc;
+    rc = py_read_ptr(c, frame, PYF_IF_INSTR, &instr);
+    if (rc < 0 || !instr)
+        return rc;
+    rc = source_read(c->src, instr + 2, next, 2);
+    if (rc < 0)
+        return rc;
+    if ((next[0] != c->ops->resume_ops[0] && next[0] != c->ops->resume_ops[1]) || next[1] < 2)
+        return 0;
+    return ops311_stack_top(c, frame, yf);
+}
+
+/* 3.13: the frame state says it directly (FRAME_SUSPENDED_YIELD_FROM). */
+static int
+ops313_gen_awaiting(struct py_ctx *c, uint64_t gen, uint64_t frame, uint64_t *yf)
+{
+    int64_t state;
+    int rc;
+
+    *yf = 0;
+    rc = py_read_int(c, gen, PYF_GEN_FRAME_STATE, &state);
+    if (rc < 0 || state != c->ops->fs_suspended_yf)
+        return rc;
+    return ops311_stack_top(c, frame, yf);
+}
+
+static uint64_t
+ops311_frame_local_addr(struct py_ctx *c, uint64_t frame, unsigned i)
+{
+    return frame + layout_off(c->L, PYF_IF_LOCALSPLUS) + (uint64_t)i * 8;
+}
+
+/* 3.11: managed dict pointer at obj - 3 words, values pointer at obj - 4 words. */
+static int
+ops311_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict,
+                     uint64_t *values)
+{
+    uint64_t flags;
+    int rc;
+
+    *dict = *values = 0;
+    if (!py_type_managed_dict(c, type, &flags))
+        return py_instance_dict_offset(c, obj, type, dict);
+    rc = source_read_ptr(c->src, obj - 24, dict);
+    if (rc < 0 || *dict)
+        return rc;
+    return source_read_ptr(c->src, obj - 32, values);
+}
+
+/* 3.12: one word at obj - 3 words: values pointer - 1 (odd), or a dict (even). */
+static int
+ops312_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict,
+                     uint64_t *values)
+{
+    uint64_t flags, w;
+    int rc;
+
+    *dict = *values = 0;
+    if (!py_type_managed_dict(c, type, &flags))
+        return py_instance_dict_offset(c, obj, type, dict);
+    rc = source_read_ptr(c->src, obj - 24, &w);
+    if (rc < 0)
+        return rc;
+    if (w & 1)
+        *values = w + 1 + layout_off(c->L, PYF_DV_VALUES);
+    else
+        *dict = w;
+    return 0;
+}
+
+/*
+ * 3.13: managed dict pointer at obj - 3 words; when it is NULL and the type
+ * has Py_TPFLAGS_INLINE_VALUES, the values live inline after the object.
+ */
+#define TPFLAGS_INLINE_VALUES (1ul << 2)
+
+static int
+ops313_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict,
+                     uint64_t *values)
+{
+    uint64_t flags;
+    int64_t basic;
+    int rc;
+
+    *dict = *values = 0;
+    if (!py_type_managed_dict(c, type, &flags))
+        return py_instance_dict_offset(c, obj, type, dict);
+    rc = source_read_ptr(c->src, obj - 24, dict);
+    if (rc < 0 || *dict || !(flags & TPFLAGS_INLINE_VALUES))
+        return rc;
+    rc = py_read_int(c, type, PYF_TP_BASICSIZE, &basic);
+    if (rc < 0)
+        return rc;
+    if (basic <= 0 || basic > 65536)
+        return -AIO_E_CORRUPT;
+    *values = obj + (uint64_t)basic + layout_off(c->L, PYF_DV_VALUES);
+    return 0;
+}
+
+#define OPS311_COMMON                                   \
+    .thread_top_frame = ops311_thread_top_frame,        \
+    .frame_read = ops311_frame_read,                    \
+    .code_line = ops311_code_line,                      \
+    .gil_addr = ops311_gil_addr,                        \
+    .thread_native_id = ops311_thread_native_id,        \
+    .gen_frame = ops311_gen_frame,                      \
+    .frame_local_addr = ops311_frame_local_addr
+
+/* Frame states and opcodes: Include/internal/pycore_frame.h and opcode.h of each version. */
 const struct py_ops py_ops_311 = {
-    .family = "3.11+",
-    .thread_top_frame = ops311_thread_top_frame,
-    .frame_read = ops311_frame_read,
-    .code_line = ops311_code_line,
-    .gil_addr = ops311_gil_addr,
-    .thread_native_id = ops311_thread_native_id,
+    .family = "3.11",
+    OPS311_COMMON,
+    .gen_awaiting = ops311_gen_awaiting,
+    .instance_dict = ops311_instance_dict,
+    .fs_created = -2, .fs_suspended_yf = -100, .fs_cleared = 4,
+    .resume_ops = { 151, 150 },         /* RESUME, RESUME_QUICK */
+};
+
+const struct py_ops py_ops_312 = {
+    .family = "3.12",
+    OPS311_COMMON,
+    .gen_awaiting = ops311_gen_awaiting,
+    .instance_dict = ops312_instance_dict,
+    .fs_created = -2, .fs_suspended_yf = -100, .fs_cleared = 4,
+    .resume_ops = { 151, 240 },         /* RESUME, INSTRUMENTED_RESUME */
+};
+
+const struct py_ops py_ops_313 = {
+    .family = "3.13",
+    OPS311_COMMON,
+    .gen_awaiting = ops313_gen_awaiting,
+    .instance_dict = ops313_instance_dict,
+    .fs_created = -3, .fs_suspended_yf = -1, .fs_cleared = 4,
+    .resume_ops = { 149, 236 },         /* RESUME, INSTRUMENTED_RESUME (unused) */
 };

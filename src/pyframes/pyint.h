@@ -23,6 +23,13 @@
 #define MAX_NAME_BYTES     4096     /* names, qualnames, file names */
 #define MAX_LINETABLE      (1u << 20)
 #define MAX_CODE_CACHE     (1u << 16)
+#define MAX_DICT_ENTRIES   (1u << 20)
+#define MAX_SET_SLOTS      (1u << 22)
+#define MAX_LIST_ITEMS     (1u << 22)
+#define MAX_TASKS          (1u << 20)
+#define MAX_AWAIT_DEPTH    1024     /* coroutine await chain per task */
+#define MAX_TYPE_DEPTH     32       /* tp_base chain */
+#define MAX_TYPE_CACHE     4096
 
 struct py_ctx;
 
@@ -60,15 +67,41 @@ struct py_ops {
     uint64_t (*gil_addr)(struct py_ctx *c, uint64_t interp);
     /* Native (kernel) thread id of a thread state; 0 if unknown. */
     long (*thread_native_id)(struct py_ctx *c, uint64_t tstate, uint64_t thread_id);
+    /*
+     * The frame of a generator/coroutine object and whether it is live
+     * (created or suspended, not running-finished or cleared).
+     */
+    int (*gen_frame)(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live);
+    /* What a suspended generator is awaiting (yield from / await), 0 if nothing. */
+    int (*gen_awaiting)(struct py_ctx *c, uint64_t gen, uint64_t frame, uint64_t *yf);
+    /* Address of the slot holding local variable i of a frame (i = 0 is `self` of a method). */
+    uint64_t (*frame_local_addr)(struct py_ctx *c, uint64_t frame, unsigned i);
+    /*
+     * Where an instance keeps its attributes: *dict (a dict object), or
+     * *values + the type's cached keys (split/inline values).  Both 0 if none.
+     */
+    int (*instance_dict)(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict,
+                         uint64_t *values);
+    /* Name and state values that differ by version (data, chosen with the ops). */
+    int8_t fs_created, fs_suspended_yf, fs_cleared;
+    uint8_t resume_ops[2];      /* RESUME opcodes (incl. quickened/instrumented), 3.11/3.12 */
 };
 
 extern const struct py_ops py_ops_38;
 extern const struct py_ops py_ops_310;
 extern const struct py_ops py_ops_311;
+extern const struct py_ops py_ops_312;
+extern const struct py_ops py_ops_313;
 
 struct py_code_slot {
     uint64_t addr;
     struct py_code *co;
+};
+
+struct py_type_slot {
+    uint64_t addr;
+    char name[48];              /* tp_name, cut */
+    int8_t is_task;             /* -1 unknown, 0, 1: _asyncio.Task or a subclass */
 };
 
 struct py_ctx {
@@ -80,6 +113,10 @@ struct py_ctx {
     uint64_t version_hex;
     struct py_code_slot *codes; /* owned: open-addressing cache of code objects */
     size_t ncodes, cap_codes;
+    struct py_type_slot *types; /* owned: cache of type names, MAX_TYPE_CACHE slots */
+    uint64_t *loop_tids;        /* owned: pairs (loop address, native tid) seen in thread stacks */
+    long cur_tid;               /* thread whose stack is being walked, 0 for task stacks */
+    size_t nloops, cap_loops;
 };
 
 void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,
@@ -121,5 +158,37 @@ size_t py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated);
 
 /* Walk every interpreter's threads into the snapshot. */
 int py_threads_walk(struct py_ctx *c);
+
+/* Walk asyncio's task registries into the snapshot (tasks, stacks, edges). */
+int py_tasks_walk(struct py_ctx *c);
+
+/* Type name of an object's type (cached); "" when unreadable.  Valid until py_ctx_done. */
+const char *py_type_name(struct py_ctx *c, uint64_t type);
+/* ob_type of obj, 0 when unreadable. */
+uint64_t py_type_of(struct py_ctx *c, uint64_t obj);
+/* Whether type is _asyncio.Task or a subclass (cached). */
+bool py_type_is_task(struct py_ctx *c, uint64_t type);
+
+typedef int (*py_pair_fn)(struct py_ctx *c, uint64_t key, uint64_t value, void *arg);
+typedef int (*py_item_fn)(struct py_ctx *c, uint64_t item, void *arg);
+
+/* Every (key, value) of a dict; the callback returns nonzero to stop.  Bounded. */
+int py_dict_items(struct py_ctx *c, uint64_t dict, py_pair_fn fn, void *arg);
+/* Value of the str key `name` in a dict, 0 if absent. */
+int py_dict_get_str(struct py_ctx *c, uint64_t dict, const char *name, uint64_t *value);
+/* Every key of a set (dummies and empties skipped).  Bounded. */
+int py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg);
+/* Every item of a list or tuple.  Bounded. */
+int py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg);
+/* Attribute `name` from an instance's __dict__ (managed, inline or tp_dictoffset). */
+int py_attr_get(struct py_ctx *c, uint64_t obj, const char *name, uint64_t *value);
+/* Instance dict through tp_dictoffset (types without a managed dict); *dict 0 if none. */
+int py_instance_dict_offset(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict);
+/* Whether tp_flags has Py_TPFLAGS_MANAGED_DICT (3.11+); *flags gets tp_flags. */
+bool py_type_managed_dict(struct py_ctx *c, uint64_t type, uint64_t *flags);
+/* Whether the str object at obj equals the C string s. */
+bool py_str_eq(struct py_ctx *c, uint64_t obj, const char *s);
+/* An int object's value (small ints; false when it does not fit or is not an int). */
+bool py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out);
 
 #endif

@@ -231,8 +231,12 @@ runtime_choose_ops(uint64_t hex)
 
     if ((hex >> 24) != 3)
         return NULL;
-    if (minor >= 11 && minor <= 13)
+    if (minor == 11)
         return &py_ops_311;
+    if (minor == 12)
+        return &py_ops_312;
+    if (minor == 13)
+        return &py_ops_313;
     return NULL;
 }
 
@@ -310,6 +314,8 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     if (!snap->taken_at_ns)
         snap->taken_at_ns = runtime_now_ns(CLOCK_REALTIME);
     rc = py_threads_walk(&c);
+    if (rc == 0)
+        rc = py_tasks_walk(&c);
     py_ctx_done(&c);
     return rc;
 }

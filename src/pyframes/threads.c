@@ -49,7 +49,9 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
     }
     first = s->nframes;
     s->threads[idx].frame_first = first;
+    c->cur_tid = tid;
     s->threads[idx].frame_count = py_frames_walk(c, frame, &truncated);
+    c->cur_tid = 0;
     s->threads[idx].truncated = truncated;
     if (truncated)
         snap_diag_add(s, SNAP_DIAG_THREAD, idx, AIO_E_BOUND,

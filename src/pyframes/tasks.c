@@ -1,0 +1,379 @@
+/*
+ * tasks.c - asyncio tasks from outside: find every task through asyncio's own
+ * registries (no symbols needed), read each task and its whole coroutine
+ * stack, then the await edges (plain await, gather, TaskGroup).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/xalloc.h"
+#include "pyint.h"
+
+#define MAX_TASK_NAME (1u << 16)
+#define MAX_TASK_BUF 512
+
+/* asyncio Future states (Modules/_asynciomodule.c fut_state). */
+enum { FUT_PENDING = 0, FUT_CANCELLED = 1, FUT_FINISHED = 2 };
+
+/* Per-task facts needed after all tasks are known (edges); sorted with the tasks. */
+struct task_aux {
+    uint64_t addr;
+    uint64_t waiter;            /* task_fut_waiter */
+    uint64_t group;             /* TaskGroup whose __aexit__ the task is suspended in */
+};
+
+struct task_walk {
+    uint64_t *cand;             /* candidate task addresses */
+    size_t ncand, cap;
+    uint64_t *running;          /* pairs (loop, task) from _current_tasks */
+    size_t nrunning, cap_running;
+};
+
+static void
+tw_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+    xgrow((void **)v, cap, *n + 1, sizeof(**v));
+    (*v)[(*n)++] = x;
+}
+
+static int
+tw_add_task(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct task_walk *tw = arg;
+
+    (void)c;
+    if (tw->ncand >= MAX_TASKS)
+        return 1;
+    tw_push(&tw->cand, &tw->ncand, &tw->cap, item);
+    return 0;
+}
+
+/* A WeakSet's set holds weak references: the task is their referent. */
+static int
+tw_add_weakref(struct py_ctx *c, uint64_t ref, void *arg)
+{
+    uint64_t obj = 0;
+
+    if (py_read_ptr(c, ref, PYF_WR_OBJECT, &obj) < 0 || !obj)
+        return 0;
+    return tw_add_task(c, obj, arg);
+}
+
+static int
+tw_add_running(struct py_ctx *c, uint64_t loop, uint64_t task, void *arg)
+{
+    struct task_walk *tw = arg;
+
+    (void)c;
+    tw_push(&tw->running, &tw->nrunning, &tw->cap_running, loop);
+    tw_push(&tw->running, &tw->nrunning, &tw->cap_running, task);
+    return tw->nrunning >= 2 * MAX_THREADS;
+}
+
+static int
+tw_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int
+tw_aux_cmp(const void *a, const void *b)
+{
+    const struct task_aux *x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Find the registries in the asyncio.tasks module dict and collect candidates. */
+static int
+tw_collect(struct py_ctx *c, uint64_t mdict, struct task_walk *tw)
+{
+    static const char *const weaksets[] = { "_scheduled_tasks", "_all_tasks" };
+    uint64_t obj, data;
+    size_t i;
+    int found = 0;
+
+    for (i = 0; i < sizeof(weaksets) / sizeof(weaksets[0]); i++) {
+        if (py_dict_get_str(c, mdict, weaksets[i], &obj) < 0 || !obj)
+            continue;
+        found++;
+        if (py_attr_get(c, obj, "data", &data) < 0 || !data ||
+            py_set_items(c, data, tw_add_weakref, tw) < 0)
+            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
+                          "cannot read asyncio.tasks.%s", weaksets[i]);
+    }
+    if (py_dict_get_str(c, mdict, "_eager_tasks", &obj) == 0 && obj) {
+        found++;
+        if (py_set_items(c, obj, tw_add_task, tw) < 0)
+            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
+                          "cannot read asyncio.tasks._eager_tasks");
+    }
+    if (py_dict_get_str(c, mdict, "_current_tasks", &obj) == 0 && obj)
+        py_dict_items(c, obj, tw_add_running, tw);
+    if (tw->ncand >= MAX_TASKS)
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND, "task list cut at %u tasks",
+                      MAX_TASKS);
+    return found ? 0 : err_set(AIO_E_CORRUPT, "no task registry in asyncio.tasks");
+}
+
+static bool
+tw_is(const char *tn, const char *name)
+{
+    return strcmp(tn, name) == 0;
+}
+
+struct chain_frame {
+    const struct py_code *co;
+    int64_t lasti;
+};
+
+/*
+ * The coroutine stack of a task: from task_coro, follow what each suspended
+ * coroutine awaits down to the innermost one.  Appends frames innermost
+ * first; returns the count.  Bounded by MAX_AWAIT_DEPTH; revisits stop it.
+ */
+static size_t
+tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *truncated)
+{
+    struct chain_frame *chain = xmalloc(MAX_AWAIT_DEPTH * sizeof(*chain));
+    uint64_t *seen = xmalloc(MAX_AWAIT_DEPTH * sizeof(*seen));
+    uint64_t obj = coro;
+    size_t n = 0, i, nseen = 0;
+
+    *truncated = false;
+    while (obj) {
+        const char *tn = py_type_name(c, py_type_of(c, obj));
+        uint64_t frame, yf = 0;
+        struct py_frame pf;
+        bool live;
+
+        for (i = 0; i < nseen; i++) {
+            if (seen[i] == obj)
+                goto done;  /* a cycle in target memory: stop, never loop */
+        }
+        if (nseen >= MAX_AWAIT_DEPTH) {
+            *truncated = true;
+            break;
+        }
+        seen[nseen++] = obj;
+        if (tw_is(tn, "async_generator_asend") || tw_is(tn, "async_generator_athrow")) {
+            /* `await agen.__anext__()` awaits a wrapper; its generator is the next frame */
+            if (py_read_ptr(c, obj, PYF_ASEND_GEN, &obj) < 0)
+                break;
+            continue;
+        }
+        if (!tw_is(tn, "coroutine") && !tw_is(tn, "generator") && !tw_is(tn, "async_generator"))
+            break;  /* a Future, FutureIter or other awaitable: the chain ends here */
+        if (c->ops->gen_frame(c, obj, &frame, &live) < 0 || !live)
+            break;
+        if (c->ops->frame_read(c, frame, &pf) < 0)
+            break;
+        chain[n].co = py_code_get(c, pf.code);
+        chain[n].lasti = pf.lasti_bytes;
+        if (chain[n].co) {
+            const struct snap_str *q = &chain[n].co->qualname;
+
+            if (q->s && strcmp(q->s, "TaskGroup.__aexit__") == 0 && aux->group == 0)
+                source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group);
+            n++;
+        }
+        if (c->ops->gen_awaiting(c, obj, frame, &yf) < 0)
+            break;
+        obj = yf;
+    }
+done:
+    for (i = n; i > 0; i--)
+        py_frame_emit(c, chain[i - 1].co, chain[i - 1].lasti);
+    free(chain);
+    free(seen);
+    return n;
+}
+
+static void
+tw_task_name(struct py_ctx *c, struct snap_task *t, uint64_t name)
+{
+    const char *tn = py_type_name(c, py_type_of(c, name));
+    int64_t v;
+    char buf[40];
+    bool cut = false;
+
+    if (tw_is(tn, "str")) {
+        if (py_read_str(c, name, MAX_TASK_NAME, &t->name, &cut) == 0)
+            return;
+    } else if (py_long_value(c, name, &v)) {
+        /* 3.12+ names tasks lazily: the counter becomes "Task-N" on first get_name() */
+        snprintf(buf, sizeof(buf), "Task-%lld", (long long)v);
+        t->name = snap_str_cstr(c->snap, buf);
+        return;
+    }
+    t->name = snap_str_cstr(c->snap, "?");
+}
+
+static long
+tw_loop_tid(const struct py_ctx *c, uint64_t loop)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < c->nloops * 2; i += 2) {
+        if (c->loop_tids[i] == loop)
+            return (long)c->loop_tids[i + 1];
+    }
+    return 0;
+}
+
+static void
+tw_read_task(struct py_ctx *c, uint64_t addr, const struct task_walk *tw, struct task_aux *aux)
+{
+    unsigned char buf[MAX_TASK_BUF];
+    uint32_t size = layout_off(c->L, PYF_TASK);
+    struct snap *s = c->snap;
+    struct snap_task *t;
+    size_t idx, i, first;
+    uint64_t coro;
+    int64_t state;
+    bool cut = false;
+
+    if (source_read(c->src, addr, buf, size) < 0)
+        return;
+    t = snap_task_add(s);
+    idx = s->ntasks - 1;
+    t->addr = addr;
+    state = py_buf_int(c, buf, size, PYF_FUT_STATE);
+    t->state = state == FUT_CANCELLED ? SNAP_TASK_CANCELLED :
+               state == FUT_FINISHED ? SNAP_TASK_DONE : SNAP_TASK_PENDING;
+    t->loop = py_buf_ptr(c, buf, size, PYF_FUT_LOOP);
+    t->must_cancel = py_buf_int(c, buf, size, PYF_TASK_MUST_CANCEL) != 0;
+    t->cancel_requests = layout_has(c->L, PYF_TASK_NUM_CANCELS) ?
+                         (int)py_buf_int(c, buf, size, PYF_TASK_NUM_CANCELS) : 0;
+    t->thread_tid = tw_loop_tid(c, t->loop);
+    for (i = 0; i + 1 < tw->nrunning; i += 2) {
+        if (tw->running[i + 1] == addr && tw->running[i] == t->loop)
+            t->running = true;
+    }
+    aux->addr = addr;
+    aux->waiter = py_buf_ptr(c, buf, size, PYF_TASK_FUT_WAITER);
+    coro = py_buf_ptr(c, buf, size, PYF_TASK_CORO);
+    tw_task_name(c, t, py_buf_ptr(c, buf, size, PYF_TASK_NAME));
+    t = &s->tasks[idx];
+    t->coro_addr = coro;
+    if (coro) {
+        uint64_t type = py_type_of(c, coro), q = 0;
+        const char *tn = py_type_name(c, type);
+
+        if ((tw_is(tn, "coroutine") || tw_is(tn, "generator") || tw_is(tn, "async_generator")) &&
+            py_read_ptr(c, coro, PYF_GEN_QUALNAME, &q) == 0 && q &&
+            py_read_str(c, q, MAX_NAME_BYTES, &t->coro, NULL) == 0) {
+            /* qualname read */
+        } else {
+            t->coro = snap_str_cstr(s, tn);
+        }
+    }
+    first = s->nframes;
+    s->tasks[idx].frame_first = first;
+    s->tasks[idx].frame_count = coro ? tw_coro_stack(c, coro, aux, &cut) : 0;
+    s->tasks[idx].stack_truncated = cut;
+    if (cut)
+        snap_diag_add(s, SNAP_DIAG_TASK, idx, AIO_E_BOUND, "await chain cut at %d coroutines",
+                      MAX_AWAIT_DEPTH);
+}
+
+struct edge_arg {
+    size_t waiter;
+    enum snap_edge_kind kind;
+};
+
+static int
+tw_edge_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct edge_arg *ea = arg;
+    size_t j = snap_task_find(c->snap, item);
+
+    if (j != (size_t)-1 && j != ea->waiter)
+        snap_edge_add(c->snap, ea->waiter, j, ea->kind);
+    return 0;
+}
+
+static void
+tw_edges(struct py_ctx *c, const struct task_aux *aux)
+{
+    struct snap *s = c->snap;
+    size_t i;
+
+    for (i = 0; i < s->ntasks; i++) {
+        struct edge_arg ea = { i, SNAP_EDGE_AWAIT };
+        uint64_t w = aux[i].waiter, children = 0, tasks = 0;
+
+        if (w) {
+            size_t j = snap_task_find(s, w);
+
+            if (j != (size_t)-1) {
+                if (j != i)
+                    snap_edge_add(s, i, j, SNAP_EDGE_AWAIT);
+            } else if (tw_is(py_type_name(c, py_type_of(c, w)), "_GatheringFuture") &&
+                       py_attr_get(c, w, "_children", &children) == 0 && children) {
+                ea.kind = SNAP_EDGE_GATHER;
+                py_seq_items(c, children, tw_edge_cb, &ea);
+            }
+        }
+        if (aux[i].group && py_attr_get(c, aux[i].group, "_tasks", &tasks) == 0 && tasks) {
+            ea.kind = SNAP_EDGE_TASKGROUP;
+            py_set_items(c, tasks, tw_edge_cb, &ea);
+            s->tasks[i].group = aux[i].group;
+        }
+    }
+    snap_edges_finish(s);
+}
+
+int
+py_tasks_walk(struct py_ctx *c)
+{
+    struct task_walk tw;
+    struct task_aux *aux = NULL;
+    uint64_t interp = 0, modules = 0, mod = 0, mdict = 0;
+    size_t i, n = 0;
+    int rc;
+
+    memset(&tw, 0, sizeof(tw));
+    if (!layout_has(c->L, PYF_TASK) || layout_off(c->L, PYF_TASK) > MAX_TASK_BUF) {
+        c->snap->flags |= SNAP_F_NO_TASKS;
+        return 0;   /* _asyncio not loaded (or no layout): asyncio is not in use */
+    }
+    if ((rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp)) < 0 ||
+        (rc = py_read_ptr(c, interp, PYF_IS_MODULES, &modules)) < 0 || !modules)
+        goto fail;
+    if (py_dict_get_str(c, modules, "asyncio.tasks", &mod) < 0 || !mod) {
+        c->snap->flags |= SNAP_F_NO_TASKS;
+        return 0;
+    }
+    if ((rc = py_read_ptr(c, mod, PYF_MOD_DICT, &mdict)) < 0 || !mdict ||
+        (rc = tw_collect(c, mdict, &tw)) < 0)
+        goto fail;
+    qsort(tw.cand, tw.ncand, sizeof(*tw.cand), tw_u64_cmp);
+    aux = xcalloc(tw.ncand ? tw.ncand : 1, sizeof(*aux));
+    for (i = 0; i < tw.ncand; i++) {
+        if (i > 0 && tw.cand[i] == tw.cand[i - 1])
+            continue;
+        if (!py_type_is_task(c, py_type_of(c, tw.cand[i])))
+            continue;
+        tw_read_task(c, tw.cand[i], &tw, &aux[n]);
+        if (c->snap->ntasks > n)
+            n++;
+    }
+    /* candidates were visited in address order, so tasks and aux are both sorted */
+    snap_tasks_sort(c->snap);
+    qsort(aux, n, sizeof(*aux), tw_aux_cmp);
+    tw_edges(c, aux);
+    free(aux);
+    free(tw.cand);
+    free(tw.running);
+    return 0;
+fail:
+    free(tw.cand);
+    free(tw.running);
+    snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, rc ? rc : AIO_E_CORRUPT,
+                  "cannot read asyncio's task registries: %s", err_msg(rc ? rc : AIO_E_CORRUPT));
+    return 0;
+}
