@@ -2,9 +2,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../common/err.h"
 #include "../common/xalloc.h"
+
+#define SOURCE_CACHE_BYTES ((size_t)SOURCE_CACHE_PAGES * SOURCE_PAGE)
 
 /* A miss reads this many consecutive pages in one backend call when it can. */
 #define SOURCE_READAHEAD 4
@@ -18,16 +21,32 @@ source_init(struct source *src, const struct source_ops *ops, int pid)
 }
 
 void
+source_cache_prepare(struct source *src)
+{
+    if (src->cache)
+        return;
+    src->cache = xcalloc(SOURCE_CACHE_PAGES, sizeof(*src->cache));
+    /*
+     * Fault our own pages in now, in one go, not one by one while the target
+     * is stopped (a page fault costs ~10 us on these VMs).
+     */
+    src->cache_data = mmap(NULL, SOURCE_CACHE_BYTES, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (src->cache_data == MAP_FAILED)
+        src->cache_data = xmalloc(SOURCE_CACHE_BYTES);
+    else
+        src->cache_mapped = true;
+}
+
+void
 source_cache_enable(struct source *src, bool on)
 {
     /*
      * Allocation is cheap (the data pages are only faulted in when used) and
      * dropping is a generation bump: neither costs the stopped target time.
      */
-    if (on && !src->cache) {
-        src->cache = xcalloc(SOURCE_CACHE_PAGES, sizeof(*src->cache));
-        src->cache_data = xmalloc((size_t)SOURCE_CACHE_PAGES * SOURCE_PAGE);
-    }
+    if (on)
+        source_cache_prepare(src);
     src->cache_gen++;
     if (src->cache_gen == 0) {
         memset(src->cache, 0, SOURCE_CACHE_PAGES * sizeof(*src->cache));
@@ -226,7 +245,11 @@ source_close(struct source *src)
     maps_free(&src->maps);
     free(src->tids);
     free(src->cache);
-    free(src->cache_data);
+    if (src->cache_mapped)
+        munmap(src->cache_data, SOURCE_CACHE_BYTES);
+    else
+        free(src->cache_data);
+    src->cache_mapped = false;
     src->tids = NULL;
     src->cache = NULL;
     src->cache_data = NULL;

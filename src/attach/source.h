@@ -56,7 +56,8 @@ struct source {
     size_t ntids;
     bool cache_on;              /* page cache valid only while the target is stopped */
     struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
-    unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages (malloc: touched on demand) */
+    unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages, pre-faulted */
+    bool cache_mapped;          /* cache_data came from mmap (else malloc) */
     uint32_t cache_gen;         /* bumped to drop the whole cache in O(1) */
     struct source_stats stats;
     void *priv;                 /* owned by the implementation */
@@ -80,6 +81,9 @@ int source_read_i64(struct source *src, uint64_t addr, int64_t *out);
  * NUL-terminated.  Reads never cross into an unmapped page needlessly.
  */
 int source_read_cstr(struct source *src, uint64_t addr, char *out, size_t max);
+
+/* Allocate the page cache and fault it in (call before stopping the target). */
+void source_cache_prepare(struct source *src);
 
 /* Turn the page cache on (after stop) or off (before resume); off drops it. */
 void source_cache_enable(struct source *src, bool on);

@@ -10,6 +10,7 @@
 
 #include "../attach/elfsym.h"
 #include "../common/err.h"
+#include "layout_table.h"
 #include "pyint.h"
 
 #define RUNTIME_MAX_CANDIDATES 64
@@ -188,6 +189,9 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     struct layout tmp;
     int rc;
 
+    if (rt->version_hex < 0x030d0000)
+        return err_set(AIO_E_LAYOUT, "_Py_DebugOffsets exist only in Python 3.13 and later "
+                       "(this is %s)", rt->version);
     if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
         return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
                        (unsigned long long)rt->runtime_addr);
@@ -196,6 +200,18 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     if (rc < 0)
         return rc;
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
+    return 0;
+}
+
+/* The built-in table of this minor version fills what is still missing. */
+static int
+runtime_layout_table(struct py_runtime *rt)
+{
+    const struct layout_table *t = layout_table_find((int)((rt->version_hex >> 16) & 0xff));
+
+    if (!t)
+        return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
+    layout_from_table(&rt->L, t);
     return 0;
 }
 
@@ -213,7 +229,7 @@ runtime_describe_sources(struct py_runtime *rt)
     used[primary] = true;
     used[LAYOUT_SRC_CACHE] = true;
     for (i = 0; i < PYF__COUNT; i++) {
-        int s = rt->L.f[i].src;
+        int s = rt->L.f[i].src == LAYOUT_SRC_CACHE ? LAYOUT_SRC_DWARF : rt->L.f[i].src;
 
         if (!rt->L.f[i].present || used[s])
             continue;
@@ -258,33 +274,46 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
     if (rt->asyncio_path[0])
         runtime_build_id_of(src, rt->asyncio_path, rt->asyncio_build_id,
                             sizeof(rt->asyncio_build_id));
+    /*
+     * A forced source provides every field it can; what it cannot provide
+     * (debug offsets know no tasks, dicts or generators) comes from the next
+     * source, and layout_source says so.  --layout=dwarf and --layout=table
+     * use nothing else.
+     */
     switch (choice) {
     case PY_LAYOUT_DEBUG_OFFSETS:
         rc = runtime_layout_debug_offsets(src, rt);
         if (rc < 0)
             return rc;
-        /* the fields debug offsets do not cover come from DWARF */
         runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+        runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
+        runtime_layout_table(rt);
         break;
     case PY_LAYOUT_DWARF:
         runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+        runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
         break;
     case PY_LAYOUT_TABLE:
-        return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
+        rc = runtime_layout_table(rt);
+        if (rc < 0)
+            return rc;
+        break;
     case PY_LAYOUT_AUTO:
         runtime_layout_dwarf(src, rt, LAYOUT_CORE);
         if (!layout_has(&rt->L, PYF_RT_INTERP_HEAD))
             runtime_layout_debug_offsets(src, rt);
+        runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
+        runtime_layout_table(rt);
         break;
     }
-    runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
     layout_validate(&rt->L);
     for (i = 0; i < sizeof(runtime_required) / sizeof(runtime_required[0]); i++) {
         if (!layout_has(&rt->L, runtime_required[i]))
-            return err_set(AIO_E_LAYOUT, "layout missing for Python %s: %s (no DWARF in %s or "
-                           "its debug file%s)", rt->version, layout_descs[runtime_required[i]].name,
-                           rt->core_path, choice == PY_LAYOUT_DWARF ? "" :
-                           ", no _Py_DebugOffsets and no built-in table");
+            return err_set(AIO_E_LAYOUT, "layout missing for Python %s: %s (%s)", rt->version,
+                           layout_descs[runtime_required[i]].name,
+                           choice == PY_LAYOUT_DWARF ? "no DWARF in the binary or a debug file; "
+                           "install the -dbg package or try --layout=table" :
+                           "no DWARF, no _Py_DebugOffsets and no built-in table has it");
     }
     runtime_describe_sources(rt);
     return 0;

@@ -81,7 +81,16 @@ py_threads_walk(struct py_ctx *c)
             break;
         }
         for (ts = head, nt = 0; ts && nt < MAX_THREADS; nt++) {
-            uint64_t next = 0;
+            uint64_t next = 0, owner = 0;
+
+            /*
+             * Sanity check of the layout (a table may not fit a patch release):
+             * every thread state points back to its interpreter.
+             */
+            if (py_read_ptr(c, ts, PYF_TS_INTERP, &owner) < 0 || owner != interp)
+                return err_set(AIO_E_LAYOUT, "the layout does not fit this interpreter: thread "
+                               "state 0x%llx does not point back to its interpreter (wrong "
+                               "layout table for this patch release?)", (unsigned long long)ts);
 
             threads_add(c, ts, holder);
             if (py_read_ptr(c, ts, PYF_TS_NEXT, &next) < 0 || next == head || next == ts)
