@@ -240,7 +240,9 @@ elfsym_find_version(struct elfsym *e, int minor, char *buf, size_t size)
     for (i = 1; i + plen < n; i++) {
         size_t j = i + plen, k;
 
-        if (d[i - 1] != '\0' || memcmp(d + i, pfx, plen) != 0 || !isdigit((unsigned char)d[j]))
+        /* the linker may merge "3.9.18" into the tail of a longer string: no NUL before */
+        if (isdigit((unsigned char)d[i - 1]) || d[i - 1] == '.' || memcmp(d + i, pfx, plen) != 0 ||
+            !isdigit((unsigned char)d[j]))
             continue;
         while (j < n && isdigit((unsigned char)d[j]))
             j++;

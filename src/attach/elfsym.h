@@ -41,7 +41,8 @@ bool elfsym_has_dwarf(struct elfsym *e);
 
 /*
  * Find CPython's PY_VERSION string ("3.9.18") in .rodata: a NUL-delimited
- * string "3.<minor>.<patch>[suffix]" with the given minor.  false if none.
+ * string "3.<minor>.<patch>[suffix]" with the given minor (possibly the tail
+ * of a longer string, where the linker merged it).  false if none.
  */
 bool elfsym_find_version(struct elfsym *e, int minor, char *buf, size_t size);
 

@@ -358,19 +358,16 @@ py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg)
     n = (size_t)mask + 1;
     buf = xmalloc(n * es);
     rc = source_read(c->src, table, buf, n * es);
-    if (rc == 0) {
-        size_t seen = 0;
+    /*
+     * Every slot is visited: deleted entries hold the dummy key (non-NULL), so
+     * stopping after `used` keys would miss live ones.  Callers validate keys.
+     */
+    for (i = 0; rc == 0 && i < n; i++) {
+        uint64_t key;
 
-        for (i = 0; i < n && seen < (size_t)used; i++) {
-            uint64_t key;
-
-            memcpy(&key, buf + i * es, 8);
-            if (!key)
-                continue;
-            seen++;
-            if (fn(c, key, arg))
-                break;
-        }
+        memcpy(&key, buf + i * es, 8);
+        if (key && fn(c, key, arg))
+            break;
     }
     free(buf);
     return rc;

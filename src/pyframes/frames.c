@@ -108,6 +108,16 @@ py_code_get(struct py_ctx *c, uint64_t addr)
     return co;
 }
 
+bool
+py_code_is(const struct py_code *co, const char *name, const char *file_suffix)
+{
+    size_t n = strlen(file_suffix);
+
+    return co->name.s && strcmp(co->name.s, name) == 0 && co->filename.s &&
+           co->filename.len >= n && memcmp(co->filename.s + co->filename.len - n, file_suffix,
+                                           n) == 0;
+}
+
 void
 py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
 {
@@ -129,7 +139,7 @@ py_frames_note_loop(struct py_ctx *c, const struct py_code *co, uint64_t frame)
 {
     uint64_t loop = 0;
 
-    if (!c->cur_tid || !co->qualname.s || strcmp(co->qualname.s, "BaseEventLoop.run_forever") != 0)
+    if (!c->cur_tid || !py_code_is(co, "run_forever", "asyncio/base_events.py"))
         return;
     if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &loop) < 0 || !loop)
         return;

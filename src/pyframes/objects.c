@@ -25,6 +25,7 @@ py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,
     c->L = L;
     c->ops = ops;
     c->snap = snap;
+    c->pthread_tid_off = -1;
 }
 
 void

@@ -33,6 +33,7 @@ struct py_runtime {
     struct layout L;
     const struct py_ops *ops;   /* static */
     char layout_source[64];     /* "dwarf", "debug-offsets+table", ... */
+    int pthread_tid_off;        /* glibc struct pthread tid offset, -1 unknown */
 };
 
 /*

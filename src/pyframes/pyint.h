@@ -116,6 +116,7 @@ struct py_ctx {
     struct py_type_slot *types; /* owned: cache of type names, MAX_TYPE_CACHE slots */
     uint64_t *loop_tids;        /* owned: pairs (loop address, native tid) seen in thread stacks */
     long cur_tid;               /* thread whose stack is being walked, 0 for task stacks */
+    int pthread_tid_off;        /* offset of the tid in glibc's struct pthread, -1 unknown */
     size_t nloops, cap_loops;
 };
 
@@ -144,6 +145,9 @@ int py_read_bytes(struct py_ctx *c, uint64_t obj, size_t max, const uint8_t **da
 
 /* The code object at addr, from the cache or read now; NULL if unreadable. */
 const struct py_code *py_code_get(struct py_ctx *c, uint64_t addr);
+
+/* Whether a code object is function `name` of a file ending in file_suffix. */
+bool py_code_is(const struct py_code *co, const char *name, const char *file_suffix);
 
 /* Append one Python frame to the snapshot for (code, lasti). */
 void py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes);

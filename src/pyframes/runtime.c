@@ -247,6 +247,10 @@ runtime_choose_ops(uint64_t hex)
 
     if ((hex >> 24) != 3)
         return NULL;
+    if (minor == 8 || minor == 9)
+        return &py_ops_38;
+    if (minor == 10)
+        return &py_ops_310;
     if (minor == 11)
         return &py_ops_311;
     if (minor == 12)
@@ -254,6 +258,42 @@ runtime_choose_ops(uint64_t hex)
     if (minor == 13)
         return &py_ops_313;
     return NULL;
+}
+
+/*
+ * glibc publishes where struct pthread keeps the kernel tid, for libthread_db:
+ * _thread_db_pthread_tid = { size in bits, count, offset }.
+ */
+static int
+runtime_pthread_tid_off(struct source *src)
+{
+    const struct maps *m = &src->maps;
+    size_t i;
+
+    for (i = 0; i < m->n; i++) {
+        const char *b = runtime_basename(m->v[i].path);
+        char full[PATH_MAX + 64];
+        struct elfsym *e;
+        uint64_t sym, vbase;
+        uint32_t desc[3];
+        int err, off = -1;
+
+        if (strncmp(b, "libc.so", 7) != 0 && strncmp(b, "libc-", 5) != 0)
+            continue;
+        snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", m->v[i].path);
+        e = elfsym_open(full, &err);
+        if (!e)
+            return -1;
+        if (elfsym_lookup(e, "_thread_db_pthread_tid", &sym, NULL) == 0) {
+            vbase = elfsym_first_load_vaddr(e);
+            if (source_read(src, sym - vbase + maps_file_base(m, m->v[i].path), desc,
+                            sizeof(desc)) == 0 && desc[0] == 32 && desc[2] < 65536)
+                off = (int)desc[2];
+        }
+        elfsym_close(e);
+        return off;
+    }
+    return -1;
 }
 
 int
@@ -268,8 +308,9 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
         return rc;
     rt->ops = runtime_choose_ops(rt->version_hex);
     if (!rt->ops)
-        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.11 to 3.13)",
+        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.8 to 3.13)",
                        rt->version);
+    rt->pthread_tid_off = runtime_pthread_tid_off(src);
     runtime_find_asyncio(src, rt);
     if (rt->asyncio_path[0])
         runtime_build_id_of(src, rt->asyncio_path, rt->asyncio_build_id,
@@ -337,6 +378,7 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     py_ctx_init(&c, src, &rt->L, rt->ops, snap);
     c.runtime = rt->runtime_addr;
     c.version_hex = rt->version_hex;
+    c.pthread_tid_off = rt->pthread_tid_off;
     snprintf(snap->python_version, sizeof(snap->python_version), "%s", rt->version);
     snap->py_version_hex = rt->version_hex;
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);

@@ -174,9 +174,7 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
         chain[n].co = py_code_get(c, pf.code);
         chain[n].lasti = pf.lasti_bytes;
         if (chain[n].co) {
-            const struct snap_str *q = &chain[n].co->qualname;
-
-            if (q->s && strcmp(q->s, "TaskGroup.__aexit__") == 0 && aux->group == 0)
+            if (aux->group == 0 && py_code_is(chain[n].co, "__aexit__", "asyncio/taskgroups.py"))
                 source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group);
             n++;
         }
