@@ -3,4 +3,5 @@
  * X(function returning Suite *).  Add a line when adding a check_<module>.c.
  */
 #define UNIT_SUITES(X) \
-    X(suite_snapshot)
+    X(suite_snapshot) \
+    X(suite_linetable)
