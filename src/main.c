@@ -47,6 +47,7 @@ main_take(struct source *src, const struct py_runtime *rt, const struct options 
     uint64_t t0, stop0;
 
     s->cmdline = snap_str_from(s, cmd, n);
+    source_cache_prepare(src);
     t0 = main_now_ns();
     stop0 = src->stats.stopped_ns;
     *rc = source_stop(src);
