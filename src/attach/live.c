@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,8 +276,23 @@ live_thread_name(struct source *src, long tid, char *buf, size_t size)
     proc_thread_comm(src->pid, tid, buf, size);
 }
 
+static int
+live_thread_regs(struct source *src, long tid, void *regs, size_t size)
+{
+    struct live *lv = src->priv;
+    struct user_regs_struct r;
+
+    if (!lv || !lv->stopped || !live_has(lv, tid) || size < sizeof(r))
+        return -AIO_E_FAULT;    /* only threads we hold stopped have stable registers */
+    if (ptrace(PTRACE_GETREGS, (pid_t)tid, NULL, &r) < 0)
+        return errno == ESRCH ? -AIO_E_EXITED : -AIO_E_FAULT;
+    memcpy(regs, &r, sizeof(r));
+    return 0;
+}
+
 static const struct source_ops live_ops = {
     .thread_name = live_thread_name,
+    .thread_regs = live_thread_regs,
     .read = live_read,
     .stop = live_stop,
     .resume = live_resume,

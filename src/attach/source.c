@@ -234,6 +234,14 @@ source_thread_name(struct source *src, long tid, char *buf, size_t size)
         src->ops->thread_name(src, tid, buf, size);
 }
 
+int
+source_thread_regs(struct source *src, long tid, void *regs, size_t size)
+{
+    if (!src->ops->thread_regs)
+        return -AIO_E_FAULT;
+    return src->ops->thread_regs(src, tid, regs, size);
+}
+
 void
 source_close(struct source *src)
 {

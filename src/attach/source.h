@@ -29,6 +29,11 @@ struct source_ops {
     void (*close)(struct source *src);
     /* Name of thread tid into buf ("" if unknown); may be NULL. */
     void (*thread_name)(struct source *src, long tid, char *buf, size_t size);
+    /*
+     * General registers of a stopped thread as the kernel's struct
+     * user_regs_struct (x86_64) into regs; 0 or negative AIO_E_*.  May be NULL.
+     */
+    int (*thread_regs)(struct source *src, long tid, void *regs, size_t size);
 };
 
 struct source_stats {
@@ -93,6 +98,9 @@ void source_resume(struct source *src);
 
 /* Name of a thread (kernel comm for live processes); "" when unknown. */
 void source_thread_name(struct source *src, long tid, char *buf, size_t size);
+
+/* Registers of a stopped thread (see source_ops.thread_regs); -AIO_E_FAULT when unavailable. */
+int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
 
 /* Release everything; NULL is accepted.  Resumes a live target first. */
 void source_close(struct source *src);

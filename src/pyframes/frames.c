@@ -152,7 +152,7 @@ py_frames_note_loop(struct py_ctx *c, const struct py_code *co, uint64_t frame)
 size_t
 py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
 {
-    size_t n = 0, steps = 0;
+    size_t n = 0, steps = 0, first = c->snap->nframes;
     uint64_t prev_addr = 0;
 
     *truncated = false;
@@ -167,15 +167,21 @@ py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
         if (frame == prev_addr || c->ops->frame_read(c, frame, &pf) < 0)
             break;
         prev_addr = frame;
+        if (pf.boundary && n)
+            c->snap->frames[first + n - 1].py_entry = true;
         if (!pf.skip) {
             co = py_code_get(c, pf.code);
             if (co) {
                 py_frame_emit(c, co, pf.lasti_bytes);
+                c->snap->frames[first + n].py_entry = pf.entry;
                 n++;
                 py_frames_note_loop(c, co, frame);
             }
         }
         frame = pf.previous;
     }
+    /* the outermost Python frame was always entered from C */
+    if (n)
+        c->snap->frames[first + n - 1].py_entry = true;
     return n;
 }

@@ -50,7 +50,9 @@ ops311_frame_read(struct py_ctx *c, uint64_t addr, struct py_frame *out)
     out->code = py_buf_ptr(c, buf, size, PYF_IF_CODE);
     out->previous = py_buf_ptr(c, buf, size, PYF_IF_PREVIOUS);
     instr = py_buf_ptr(c, buf, size, PYF_IF_INSTR);
-    out->skip = py_buf_int(c, buf, size, PYF_IF_OWNER) == OWNED_BY_CSTACK || out->code == 0;
+    out->boundary = py_buf_int(c, buf, size, PYF_IF_OWNER) == OWNED_BY_CSTACK;
+    out->skip = out->boundary || out->code == 0;
+    out->entry = py_buf_int(c, buf, size, PYF_IF_IS_ENTRY) != 0;     /* 3.11 only */
     /* _PyInterpreterFrame_LASTI: instruction pointer minus the start of the code units */
     out->lasti_bytes = -1;
     if (instr && out->code) {

@@ -39,6 +39,7 @@ ops38_frame_read_scaled(struct py_ctx *c, uint64_t addr, struct py_frame *out, i
     lasti = py_buf_int(c, buf, size, PYF_FO_LASTI);
     out->lasti_bytes = lasti < 0 ? -1 : lasti * scale;
     out->skip = out->code == 0;
+    out->entry = true;  /* every frame object is evaluated by its own C call */
     return 0;
 }
 

@@ -39,6 +39,8 @@ struct py_frame {
     int64_t lasti_bytes;        /* offset of the current instruction in bytes; <0 = unknown */
     uint64_t previous;          /* next older frame, 0 at the bottom */
     bool skip;                  /* not a Python frame to report (C-stack shim, incomplete) */
+    bool entry;                 /* run by its own C call of the eval loop (3.11 is_entry, <= 3.10) */
+    bool boundary;              /* a C-stack shim: the frame before it (newer) is an entry */
 };
 
 /* A cached code object, strings already copied into the snapshot arena. */

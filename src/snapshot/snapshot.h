@@ -36,6 +36,8 @@ struct snap_frame {
     struct snap_str qualname;   /* co_qualname; null before 3.11 */
     struct snap_str file;       /* co_filename, or source file of a native frame */
     int line;                   /* 1-based; 0 = unknown */
+    bool py_entry;              /* python: the first frame run by its own C call of the
+                                 * eval loop (the place a native merge cuts) */
     /* native frames only */
     struct snap_str module;     /* object file the pc belongs to */
     uint64_t pc;

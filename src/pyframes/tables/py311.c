@@ -28,6 +28,7 @@ static const struct layout_table_entry py311_entries[] = {
     { "IF_OWNER", 69, 1, 0, 0 },
     { "IF_STACKTOP", 64, 4, 0, 0 },
     { "IF_LOCALSPLUS", 72, 0, 0, 0 },
+    { "IF_IS_ENTRY", 68, 1, 0, 0 },
     { "FRAMEOBJ", 56, 56, 0, 0 },
     { "FO_BACK", 16, 8, 0, 0 },
     { "CODE", 192, 192, 0, 0 },
