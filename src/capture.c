@@ -1,0 +1,107 @@
+#include "capture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "attach/live.h"
+#include "attach/proc.h"
+#include "common/err.h"
+#include "common/xalloc.h"
+
+struct capture {
+    struct source src;
+    struct py_runtime rt;
+    struct capture_opts o;
+};
+
+static uint64_t
+capture_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct capture *
+capture_open(int pid, const struct capture_opts *o, int *err)
+{
+    struct capture *cap = xcalloc(1, sizeof(*cap));
+    int rc;
+
+    cap->o = *o;
+    rc = live_open(&cap->src, pid, o->nonblocking || o->pretraced);
+    if (rc < 0)
+        goto fail;
+    rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
+    if (rc < 0) {
+        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && proc_exists(pid) < 0)
+            rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
+        goto fail;
+    }
+    if (o->verbose)
+        fprintf(stderr, "aiomon-attach: Python %s, _PyRuntime at 0x%llx in %s, layout %s\n",
+                cap->rt.version, (unsigned long long)cap->rt.runtime_addr, cap->rt.core_path,
+                cap->rt.layout_source);
+    source_cache_prepare(&cap->src);
+    *err = 0;
+    return cap;
+fail:
+    *err = rc;
+    capture_close(cap);
+    return NULL;
+}
+
+const struct py_runtime *
+capture_runtime(const struct capture *cap)
+{
+    return &cap->rt;
+}
+
+struct snap *
+capture_take(struct capture *cap, int *err)
+{
+    struct source *src = &cap->src;
+    struct snap *s = snap_new(src->pid);
+    char cmd[4096];
+    size_t n = proc_cmdline(src->pid, cmd, sizeof(cmd));
+    uint64_t t0, stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
+    uint64_t calls0 = src->stats.read_calls;
+    int rc;
+
+    s->cmdline = snap_str_from(s, cmd, n);
+    t0 = capture_now_ns();
+    rc = source_stop(src);
+    if (rc < 0)
+        goto fail;
+    source_cache_enable(src, true);
+    rc = py_snapshot_read(src, &cap->rt, s);
+    source_cache_enable(src, false);
+    source_resume(src);
+    s->stopped_ns = src->stats.stopped_ns - stop0;
+    s->read_ns = capture_now_ns() - t0;
+    s->bytes_read = src->stats.bytes_read - bytes0;
+    s->read_calls = src->stats.read_calls - calls0;
+    if (cap->o.nonblocking)
+        s->flags |= SNAP_F_TORN;
+    if (rc < 0 && proc_exists(src->pid) < 0)
+        rc = err_set(AIO_E_EXITED, "process %d exited during the read", src->pid);
+    if (rc < 0)
+        goto fail;
+    *err = 0;
+    return s;
+fail:
+    *err = rc;
+    snap_free(s);
+    return NULL;
+}
+
+void
+capture_close(struct capture *cap)
+{
+    if (!cap)
+        return;
+    source_close(&cap->src);
+    free(cap);
+}

@@ -1,0 +1,44 @@
+/*
+ * capture.h - take snapshots of a process: the one place where attach,
+ * pyframes (and unwind) are put together.  Used by --dump, the live view,
+ * the watchdog and the sampler, so what they show can never disagree.
+ */
+#ifndef AIO_CAPTURE_H
+#define AIO_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "attach/source.h"
+#include "pyframes/pyframes.h"
+#include "snapshot/snapshot.h"
+
+struct capture_opts {
+    bool nonblocking;           /* never stop the process */
+    bool pretraced;             /* the caller already holds every thread stopped (watchdog) */
+    enum py_layout_choice layout;
+    bool verbose;
+};
+
+struct capture;
+
+/*
+ * Open pid for repeated snapshots: attach the source (without stopping),
+ * find the runtime and its layout once.  NULL and *err (negative AIO_E_*,
+ * with err_set() context) on failure.
+ */
+struct capture *capture_open(int pid, const struct capture_opts *o, int *err);
+
+/*
+ * One snapshot: stop, read, resume.  Returns a new snapshot (the caller
+ * frees it with snap_free) or NULL and *err.  A partial read is a snapshot
+ * with diagnostics, not an error.
+ */
+struct snap *capture_take(struct capture *cap, int *err);
+
+/* The runtime found at open (version, paths, layout source). */
+const struct py_runtime *capture_runtime(const struct capture *cap);
+
+/* Detach (if still attached) and free; NULL is accepted. */
+void capture_close(struct capture *cap);
+
+#endif
