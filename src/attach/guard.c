@@ -6,6 +6,8 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "../common/crashhook.h"
+
 #define GUARD_MAX_TIDS 65536
 
 /*
@@ -19,6 +21,13 @@ static volatile sig_atomic_t guard_installed;
 
 static const int guard_term_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 static const int guard_fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP };
+
+/*
+ * Handlers of the term signals installed before guard_install() (the
+ * watchdog's forwarding handlers): called after the detach instead of the
+ * default action.  Written once, before our handler is installed.
+ */
+static struct sigaction guard_old[sizeof(guard_term_signals) / sizeof(guard_term_signals[0])];
 
 void
 guard_detach_all(void)
@@ -38,9 +47,25 @@ guard_detach_all(void)
 }
 
 static void
-guard_handler(int sig)
+guard_handler(int sig, siginfo_t *si, void *uc)
 {
+    size_t i;
+
     guard_detach_all();
+    for (i = 0; i < sizeof(guard_term_signals) / sizeof(guard_term_signals[0]); i++) {
+        const struct sigaction *old = &guard_old[i];
+
+        if (guard_term_signals[i] != sig)
+            continue;
+        if (old->sa_flags & SA_SIGINFO) {
+            old->sa_sigaction(sig, si, uc);
+            return;
+        }
+        if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+            old->sa_handler(sig);
+            return;
+        }
+    }
     /* the default action, now that the target is safe: terminate (or dump core) */
     signal(sig, SIG_DFL);
     raise(sig);
@@ -55,11 +80,15 @@ guard_install(void)
     if (guard_installed)
         return;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = guard_handler;
+    sa.sa_sigaction = guard_handler;
     sigfillset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    for (i = 0; i < sizeof(guard_term_signals) / sizeof(guard_term_signals[0]); i++)
+    for (i = 0; i < sizeof(guard_term_signals) / sizeof(guard_term_signals[0]); i++) {
+        sigaction(guard_term_signals[i], NULL, &guard_old[i]);
+        /* no SA_RESETHAND here: a chained handler returns and must run next time too */
+        sa.sa_flags = SA_SIGINFO | (guard_old[i].sa_flags & SA_RESTART);
         sigaction(guard_term_signals[i], &sa, NULL);
+    }
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
     for (i = 0; i < sizeof(guard_fatal_signals) / sizeof(guard_fatal_signals[0]); i++)
         sigaction(guard_fatal_signals[i], &sa, NULL);
     guard_installed = 1;
