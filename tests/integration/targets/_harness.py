@@ -1,0 +1,417 @@
+"""Shared by every integration target: truth, readiness, heartbeat, blocking.
+
+A target builds its scenario, parks the threads that must hold still on a line
+marked with the comment "# BLOCK" (blocked for ever on BLOCK, a lock nobody
+releases), and starts the reporter.  The reporter thread (named "heartbeat")
+waits until the expected number of threads sit on a "# BLOCK" line, computes
+the truth from inside the process, writes it as JSON to $AIOMON_TRUTH, writes
+"ready\\n" to the fd $AIOMON_READY_FD, and then increments a counter in
+$AIOMON_HEARTBEAT every 20 ms, so the test can see that the process still
+makes progress after aiomon-attach detached.
+
+Truth JSON:
+  {"pid", "python_version", "scenario",
+   "threads": [{"tid", "thread_id", "name", "py_name", "holds_gil"?, "volatile"?,
+                "must_contain"?, "frames": [FRAME...]}],
+   "tasks":   [{"id", "name", "state", "coroutine", "stack": [FRAME...],
+                "awaiting": [ids], "awaited_by": [ids], "running", "thread",
+                "cancel_requests"?}]}           (tasks only when asked for)
+  FRAME = {"function", "qualname" (null before 3.11), "file", "line"},
+  innermost first.
+
+Thread names are the kernel's /proc/PID/task/TID/comm (what aiomon-attach
+reports); spawn() sets it to the Python name with prctl(PR_SET_NAME).
+The reporter is the only thread that moves; its entry is "volatile": only its
+identity and the presence of a _heartbeat frame are checked.
+
+Only the standard library is used; runs on CPython 3.8 .. 3.13.
+"""
+
+import gc
+import json
+import linecache
+import os
+import sys
+import threading
+import time
+import traceback
+
+TRUTH = os.environ.get("AIOMON_TRUTH")
+READY_FD = os.environ.get("AIOMON_READY_FD")
+HEARTBEAT = os.environ.get("AIOMON_HEARTBEAT")
+
+MARK = "# " + "BLOCK"          # spelled so that this file has no marked line by accident
+HAS_QUALNAME = sys.version_info >= (3, 11)
+
+BLOCK = threading.Lock()
+BLOCK.acquire()                # nobody ever releases it
+
+_libc = None
+
+
+def _prctl(option, arg):
+    global _libc
+    try:
+        if _libc is None:
+            import ctypes
+            _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(option, arg, 0, 0, 0)
+    except Exception:           # no ctypes: names stay as they are; truth reads comm anyway
+        pass
+
+
+def _set_comm(name):
+    _prctl(15, name.encode()[:15])          # PR_SET_NAME: this thread's comm
+
+
+def die(msg, code=3):
+    sys.stderr.write("target: %s\n" % msg)
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def skip(reason):
+    """The scenario cannot run on this interpreter: exit 77 with the reason."""
+    sys.stderr.write("SKIP: %s\n" % reason)
+    sys.stderr.flush()
+    os._exit(77)
+
+
+def block():
+    """Block the calling thread for ever (its innermost frame is this one)."""
+    BLOCK.acquire()  # BLOCK
+
+
+def _thread_entry(name, fn, args):
+    _set_comm(name)
+    try:
+        fn(*args)
+    except BaseException:
+        traceback.print_exc()
+        die("thread %r failed" % name)
+
+
+def spawn(name, fn, *args):
+    """Start a thread named name (Python name and comm) running fn(*args)."""
+    t = threading.Thread(target=_thread_entry, args=(name, fn, args), name=name, daemon=True)
+    t.start()
+    return t
+
+
+# ---------------------------------------------------------------- frames
+
+def frame_dict(f, line=None):
+    code = f.f_code
+    return {
+        "function": code.co_name,
+        "qualname": code.co_qualname if HAS_QUALNAME else None,
+        "file": code.co_filename,
+        "line": f.f_lineno if line is None else line,
+    }
+
+
+def frame_stack(f):
+    """Innermost first, following f_back."""
+    out = []
+    while f is not None:
+        out.append(frame_dict(f))
+        f = f.f_back
+    return out
+
+
+def _comm(native_id):
+    try:
+        with open("/proc/self/task/%d/comm" % native_id) as fh:
+            return fh.read().rstrip("\n")
+    except OSError:
+        return None
+
+
+def _at_block_line(f):
+    line = linecache.getline(f.f_code.co_filename, f.f_lineno)
+    return MARK in line
+
+
+def _blocked_threads(me):
+    out = {}
+    for ident, f in sys._current_frames().items():
+        if ident != me and f is not None and _at_block_line(f):
+            out[ident] = (f.f_code, f.f_lineno, len(frame_stack(f)))
+    return out
+
+
+def thread_truth(me):
+    threads = {t.ident: t for t in threading.enumerate()}
+    out = []
+    for ident, f in sorted(sys._current_frames().items()):
+        th = threads.get(ident)
+        if th is None:
+            die("thread %d is not known to threading" % ident)
+        entry = {
+            "tid": th.native_id,
+            "thread_id": ident,
+            "name": _comm(th.native_id),
+            "py_name": th.name,
+        }
+        if ident == me:
+            entry["volatile"] = True
+            entry["must_contain"] = "_heartbeat"
+            entry["frames"] = frame_stack(sys._getframe())
+        else:
+            if not _at_block_line(f):
+                die("thread %r is not parked on a %s line" % (th.name, MARK))
+            # Parked in BLOCK.acquire(): the GIL is released.
+            entry["holds_gil"] = False
+            entry["frames"] = frame_stack(f)
+        out.append(entry)
+    return out
+
+
+# ---------------------------------------------------------------- tasks
+
+def task_registry():
+    """Every task asyncio's registry holds, done ones included.
+
+    3.8-3.11: the _all_tasks WeakSet; 3.12-3.13: _scheduled_tasks (WeakSet) and
+    _eager_tasks (set).  A task stays there until it is garbage-collected, so a
+    done or cancelled task is found exactly while something references it.
+    """
+    import asyncio.tasks as T
+    if hasattr(T, "_scheduled_tasks"):
+        regs = [T._scheduled_tasks, T._eager_tasks]
+    else:
+        regs = [T._all_tasks]
+    seen, out = set(), []
+    for reg in regs:
+        for t in list(reg):
+            if id(t) not in seen:
+                seen.add(id(t))
+                out.append(t)
+    return out
+
+
+def _awaitable_frames(obj):
+    """Frames of the await chain starting at a coroutine, outermost first.
+
+    Follows cr_await (coroutine), gi_yieldfrom (generator), ag_await (async
+    generator); an async_generator_asend/athrow object (what a task awaits in
+    `async for` / __anext__() / asend() / aclose()) leads to its async
+    generator, found through gc.get_referents().  Stops at anything else (a
+    Future's iterator, None).
+    """
+    import gc as _gc
+    import inspect
+    frames, seen = [], set()
+    while obj is not None and id(obj) not in seen:
+        seen.add(id(obj))
+        tname = type(obj).__name__
+        if tname in ("async_generator_asend", "async_generator_athrow"):
+            gens = [r for r in _gc.get_referents(obj) if inspect.isasyncgen(r)]
+            obj = gens[0] if gens else None
+            continue
+        if inspect.iscoroutine(obj):
+            f, nxt = obj.cr_frame, obj.cr_await
+        elif inspect.isgenerator(obj):
+            f, nxt = obj.gi_frame, obj.gi_yieldfrom
+        elif inspect.isasyncgen(obj):
+            f, nxt = obj.ag_frame, obj.ag_await
+        else:
+            break
+        if f is None:
+            break
+        frames.append(f)
+        obj = nxt
+    return frames
+
+
+def _is_task(obj):
+    import asyncio
+    import asyncio.tasks as T
+    classes = (asyncio.Task,) + ((T._PyTask,) if hasattr(T, "_PyTask") else ())
+    return isinstance(obj, classes)
+
+
+def _awaited_tasks(task, chain):
+    """The awaiting rules:
+      A awaits B when A._fut_waiter is the task B;
+      A._fut_waiter is a _GatheringFuture: A awaits each task in its _children
+        (a child that is itself a _GatheringFuture is expanded the same way);
+      A suspended in TaskGroup.__aexit__ (a frame of its await chain): A awaits
+        each task in that group's _tasks.
+    """
+    import asyncio
+    import asyncio.tasks as T
+    out = []
+
+    def add_future(fut, depth=0):
+        if _is_task(fut):
+            out.append(fut)
+        elif isinstance(fut, T._GatheringFuture) and depth < 100:
+            for child in fut._children:
+                add_future(child, depth + 1)
+
+    w = task._fut_waiter
+    if w is not None:
+        add_future(w)
+    tg_class = getattr(asyncio, "TaskGroup", None)
+    if tg_class is not None:
+        for f in chain:
+            if f.f_code.co_name == "__aexit__":
+                owner = f.f_locals.get("self")
+                if isinstance(owner, tg_class):
+                    out.extend(owner._tasks)
+    return out
+
+
+def task_truth():
+    import asyncio
+    tasks = task_registry()
+    natives = {t.ident: t.native_id for t in threading.enumerate()}
+    ids = {id(t) for t in tasks}
+    entries = {}
+    for t in tasks:
+        loop = t.get_loop()
+        if t.cancelled():
+            state = "cancelled"
+        elif t.done():
+            state = "done"
+        else:
+            state = "pending"
+        coro = t.get_coro()
+        chain = _awaitable_frames(coro)
+        awaited = _awaited_tasks(t, chain)
+        for a in awaited:
+            if id(a) not in ids:
+                die("task %r awaits %r, which is not in the registry" % (t, a))
+        e = {
+            "id": hex(id(t)),
+            "name": t.get_name(),
+            "state": state,
+            "coroutine": getattr(coro, "__qualname__", None) if coro is not None else None,
+            "stack": [frame_dict(f) for f in reversed(chain)],
+            "awaiting": sorted({hex(id(a)) for a in awaited}),
+            "awaited_by": [],
+            "running": asyncio.current_task(loop) is t,
+            "thread": natives.get(loop._thread_id),
+        }
+        if hasattr(t, "cancelling"):
+            e["cancel_requests"] = t.cancelling()
+        entries[e["id"]] = e
+    for e in entries.values():
+        for a in e["awaiting"]:
+            entries[a]["awaited_by"].append(e["id"])
+    for e in entries.values():
+        e["awaited_by"].sort()
+    return list(entries.values())
+
+
+async def settle(max_rounds=100000):
+    """Yield to the loop until every other task of this loop is parked.
+
+    Parked: done, or waiting on a future that is not done; and the loop has
+    nothing else ready to run.
+    """
+    import asyncio
+    loop = asyncio.get_running_loop()
+    me = asyncio.current_task()
+    for _ in range(max_rounds):
+        await asyncio.sleep(0)
+        if loop._ready:
+            continue
+        if all(t is me or t.done()
+               or (t._fut_waiter is not None and not t._fut_waiter.done())
+               for t in task_registry() if t.get_loop() is loop):
+            return
+    raise RuntimeError("tasks did not settle in %d rounds" % max_rounds)
+
+
+# ---------------------------------------------------------------- reporter
+
+def _publish(truth):
+    if TRUTH:
+        tmp = TRUTH + ".tmp"
+        with open(tmp, "w") as fh:
+            # indent only small truths: the flood's would be megabytes of blanks
+            json.dump(truth, fh, indent=1 if len(truth.get("tasks", ())) < 1000 else None)
+            fh.write("\n")
+        os.replace(tmp, TRUTH)
+    else:
+        json.dump(truth, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    if READY_FD:
+        fd = int(READY_FD)
+        os.write(fd, b"ready\n")
+        os.close(fd)
+
+
+def _heartbeat(fd):
+    n = 0
+    while True:
+        n += 1
+        os.pwrite(fd, b"%20d\n" % n, 0)
+        time.sleep(0.02)
+
+
+def _reporter(scenario, expect, want_tasks, timeout):
+    try:
+        me = threading.get_ident()
+        end = time.monotonic() + timeout
+        while True:
+            parked = _blocked_threads(me)
+            if len(parked) >= expect:
+                # A thread on its BLOCK line may still wait for the GIL before
+                # entering acquire(); give every one a few switch intervals.
+                time.sleep(0.05)
+                if _blocked_threads(me) == parked:
+                    break
+            if time.monotonic() > end:
+                die("only %d of %d threads reached a %s line in %ds"
+                    % (len(parked), expect, MARK, timeout))
+            time.sleep(0.002)
+        gc.collect()
+        hb = None
+        if HEARTBEAT:
+            hb = os.open(HEARTBEAT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.pwrite(hb, b"%20d\n" % 0, 0)
+        truth = {
+            "pid": os.getpid(),
+            "python_version": "%d.%d.%d" % sys.version_info[:3],
+            "scenario": scenario,
+            "threads": thread_truth(me),
+        }
+        if want_tasks:
+            truth["tasks"] = task_truth()
+        _publish(truth)
+        if hb is not None:
+            _heartbeat(hb)
+        else:
+            while True:
+                time.sleep(3600)
+    except BaseException:
+        traceback.print_exc()
+        die("reporter failed")
+
+
+def start_reporter(scenario, expect, tasks=False, timeout=60):
+    """Publish the truth once `expect` threads are parked on "# BLOCK" lines."""
+    t = threading.Thread(target=_thread_entry, name="heartbeat", daemon=True,
+                         args=("heartbeat", _reporter, (scenario, expect, tasks, timeout)))
+    t.start()
+    return t
+
+
+def setup():
+    """Process-wide set-up every target calls first."""
+    _prctl(1, 9)        # PR_SET_PDEATHSIG, SIGKILL: never outlive the test script
+    if os.getppid() == 1 and os.getpid() != 1:
+        die("parent already gone")
+
+
+def run_loop_main(scenario, main_coro_fn, expect=1):
+    """Run main_coro_fn() with asyncio.run in the main thread; it must end in block()."""
+    import asyncio
+    setup()
+    start_reporter(scenario, expect=expect, tasks=True)
+    asyncio.run(main_coro_fn())
+    die("asyncio.run returned")
