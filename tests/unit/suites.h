@@ -4,4 +4,6 @@
  */
 #define UNIT_SUITES(X) \
     X(suite_snapshot) \
+    X(suite_history) \
+    X(suite_core) \
     X(suite_linetable)

@@ -1,0 +1,492 @@
+/*
+ * history.c - tasks tracked across snapshots (see history.h).
+ */
+#include "history.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/escape.h"
+#include "../common/xalloc.h"
+
+/* Stacks kept per tracked task: enough to see where it was, bounded. */
+#define HIST_MAX_STACK 64
+
+void
+history_init(struct history *h, size_t max_ended, uint64_t stuck_ns)
+{
+    memset(h, 0, sizeof(*h));
+    h->max_ended = max_ended ? max_ended : HISTORY_DEFAULT_MAX;
+    h->stuck_ns = stuck_ns;
+}
+
+static void
+hist_task_clear(struct hist_task *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nstack; i++) {
+        free(t->stack[i].function);
+        free(t->stack[i].file);
+    }
+    free(t->stack);
+    free(t->name);
+    free(t->coro);
+    memset(t, 0, sizeof(*t));
+}
+
+void
+history_free(struct history *h)
+{
+    size_t i;
+
+    for (i = 0; i < h->nlive; i++)
+        hist_task_clear(&h->live[i]);
+    for (i = 0; i < h->nended; i++)
+        hist_task_clear(&h->ended[i]);
+    for (i = 0; i < h->nfloods; i++) {
+        free(h->floods[i].coro);
+        free(h->floods[i].file);
+    }
+    for (i = 0; i < h->ncritical; i++)
+        free(h->critical[i]);
+    free(h->live);
+    free(h->ended);
+    free(h->floods);
+    memset(h, 0, sizeof(*h));
+}
+
+int
+history_add_critical(struct history *h, const char *pattern)
+{
+    if (h->ncritical >= HISTORY_MAX_CRITICAL)
+        return -1;
+    h->critical[h->ncritical++] = xstrdup(pattern);
+    return 0;
+}
+
+static char *
+hist_strdup(struct snap_str s)
+{
+    return xstrdup(s.s ? s.s : "");
+}
+
+static uint64_t
+hist_hash_bytes(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h * 0x100000001b3ull;
+}
+
+/* Hash of a task's stack: functions, files and lines, in order. */
+static uint64_t
+hist_stack_hash(const struct snap *s, const struct snap_task *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i;
+
+    for (i = 0; i < t->frame_count; i++) {
+        const struct snap_frame *f = &s->frames[t->frame_first + i];
+
+        h = hist_hash_bytes(h, f->function.s);
+        h = hist_hash_bytes(h, f->file.s);
+        h = (h ^ (uint64_t)(unsigned)f->line) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+static bool
+hist_is_critical(const struct history *h, const char *name, const char *coro)
+{
+    size_t i;
+
+    for (i = 0; i < h->ncritical; i++) {
+        if (fnmatch(h->critical[i], name, 0) == 0 || fnmatch(h->critical[i], coro, 0) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void
+hist_copy_stack(struct hist_task *ht, const struct snap *s, const struct snap_task *t)
+{
+    size_t i, n = t->frame_count < HIST_MAX_STACK ? t->frame_count : HIST_MAX_STACK;
+
+    for (i = 0; i < ht->nstack; i++) {
+        free(ht->stack[i].function);
+        free(ht->stack[i].file);
+    }
+    free(ht->stack);
+    ht->stack = n ? xcalloc(n, sizeof(*ht->stack)) : NULL;
+    ht->nstack = n;
+    for (i = 0; i < n; i++) {
+        const struct snap_frame *f = &s->frames[t->frame_first + i];
+
+        ht->stack[i].function = hist_strdup(f->qualname.s ? f->qualname : f->function);
+        ht->stack[i].file = hist_strdup(f->file);
+        ht->stack[i].line = f->line;
+    }
+}
+
+static int
+hist_key_cmp(uint64_t id, uint64_t coro, const struct hist_task *t)
+{
+    if (id != t->id)
+        return id < t->id ? -1 : 1;
+    if (coro != t->coro_id)
+        return coro < t->coro_id ? -1 : 1;
+    return 0;
+}
+
+/* Binary search of live[0, n), which is sorted. */
+static struct hist_task *
+hist_find(struct history *h, uint64_t id, uint64_t coro, size_t n)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = hist_key_cmp(id, coro, &h->live[mid]);
+
+        if (c == 0)
+            return &h->live[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static int
+hist_task_cmp(const void *a, const void *b)
+{
+    const struct hist_task *y = b;
+    const struct hist_task *x = a;
+
+    return hist_key_cmp(x->id, x->coro_id, y);
+}
+
+/* Move a task that disappeared to the terminated list, evicting the oldest non-critical. */
+static void
+hist_end(struct history *h, struct hist_task *t)
+{
+    size_t i, nonc = 0;
+
+    for (i = 0; i < h->nended; i++)
+        nonc += !h->ended[i].critical;
+    if (!t->critical && nonc >= h->max_ended) {
+        for (i = 0; i < h->nended && h->ended[i].critical; i++)
+            ;
+        if (i < h->nended) {
+            hist_task_clear(&h->ended[i]);
+            memmove(&h->ended[i], &h->ended[i + 1], (h->nended - i - 1) * sizeof(*h->ended));
+            h->nended--;
+        }
+    }
+    xgrow((void **)&h->ended, &h->cap_ended, h->nended + 1, sizeof(*h->ended));
+    h->ended[h->nended++] = *t;
+    memset(t, 0, sizeof(*t));
+}
+
+static struct hist_flood *
+hist_flood_get(struct history *h, const char *coro, const struct snap_frame *top)
+{
+    const char *file = top && top->file.s ? top->file.s : "";
+    int line = top ? top->line : 0;
+    size_t i;
+
+    for (i = 0; i < h->nfloods; i++) {
+        struct hist_flood *f = &h->floods[i];
+
+        if (f->line == line && strcmp(f->coro, coro) == 0 && strcmp(f->file, file) == 0)
+            return f;
+    }
+    xgrow((void **)&h->floods, &h->cap_floods, h->nfloods + 1, sizeof(*h->floods));
+    memset(&h->floods[h->nfloods], 0, sizeof(*h->floods));
+    h->floods[h->nfloods].coro = xstrdup(coro);
+    h->floods[h->nfloods].file = xstrdup(file);
+    h->floods[h->nfloods].line = line;
+    return &h->floods[h->nfloods++];
+}
+
+static void
+hist_flood_shift(struct hist_flood *f, uint64_t now)
+{
+    memmove(&f->count[1], &f->count[0], HISTORY_FLOOD_WINDOW * sizeof(f->count[0]));
+    memmove(&f->t_ns[1], &f->t_ns[0], HISTORY_FLOOD_WINDOW * sizeof(f->t_ns[0]));
+    f->count[0] = 0;
+    f->t_ns[0] = now;
+    f->nsamples++;
+}
+
+static void
+hist_update_floods(struct history *h, const struct snap *s)
+{
+    size_t i;
+
+    for (i = 0; i < h->nfloods; i++)
+        h->floods[i].seen = false;
+    for (i = 0; i < s->ntasks; i++) {
+        const struct snap_task *t = &s->tasks[i];
+        const struct snap_frame *top = t->frame_count ? &s->frames[t->frame_first] : NULL;
+        struct hist_flood *f;
+
+        if (t->state != SNAP_TASK_PENDING)
+            continue;
+        f = hist_flood_get(h, t->coro.s ? t->coro.s : "", top);
+        if (!f->seen) {
+            hist_flood_shift(f, s->taken_at_ns);
+            f->seen = true;
+        }
+        f->count[0]++;
+    }
+    for (i = 0; i < h->nfloods; i++) {
+        if (!h->floods[i].seen)
+            hist_flood_shift(&h->floods[i], s->taken_at_ns);
+    }
+}
+
+void
+history_update(struct history *h, const struct snap *s)
+{
+    uint64_t now = s->taken_at_ns;
+    size_t i, n0;
+
+    for (i = 0; i < h->nlive; i++)
+        h->live[i].seen = false;
+    n0 = h->nlive;
+    for (i = 0; i < s->ntasks; i++) {
+        const struct snap_task *t = &s->tasks[i];
+        struct hist_task *ht = hist_find(h, t->addr, t->coro_addr, n0);
+        uint64_t hash = hist_stack_hash(s, t);
+
+        if (!ht) {
+            /* new: appended after the sorted prefix (which lookups search), sorted in below */
+            xgrow((void **)&h->live, &h->cap_live, h->nlive + 1, sizeof(*h->live));
+            ht = &h->live[h->nlive++];
+            memset(ht, 0, sizeof(*ht));
+            ht->id = t->addr;
+            ht->coro_id = t->coro_addr;
+            ht->first_seen_ns = now;
+            ht->last_change_ns = now;
+            ht->stack_hash = hash;
+            ht->name = hist_strdup(t->name);
+            ht->coro = hist_strdup(t->coro);
+            ht->critical = hist_is_critical(h, ht->name, ht->coro);
+            hist_copy_stack(ht, s, t);
+        } else if (ht->stack_hash != hash) {
+            ht->stack_hash = hash;
+            ht->last_change_ns = now;
+            hist_copy_stack(ht, s, t);
+        }
+        ht->seen = true;
+        ht->last_seen_ns = now;
+        ht->state = t->state;
+        ht->samples++;
+        ht->running += t->running;
+        ht->cancel_requests = t->cancel_requests;
+        if ((t->cancel_requests > 0 || t->must_cancel) && t->state == SNAP_TASK_PENDING)
+            ht->cancel_samples++;
+        else
+            ht->cancel_samples = 0;
+    }
+    /* tasks not seen any more have terminated */
+    for (i = 0; i < h->nlive;) {
+        if (!h->live[i].seen) {
+            hist_end(h, &h->live[i]);
+            h->live[i] = h->live[h->nlive - 1];
+            h->nlive--;
+        } else {
+            i++;
+        }
+    }
+    if (h->nlive > 1)
+        qsort(h->live, h->nlive, sizeof(*h->live), hist_task_cmp);
+    hist_update_floods(h, s);
+    h->nsamples++;
+    h->last_ns = now;
+    h->stop_ns_total += s->stopped_ns;
+    if (s->stopped_ns > h->stop_ns_max)
+        h->stop_ns_max = s->stopped_ns;
+}
+
+bool
+history_task_stuck(const struct history *h, const struct hist_task *t)
+{
+    return h->stuck_ns && t->state == SNAP_TASK_PENDING && t->samples > 1 &&
+           h->last_ns - t->last_change_ns >= h->stuck_ns;
+}
+
+bool
+history_task_swallowing(const struct hist_task *t)
+{
+    /* a cancellation was requested, and the coroutine kept running through the next samples */
+    return t->cancel_samples >= 2;
+}
+
+bool
+history_flood_growing(const struct hist_flood *f, double *rate)
+{
+    size_t i;
+    double dt;
+
+    if (f->nsamples <= HISTORY_FLOOD_WINDOW)
+        return false;
+    for (i = 0; i < HISTORY_FLOOD_WINDOW; i++) {
+        if (f->count[i] <= f->count[i + 1])
+            return false;
+    }
+    dt = (double)(f->t_ns[0] - f->t_ns[HISTORY_FLOOD_WINDOW]) / 1e9;
+    if (rate)
+        *rate = dt > 0 ? (double)(f->count[0] - f->count[HISTORY_FLOOD_WINDOW]) / dt : 0;
+    return true;
+}
+
+static void
+hist_write_frame_text(FILE *f, const struct hist_frame *fr)
+{
+    fputs("        ", f);
+    escape_text(f, fr->function, strlen(fr->function), 0);
+    fputs(" (", f);
+    escape_text(f, fr->file, strlen(fr->file), 0);
+    fprintf(f, ":%d)\n", fr->line);
+}
+
+static void
+hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t, bool stack)
+{
+    size_t i;
+
+    fputs("    ", f);
+    escape_text(f, t->name, strlen(t->name), 0);
+    fputs("  ", f);
+    escape_text(f, t->coro, strlen(t->coro), 0);
+    fprintf(f, "  first seen %.1fs ago, last seen %.1fs ago, lived %.1fs%s\n",
+            (double)(h->last_ns - t->first_seen_ns) / 1e9,
+            (double)(h->last_ns - t->last_seen_ns) / 1e9,
+            (double)(t->last_seen_ns - t->first_seen_ns) / 1e9, t->critical ? "  CRITICAL" : "");
+    for (i = 0; stack && i < t->nstack; i++)
+        hist_write_frame_text(f, &t->stack[i]);
+}
+
+void
+history_write_text(FILE *f, const struct history *h)
+{
+    size_t i;
+    double rate;
+
+    fprintf(f, "History: %u samples, target stopped %.3f ms per sample on average (max %.3f ms)\n",
+            h->nsamples, h->nsamples ? (double)h->stop_ns_total / h->nsamples / 1e6 : 0.0,
+            (double)h->stop_ns_max / 1e6);
+    fprintf(f, "\nTerminated tasks (%zu, last seen stack):\n", h->nended);
+    for (i = h->nended; i > 0; i--)
+        hist_write_task_text(f, h, &h->ended[i - 1], true);
+    fputs("\nStuck tasks (stack unchanged):\n", f);
+    for (i = 0; i < h->nlive; i++) {
+        if (history_task_stuck(h, &h->live[i]))
+            hist_write_task_text(f, h, &h->live[i], true);
+    }
+    fputs("\nSwallowed cancellations (cancel requested, still running):\n", f);
+    for (i = 0; i < h->nlive; i++) {
+        if (history_task_swallowing(&h->live[i]))
+            hist_write_task_text(f, h, &h->live[i], true);
+    }
+    fputs("\nGrowing floods:\n", f);
+    for (i = 0; i < h->nfloods; i++) {
+        const struct hist_flood *fl = &h->floods[i];
+
+        if (!history_flood_growing(fl, &rate))
+            continue;
+        fprintf(f, "    %zu (+%.1f/s)  ", fl->count[0], rate);
+        escape_text(f, fl->coro, strlen(fl->coro), 0);
+        fputs("  ", f);
+        escape_text(f, fl->file, strlen(fl->file), 0);
+        fprintf(f, ":%d\n", fl->line);
+    }
+    fputs("\nActivity (share of samples running, time since its stack last changed):\n", f);
+    for (i = 0; i < h->nlive; i++) {
+        const struct hist_task *t = &h->live[i];
+
+        if (!t->running)
+            continue;
+        fprintf(f, "    %5.1f%%  idle %.1fs  ", 100.0 * t->running / t->samples,
+                (double)(h->last_ns - t->last_change_ns) / 1e9);
+        escape_text(f, t->name, strlen(t->name), 0);
+        fputc('\n', f);
+    }
+}
+
+static void
+hist_json_str(FILE *f, const char *key, const char *s)
+{
+    fprintf(f, "\"%s\": ", key);
+    escape_json(f, s, strlen(s), 0);
+}
+
+static void
+hist_write_task_json(FILE *f, const struct history *h, const struct hist_task *t)
+{
+    size_t i;
+
+    fprintf(f, "{\"id\": \"0x%llx\", ", (unsigned long long)t->id);
+    hist_json_str(f, "name", t->name);
+    fputs(", ", f);
+    hist_json_str(f, "coroutine", t->coro);
+    fprintf(f, ", \"state\": \"%s\", \"first_seen_ns\": %llu, \"last_seen_ns\": %llu, "
+            "\"last_change_ns\": %llu, \"samples\": %u, \"running_samples\": %u, "
+            "\"cancel_requests\": %d, \"critical\": %s, \"stuck\": %s, "
+            "\"swallowing_cancel\": %s, \"stack\": [",
+            snap_task_state_name(t->state), (unsigned long long)t->first_seen_ns,
+            (unsigned long long)t->last_seen_ns, (unsigned long long)t->last_change_ns,
+            t->samples, t->running, t->cancel_requests, t->critical ? "true" : "false",
+            history_task_stuck(h, t) ? "true" : "false",
+            history_task_swallowing(t) ? "true" : "false");
+    for (i = 0; i < t->nstack; i++) {
+        fputs(i ? ", {" : "{", f);
+        hist_json_str(f, "function", t->stack[i].function);
+        fputs(", ", f);
+        hist_json_str(f, "file", t->stack[i].file);
+        fprintf(f, ", \"line\": %d}", t->stack[i].line);
+    }
+    fputs("]}", f);
+}
+
+void
+history_write_json(FILE *f, const struct history *h)
+{
+    size_t i;
+    bool first = true;
+    double rate;
+
+    fprintf(f, "{\"samples\": %u, \"stop_ns_avg\": %llu, \"stop_ns_max\": %llu, \"terminated\": [",
+            h->nsamples, (unsigned long long)(h->nsamples ? h->stop_ns_total / h->nsamples : 0),
+            (unsigned long long)h->stop_ns_max);
+    for (i = 0; i < h->nended; i++) {
+        fputs(i ? ", " : "", f);
+        hist_write_task_json(f, h, &h->ended[i]);
+    }
+    fputs("], \"live\": [", f);
+    for (i = 0; i < h->nlive; i++) {
+        fputs(i ? ", " : "", f);
+        hist_write_task_json(f, h, &h->live[i]);
+    }
+    fputs("], \"floods\": [", f);
+    for (i = 0; i < h->nfloods; i++) {
+        const struct hist_flood *fl = &h->floods[i];
+        bool grow = history_flood_growing(fl, &rate);
+
+        if (!fl->count[0])
+            continue;
+        fputs(first ? "{" : ", {", f);
+        first = false;
+        hist_json_str(f, "coroutine", fl->coro);
+        fputs(", ", f);
+        hist_json_str(f, "file", fl->file);
+        fprintf(f, ", \"line\": %d, \"count\": %zu, \"growing\": %s, \"rate_per_s\": %.3f}",
+                fl->line, fl->count[0], grow ? "true" : "false", grow ? rate : 0.0);
+    }
+    fputs("]}", f);
+}

@@ -1,0 +1,199 @@
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot/history.h"
+
+Suite *suite_history(void);
+
+/* A snapshot at time t (seconds) with tasks (id, name, line, cancel_requests). */
+struct tdef {
+    uint64_t id;
+    const char *name;
+    int line;
+    int cancels;
+};
+
+static struct snap *
+mk(double t, const struct tdef *d, size_t n)
+{
+    struct snap *s = snap_new(1);
+    size_t i;
+
+    s->taken_at_ns = (uint64_t)(t * 1e9);
+    s->stopped_ns = 1000;
+    for (i = 0; i < n; i++) {
+        struct snap_task *k = snap_task_add(s);
+        struct snap_frame *f;
+
+        k->addr = d[i].id;
+        k->coro_addr = d[i].id + 1;
+        k->name = snap_str_cstr(s, d[i].name);
+        k->coro = snap_str_cstr(s, "worker");
+        k->cancel_requests = d[i].cancels;
+        k->frame_first = s->nframes;
+        k->frame_count = 1;
+        f = snap_frame_add(s);
+        f->function = snap_str_cstr(s, "worker");
+        f->file = snap_str_cstr(s, "app.py");
+        f->line = d[i].line;
+    }
+    snap_tasks_sort(s);
+    return s;
+}
+
+static void
+feed(struct history *h, double t, const struct tdef *d, size_t n)
+{
+    struct snap *s = mk(t, d, n);
+
+    history_update(h, s);
+    snap_free(s);
+}
+
+START_TEST(test_terminated_keeps_last_stack)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "keeper", 5, 0 }, { 0x20, "goner", 7, 0 } };
+    struct tdef b[] = { { 0x10, "keeper", 5, 0 } };
+
+    history_init(&h, 10, 0);
+    feed(&h, 1, a, 2);
+    a[1].line = 9;
+    feed(&h, 2, a, 2);
+    feed(&h, 3, b, 1);
+    ck_assert_uint_eq(h.nlive, 1);
+    ck_assert_uint_eq(h.nended, 1);
+    ck_assert_str_eq(h.ended[0].name, "goner");
+    ck_assert_int_eq(h.ended[0].stack[0].line, 9);
+    ck_assert_uint_eq(h.ended[0].first_seen_ns, 1000000000ull);
+    ck_assert_uint_eq(h.ended[0].last_seen_ns, 2000000000ull);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_reused_address_is_a_new_task)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "first", 5, 0 } };
+    struct snap *s;
+
+    history_init(&h, 10, 0);
+    feed(&h, 1, a, 1);
+    s = mk(2, a, 1);
+    s->tasks[0].coro_addr = 0x999;     /* same task address, another coroutine */
+    s->tasks[0].name = snap_str_cstr(s, "second");
+    history_update(&h, s);
+    snap_free(s);
+    ck_assert_uint_eq(h.nended, 1);
+    ck_assert_str_eq(h.ended[0].name, "first");
+    ck_assert_str_eq(h.live[0].name, "second");
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_critical_survives_eviction)
+{
+    struct history h;
+    struct tdef all[] = { { 0x1, "critical-db", 1, 0 }, { 0x2, "x", 1, 0 }, { 0x3, "y", 1, 0 },
+                          { 0x4, "z", 1, 0 } };
+
+    history_init(&h, 2, 0);
+    ck_assert_int_eq(history_add_critical(&h, "critical-*"), 0);
+    feed(&h, 1, all, 4);
+    feed(&h, 2, NULL, 0);
+    /* 3 non-critical ended with room for 2: the oldest non-critical goes, the critical stays */
+    ck_assert_uint_eq(h.nended, 3);
+    ck_assert(h.ended[0].critical || h.ended[1].critical || h.ended[2].critical);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_stuck_and_swallow)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "spinner", 42, 0 }, { 0x20, "swallower", 8, 1 } };
+    size_t i;
+    bool stuck = false, swallow = false;
+
+    history_init(&h, 10, 5000000000ull);
+    feed(&h, 0, a, 2);
+    feed(&h, 3, a, 2);
+    for (i = 0; i < h.nlive; i++)
+        ck_assert(!history_task_stuck(&h, &h.live[i]));
+    feed(&h, 6, a, 2);
+    for (i = 0; i < h.nlive; i++) {
+        if (strcmp(h.live[i].name, "spinner") == 0)
+            stuck = history_task_stuck(&h, &h.live[i]);
+        if (strcmp(h.live[i].name, "swallower") == 0)
+            swallow = history_task_swallowing(&h.live[i]);
+    }
+    ck_assert(stuck);
+    ck_assert(swallow);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_flood_growth)
+{
+    struct history h;
+    struct tdef d[16];
+    size_t i, n;
+    double rate = 0;
+
+    history_init(&h, 10, 0);
+    for (i = 0; i < 16; i++) {
+        d[i].id = 0x100 + i * 0x10;
+        d[i].name = "scan";
+        d[i].line = 3;
+        d[i].cancels = 0;
+    }
+    for (n = 1; n <= 6; n++)
+        feed(&h, (double)n, d, n * 2);
+    ck_assert_uint_eq(h.nfloods, 1);
+    ck_assert(history_flood_growing(&h.floods[0], &rate));
+    ck_assert(rate > 1.9 && rate < 2.1);
+    feed(&h, 7, d, 2);
+    ck_assert(!history_flood_growing(&h.floods[0], &rate));
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_reports_are_valid)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "evil\x1b[31m", 5, 0 } };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    history_init(&h, 10, 0);
+    feed(&h, 1, a, 1);
+    feed(&h, 2, NULL, 0);
+    f = open_memstream(&buf, &len);
+    history_write_text(f, &h);
+    history_write_json(f, &h);
+    fclose(f);
+    ck_assert_ptr_null(memchr(buf, 0x1b, len));
+    ck_assert_ptr_nonnull(strstr(buf, "\"terminated\": [{"));
+    free(buf);
+    history_free(&h);
+}
+END_TEST
+
+Suite *
+suite_history(void)
+{
+    Suite *su = suite_create("history");
+    TCase *tc = tcase_create("history");
+
+    tcase_add_test(tc, test_terminated_keeps_last_stack);
+    tcase_add_test(tc, test_reused_address_is_a_new_task);
+    tcase_add_test(tc, test_critical_survives_eviction);
+    tcase_add_test(tc, test_stuck_and_swallow);
+    tcase_add_test(tc, test_flood_growth);
+    tcase_add_test(tc, test_reports_are_valid);
+    suite_add_tcase(su, tc);
+    return su;
+}
