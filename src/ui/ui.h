@@ -1,0 +1,39 @@
+/*
+ * ui.h - the full-screen live view (ncursesw): an htop-like, navigable
+ * asyncio task tree with a detail pane, a threads view, search and filter.
+ *
+ * The UI never reads the target itself: it gets snapshots from a callback
+ * and only reads them (const).  It may include src/common and src/snapshot
+ * only (scripts/check-layering.sh).
+ */
+#ifndef AIO_UI_UI_H
+#define AIO_UI_UI_H
+
+#include <stdbool.h>
+
+#include "../snapshot/snapshot.h"
+
+/*
+ * A fresh snapshot (the caller of ui_run owns nothing of it: the UI frees it
+ * with snap_free), or NULL and *err (a negative AIO_E_* code; err_msg(*err)
+ * gives the text) e.g. when the process exited.
+ */
+typedef struct snap *(*ui_snap_fn)(void *arg, int *err);
+
+struct ui_opts {
+    double interval;            /* seconds between refreshes, default 2 (<= 0: default) */
+    bool readonly;              /* --load: one snapshot, no refresh */
+    const char *source_desc;    /* borrowed; e.g. "pid 4242" or "snap.json" for the header;
+                                 * NULL: "pid N" from the snapshot */
+};
+
+/*
+ * Run the full-screen view until the user quits; returns the exit status (0).
+ * Takes the first snapshot itself (take may fail: the view then says why and
+ * keeps running until q).  Needs a terminal on stdin/stdout; sets LC_CTYPE
+ * from the environment for the duration and restores it.  Registers the
+ * terminal restore with crashhook_set() while the screen is up.
+ */
+int ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg);
+
+#endif
