@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "common/err.h"
 #include "options.h"
+#include "watch.h"
 #include "pyframes/pyframes.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/write.h"
@@ -27,7 +28,7 @@ main_fail(int rc)
 static int
 main_output(const struct options *o, const struct snap *s)
 {
-    struct write_opts wo = { .stacks = o->stacks };
+    struct write_opts wo = { .stacks = o->stacks, .group = true };
     enum snap_format fmt = o->json ? SNAP_FMT_JSON : SNAP_FMT_TEXT;
     int rc;
 
@@ -82,8 +83,18 @@ main(int argc, char **argv)
         return 0;
     if (rc < 0)
         return err_exit_code(rc);
-    if (o.mode == OPT_MODE_LOAD || (o.mode == OPT_MODE_DUMP && o.load_path))
+    switch (o.mode) {
+    case OPT_MODE_LOAD:
         return main_load(&o);
-    /* the TUI is not built yet: a snapshot on stdout is the honest fallback */
+    case OPT_MODE_WATCH:
+        return watch_run(&o);
+    case OPT_MODE_CORE:
+    case OPT_MODE_RUN:
+        fprintf(stderr, "aiomon-attach: this mode is not available in this build\n");
+        return 2;
+    case OPT_MODE_TUI:
+    case OPT_MODE_DUMP:
+        break;
+    }
     return main_dump_pid(&o);
 }

@@ -10,60 +10,168 @@
 #define AIOMON_VERSION "0.1.0"
 
 static const char options_usage[] =
-    "usage: aiomon-attach [OPTIONS] PID\n"
-    "       aiomon-attach --dump [--json] [-o FILE] [--stacks] PID\n"
+    "usage: aiomon-attach [OPTIONS] PID             live view on a terminal, else a dump\n"
+    "       aiomon-attach --dump [--json] [-o FILE] [--stacks] [--native] PID\n"
+    "       aiomon-attach --watch [--interval MS] [--record FILE] PID\n"
+    "       aiomon-attach --core CORE [--exe PATH] [--sysroot DIR] [--dump [--json]]\n"
+    "       aiomon-attach --run [--timeout SECS] [--on-signal] [-o DIR] -- CMD ARGS...\n"
     "       aiomon-attach --load FILE [--dump [--json]]\n"
     "\n"
-    "Attach to a running CPython process (3.11-3.13) from outside and show what every\n"
+    "Attach to a running CPython process (3.8-3.13) from outside and show what every\n"
     "thread and every asyncio task is doing.  The process is stopped only while its\n"
-    "memory is read.\n"
+    "memory is read (the live view: every refresh).\n"
     "\n"
-    "  -d, --dump              print one snapshot and exit (default when not on a terminal)\n"
-    "  -j, --json              JSON output (with --dump)\n"
-    "  -o, --output FILE       write the snapshot to FILE (atomically, mode 0600)\n"
+    "  -d, --dump              print one snapshot and exit\n"
+    "  -j, --json              JSON output\n"
+    "  -o, --output FILE       write the snapshot to FILE (atomically, mode 0600);\n"
+    "                          with --run: the directory for snapshots\n"
     "  -s, --stacks            text: print every task's whole coroutine stack\n"
     "  -n, --nonblocking       read without stopping the process (results may be torn)\n"
+    "      --native            native stacks merged with the Python frames\n"
+    "      --native-all        native stacks with every native frame kept\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
     "                          debug-offsets, table\n"
-    "      --load FILE         read a snapshot saved with --dump --json\n"
+    "      --load FILE         read a snapshot (--dump --json) or a record (--record)\n"
+    "      --core CORE         read a core dump instead of a live process\n"
+    "      --exe PATH          the executable of the core (if the core does not name it)\n"
+    "      --sysroot DIR       look for the core's files under DIR\n"
+    "      --run               run CMD under the watchdog (after --)\n"
+    "      --timeout SECS      --run: snapshot and stop the tree after SECS seconds\n"
+    "      --on-signal         --run: snapshot a Python process on a fatal signal\n"
+    "      --keep-running      --run: at the timeout, snapshot but do not kill\n"
+    "  -w, --watch             sample repeatedly: terminated, stuck, cancelled tasks\n"
+    "  -i, --interval MS       sampling / refresh interval (default 1000 for --watch,\n"
+    "                          2000 for the live view)\n"
+    "      --record FILE       --watch: append each changed snapshot as a JSON line\n"
+    "      --history N         terminated tasks kept (default 1000)\n"
+    "      --critical PATTERN  tasks (name or coroutine, fnmatch) never dropped from\n"
+    "                          the history and flagged when they end; repeatable\n"
+    "      --stuck SECS        a task whose stack did not change this long is stuck\n"
+    "                          (default 10)\n"
+    "      --samples N         --watch: stop after N samples\n"
     "  -v, --verbose           explain what is being done on stderr\n"
     "  -h, --help              this help\n"
     "  -V, --version           print the version\n"
     "\n"
     "Exit status: 0 complete snapshot, 1 partial snapshot (see its diagnostics),\n"
-    "2 nothing could be read (no such process, not Python, permission, ...), 64 usage.\n";
+    "2 nothing could be read (no such process, not Python, permission, ...), 64 usage.\n"
+    "With --run: the command's own exit status.\n";
+
+static int
+options_number(const char *opt, const char *arg, double min, double max, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+
+    if (*arg == '\0' || *end != '\0' || !(v >= min && v <= max)) {
+        fprintf(stderr, "aiomon-attach: %s needs a number between %g and %g, not '%s'\n", opt,
+                min, max, arg);
+        return -AIO_E_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+options_usage_error(const char *msg)
+{
+    fprintf(stderr, "aiomon-attach: %s (see --help)\n", msg);
+    return -AIO_E_USAGE;
+}
 
 int
 options_parse(struct options *o, int argc, char **argv)
 {
-    enum { OPT_LAYOUT = 256, OPT_LOAD };
+    enum {
+        OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
+        OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
+        OPT_STUCK, OPT_SAMPLES,
+    };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'j' },
         { "output", required_argument, NULL, 'o' },
         { "stacks", no_argument, NULL, 's' },
         { "nonblocking", no_argument, NULL, 'n' },
+        { "native", no_argument, NULL, OPT_NATIVE },
+        { "native-all", no_argument, NULL, OPT_NATIVE_ALL },
         { "layout", required_argument, NULL, OPT_LAYOUT },
         { "load", required_argument, NULL, OPT_LOAD },
+        { "core", required_argument, NULL, OPT_CORE },
+        { "exe", required_argument, NULL, OPT_EXE },
+        { "sysroot", required_argument, NULL, OPT_SYSROOT },
+        { "run", no_argument, NULL, OPT_RUN },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "on-signal", no_argument, NULL, OPT_ON_SIGNAL },
+        { "keep-running", no_argument, NULL, OPT_KEEP },
+        { "watch", no_argument, NULL, 'w' },
+        { "interval", required_argument, NULL, 'i' },
+        { "record", required_argument, NULL, OPT_RECORD },
+        { "history", required_argument, NULL, OPT_HISTORY },
+        { "critical", required_argument, NULL, OPT_CRITICAL },
+        { "stuck", required_argument, NULL, OPT_STUCK },
+        { "samples", required_argument, NULL, OPT_SAMPLES },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    bool dump = false;
+    bool run = false, watch = false;
+    double v;
     int ch;
 
     memset(o, 0, sizeof(*o));
+    o->stuck = 10;
+    o->history = 1000;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":djo:snvhV", longopts, NULL)) != -1) {
+    /* "+": stop at the first non-option, so `--run -- cmd -x` keeps cmd's options */
+    while ((ch = getopt_long(argc, argv, "+:djo:snwi:vhV", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': dump = true; break;
+        case 'd': o->dump = true; break;
         case 'j': o->json = true; break;
         case 'o': o->output = optarg; break;
         case 's': o->stacks = true; break;
         case 'n': o->nonblocking = true; break;
         case 'v': o->verbose = true; break;
+        case 'w': watch = true; break;
+        case OPT_NATIVE: o->native = true; break;
+        case OPT_NATIVE_ALL: o->native = o->native_all = true; break;
         case OPT_LOAD: o->load_path = optarg; break;
+        case OPT_CORE: o->core_path = optarg; break;
+        case OPT_EXE: o->exe_path = optarg; break;
+        case OPT_SYSROOT: o->sysroot = optarg; break;
+        case OPT_RUN: run = true; break;
+        case OPT_ON_SIGNAL: o->on_signal = true; break;
+        case OPT_KEEP: o->keep_running = true; break;
+        case OPT_RECORD: o->record_path = optarg; break;
+        case 'i':
+            if (options_number("--interval", optarg, 10, 3600000, &v) < 0)
+                return -AIO_E_USAGE;
+            o->interval = v / 1000;
+            break;
+        case OPT_TIMEOUT:
+            if (options_number("--timeout", optarg, 0.001, 1e7, &o->timeout) < 0)
+                return -AIO_E_USAGE;
+            break;
+        case OPT_STUCK:
+            if (options_number("--stuck", optarg, 0.001, 1e7, &o->stuck) < 0)
+                return -AIO_E_USAGE;
+            break;
+        case OPT_HISTORY:
+            if (options_number("--history", optarg, 1, 1e7, &v) < 0)
+                return -AIO_E_USAGE;
+            o->history = (long)v;
+            break;
+        case OPT_SAMPLES:
+            if (options_number("--samples", optarg, 1, 1e9, &v) < 0)
+                return -AIO_E_USAGE;
+            o->samples = (long)v;
+            break;
+        case OPT_CRITICAL:
+            if (o->ncritical >= OPT_MAX_CRITICAL)
+                return options_usage_error("too many --critical patterns");
+            o->critical[o->ncritical++] = optarg;
+            break;
         case OPT_LAYOUT:
             if (strcmp(optarg, "auto") == 0)
                 o->layout = PY_LAYOUT_AUTO;
@@ -95,19 +203,26 @@ options_parse(struct options *o, int argc, char **argv)
             return -AIO_E_USAGE;
         }
     }
-    if (o->load_path) {
-        if (optind != argc) {
-            fprintf(stderr, "aiomon-attach: --load takes a file, not a PID\n");
-            return -AIO_E_USAGE;
-        }
-        o->mode = dump || o->json ? OPT_MODE_DUMP : OPT_MODE_LOAD;
+    if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)
+        return options_usage_error("--run, --watch, --load and --core exclude each other");
+    if (run) {
+        if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && argv[optind][0] == '-')
+            return options_usage_error("--run needs '--' before the command");
+        if (optind >= argc)
+            return options_usage_error("--run needs a command after '--'");
+        o->run_argv = argv + optind;
+        o->mode = OPT_MODE_RUN;
         return 0;
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "aiomon-attach: %s (see --help)\n",
-                optind == argc ? "missing PID" : "too many arguments");
-        return -AIO_E_USAGE;
+    if (o->load_path || o->core_path) {
+        if (optind != argc)
+            return options_usage_error(o->load_path ? "--load takes a file, not a PID" :
+                                       "--core takes a core file, not a PID");
+        o->mode = o->load_path ? OPT_MODE_LOAD : OPT_MODE_CORE;
+        return 0;
     }
+    if (optind + 1 != argc)
+        return options_usage_error(optind == argc ? "missing PID" : "too many arguments");
     {
         char *end;
         long pid = strtol(argv[optind], &end, 10);
@@ -118,6 +233,9 @@ options_parse(struct options *o, int argc, char **argv)
         }
         o->pid = (int)pid;
     }
-    o->mode = dump || o->json ? OPT_MODE_DUMP : OPT_MODE_TUI;
+    if (watch)
+        o->mode = OPT_MODE_WATCH;
+    else
+        o->mode = o->dump || o->json || o->output ? OPT_MODE_DUMP : OPT_MODE_TUI;
     return 0;
 }
