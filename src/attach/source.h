@@ -44,7 +44,7 @@ struct source_stats {
 };
 
 #define SOURCE_PAGE 4096
-#define SOURCE_CACHE_PAGES 1024 /* 4 MiB of cached target pages, direct-mapped */
+#define SOURCE_CACHE_PAGES 8192 /* 32 MiB of cached target pages, direct-mapped */
 
 struct source_page {
     uint64_t base;              /* page address */
