@@ -83,45 +83,44 @@ source_page_data(struct source *src, uint64_t base)
     return src->cache_data + source_page_index(base) * SOURCE_PAGE;
 }
 
-/* Fill the slot of page `base`, reading ahead while the next pages read fine. */
+/*
+ * Fill the slot of page `base`, reading ahead up to SOURCE_READAHEAD pages of
+ * the same mapping in the same call, straight into their (consecutive) slots.
+ */
 static int
 source_page_fill(struct source *src, uint64_t base)
 {
-    struct source_page *pg = source_page_slot(src, base);
-    unsigned char tmp[SOURCE_PAGE * SOURCE_READAHEAD];
-    int i, n = SOURCE_READAHEAD;
+    size_t idx = source_page_index(base);
+    uint64_t n = SOURCE_READAHEAD;
+    const struct map_entry *me = src->maps.n ? maps_find(&src->maps, base) : NULL;
+    uint64_t i;
 
-    if (base > UINT64_MAX - sizeof(tmp))
-        n = 1;
     /* read ahead only within one mapping, so a miss never fails because of a neighbour */
-    if (n > 1 && src->maps.n) {
-        const struct map_entry *me = maps_find(&src->maps, base);
-
-        if (!me)
-            n = 1;
-        else if ((me->end - base) / SOURCE_PAGE < (uint64_t)n)
-            n = (int)((me->end - base) / SOURCE_PAGE);
-        if (n < 1)
-            n = 1;
-    } else {
+    if (!me)
         n = 1;
-    }
-    if (source_backend_read(src, base, tmp, (size_t)n * SOURCE_PAGE) < 0) {
-        if (n == 1 || source_backend_read(src, base, tmp, SOURCE_PAGE) < 0) {
+    else if ((me->end - base) / SOURCE_PAGE < n)
+        n = (me->end - base) / SOURCE_PAGE;
+    if (n < 1)
+        n = 1;
+    if (idx + n > SOURCE_CACHE_PAGES)
+        n = SOURCE_CACHE_PAGES - idx;
+    if (source_backend_read(src, base, source_page_data(src, base), n * SOURCE_PAGE) < 0) {
+        n = 1;
+        if (source_backend_read(src, base, source_page_data(src, base), SOURCE_PAGE) < 0) {
+            struct source_page *pg = source_page_slot(src, base);
+
             pg->base = base;
             pg->gen = src->cache_gen;
             pg->err = -AIO_E_FAULT;
             return -AIO_E_FAULT;
         }
-        n = 1;
     }
     for (i = 0; i < n; i++) {
-        struct source_page *p = source_page_slot(src, base + (uint64_t)i * SOURCE_PAGE);
+        struct source_page *p = &src->cache[idx + i];
 
-        p->base = base + (uint64_t)i * SOURCE_PAGE;
+        p->base = base + i * SOURCE_PAGE;
         p->gen = src->cache_gen;
         p->err = 0;
-        memcpy(source_page_data(src, p->base), tmp + (size_t)i * SOURCE_PAGE, SOURCE_PAGE);
     }
     return 0;
 }
