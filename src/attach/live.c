@@ -28,6 +28,10 @@ struct live_tid {
 };
 
 struct live {
+    char root[32];              /* "/proc/PID/root": the target's view of the file system */
+    long *ns_map;               /* pairs (namespace tid, host tid), built on first use */
+    size_t ns_n;
+    bool ns_done;
     bool nonblocking;
     bool stopped;
     int memfd;                  /* /proc/PID/mem fallback, -1 until needed */
@@ -265,6 +269,7 @@ live_close(struct source *src)
     live_resume(src);
     if (lv->memfd >= 0)
         close(lv->memfd);
+    free(lv->ns_map);
     free(lv->t);
     free(lv);
     src->priv = NULL;
@@ -290,7 +295,36 @@ live_thread_regs(struct source *src, long tid, void *regs, size_t size)
     return 0;
 }
 
+/* Containers: the target knows its threads by the tids of its own PID namespace. */
+static long
+live_host_tid(struct source *src, long ns_tid)
+{
+    struct live *lv = src->priv;
+    size_t i;
+
+    if (!lv->ns_done) {
+        long *tids = NULL, n = proc_list_tids(src->pid, &tids), j;
+
+        lv->ns_done = true;
+        if (n > 0) {
+            lv->ns_map = xcalloc((size_t)n * 2, sizeof(*lv->ns_map));
+            for (j = 0; j < n; j++) {
+                lv->ns_map[2 * j] = proc_ns_tid(src->pid, tids[j]);
+                lv->ns_map[2 * j + 1] = tids[j];
+            }
+            lv->ns_n = (size_t)n;
+        }
+        free(tids);
+    }
+    for (i = 0; i < lv->ns_n; i++) {
+        if (lv->ns_map[2 * i] == ns_tid)
+            return lv->ns_map[2 * i + 1];
+    }
+    return ns_tid;
+}
+
 static const struct source_ops live_ops = {
+    .host_tid = live_host_tid,
     .thread_name = live_thread_name,
     .thread_regs = live_thread_regs,
     .read = live_read,
@@ -323,6 +357,8 @@ live_open(struct source *src, int pid, bool nonblocking)
     lv = xcalloc(1, sizeof(*lv));
     lv->nonblocking = nonblocking;
     lv->memfd = -1;
+    snprintf(lv->root, sizeof(lv->root), "/proc/%d/root", pid);
+    src->root = lv->root;
     src->priv = lv;
     guard_install();
     return 0;

@@ -162,6 +162,34 @@ proc_list_tids(int pid, long **out)
     return (long)n;
 }
 
+long
+proc_ns_tid(int pid, long tid)
+{
+    char path[96], buf[4096], *p, *end;
+    long v = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%ld/status", pid, tid);
+    if (proc_read_file(path, buf, sizeof(buf)) <= 0)
+        return 0;
+    p = strstr(buf, "\nNSpid:");
+    if (!p)
+        return tid;     /* kernels before 4.1: no namespaces to translate */
+    p += strlen("\nNSpid:");
+    end = strchr(p, '\n');
+    if (end)
+        *end = '\0';
+    for (;;) {
+        char *q;
+        long x = strtol(p, &q, 10);
+
+        if (q == p)
+            break;
+        v = x;
+        p = q;
+    }
+    return v;
+}
+
 const char *
 proc_perm_hint(int pid)
 {

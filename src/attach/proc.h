@@ -28,6 +28,13 @@ size_t proc_cmdline(int pid, char *buf, size_t size);
 long proc_list_tids(int pid, long **out);
 
 /*
+ * The innermost PID-namespace tid of a thread (last field of NSpid in
+ * /proc/PID/task/TID/status); tid itself when not in a nested namespace,
+ * 0 when unreadable.
+ */
+long proc_ns_tid(int pid, long tid);
+
+/*
  * A one-line hint on how to get permission to trace pid ("run as root or ...").
  * Never NULL; points to static storage.
  */

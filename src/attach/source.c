@@ -233,6 +233,14 @@ source_thread_name(struct source *src, long tid, char *buf, size_t size)
         src->ops->thread_name(src, tid, buf, size);
 }
 
+long
+source_host_tid(struct source *src, long ns_tid)
+{
+    if (!src->ops->host_tid || ns_tid <= 0)
+        return ns_tid;
+    return src->ops->host_tid(src, ns_tid);
+}
+
 int
 source_thread_regs(struct source *src, long tid, void *regs, size_t size)
 {

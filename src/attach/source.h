@@ -34,6 +34,11 @@ struct source_ops {
      * user_regs_struct (x86_64) into regs; 0 or negative AIO_E_*.  May be NULL.
      */
     int (*thread_regs)(struct source *src, long tid, void *regs, size_t size);
+    /*
+     * The tid as seen from here of a thread whose tid the target knows in its
+     * own PID namespace (containers); may be NULL (identity).
+     */
+    long (*host_tid)(struct source *src, long ns_tid);
 };
 
 struct source_stats {
@@ -101,6 +106,9 @@ void source_thread_name(struct source *src, long tid, char *buf, size_t size);
 
 /* Registers of a stopped thread (see source_ops.thread_regs); -AIO_E_FAULT when unavailable. */
 int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
+
+/* Translate a tid of the target's PID namespace to ours (identity when unknown). */
+long source_host_tid(struct source *src, long ns_tid);
 
 /* Release everything; NULL is accepted.  Resumes a live target first. */
 void source_close(struct source *src);

@@ -128,11 +128,19 @@ runtime_locate(struct source *src, struct py_runtime *rt)
                    "mapped files", src->pid);
 }
 
+/*
+ * The _asyncio accelerator: a separate extension module in most builds, or
+ * linked into the interpreter (python-build-standalone and friends).
+ */
 static void
 runtime_find_asyncio(struct source *src, struct py_runtime *rt)
 {
     const struct maps *m = &src->maps;
+    char full[PATH_MAX + 64];
+    struct elfsym *e;
+    uint64_t v;
     size_t i;
+    int err;
 
     rt->asyncio_path[0] = '\0';
     for (i = 0; i < m->n; i++) {
@@ -141,6 +149,13 @@ runtime_find_asyncio(struct source *src, struct py_runtime *rt)
             return;
         }
     }
+    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", rt->core_path);
+    e = elfsym_open(full, &err);
+    if (!e)
+        return;
+    if (elfsym_lookup(e, "PyInit__asyncio", &v, NULL) == 0)
+        snprintf(rt->asyncio_path, sizeof(rt->asyncio_path), "%s", rt->core_path);
+    elfsym_close(e);
 }
 
 static void
@@ -209,9 +224,16 @@ runtime_layout_table(struct py_runtime *rt)
 {
     const struct layout_table *t = layout_table_find((int)((rt->version_hex >> 16) & 0xff));
 
+    struct layout tmp;
+
     if (!t)
         return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
-    layout_from_table(&rt->L, t);
+    memset(&tmp, 0, sizeof(tmp));
+    layout_from_table(&tmp, t);
+    layout_merge(&rt->L, &tmp, LAYOUT_CORE);
+    /* asyncio's layout only matters (and is only reported) when _asyncio is loaded */
+    if (rt->asyncio_path[0])
+        layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
     return 0;
 }
 

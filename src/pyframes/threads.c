@@ -32,7 +32,7 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
     int rc;
 
     py_read_ptr(c, tstate, PYF_TS_THREAD_ID, &thread_id);
-    tid = c->ops->thread_native_id(c, tstate, thread_id);
+    tid = source_host_tid(c->src, c->ops->thread_native_id(c, tstate, thread_id));
     t = snap_thread_add(s);
     idx = s->nthreads - 1;
     t->tid = tid;
