@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "attach/core.h"
 #include "attach/live.h"
 #include "attach/proc.h"
 #include "common/err.h"
@@ -13,6 +15,7 @@ struct capture {
     struct source src;
     struct py_runtime rt;
     struct capture_opts o;
+    bool core;
 };
 
 static uint64_t
@@ -24,19 +27,16 @@ capture_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct capture *
-capture_open(int pid, const struct capture_opts *o, int *err)
+/* Find the runtime in an opened source. */
+static struct capture *
+capture_runtime_open(struct capture *cap, int pid, int *err)
 {
-    struct capture *cap = xcalloc(1, sizeof(*cap));
+    const struct capture_opts *o = &cap->o;
     int rc;
 
-    cap->o = *o;
-    rc = live_open(&cap->src, pid, o->nonblocking || o->pretraced);
-    if (rc < 0)
-        goto fail;
     rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
     if (rc < 0) {
-        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && proc_exists(pid) < 0)
+        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !cap->core && proc_exists(pid) < 0)
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
         goto fail;
     }
@@ -53,6 +53,41 @@ fail:
     return NULL;
 }
 
+struct capture *
+capture_open(int pid, const struct capture_opts *o, int *err)
+{
+    struct capture *cap = xcalloc(1, sizeof(*cap));
+    int rc;
+
+    cap->o = *o;
+    rc = live_open(&cap->src, pid, o->nonblocking || o->pretraced);
+    if (rc < 0) {
+        *err = rc;
+        capture_close(cap);
+        return NULL;
+    }
+    return capture_runtime_open(cap, pid, err);
+}
+
+struct capture *
+capture_open_core(const char *core, const char *exe, const char *sysroot,
+                  const struct capture_opts *o, int *err)
+{
+    struct capture *cap = xcalloc(1, sizeof(*cap));
+    int rc;
+
+    cap->o = *o;
+    cap->o.nonblocking = false;
+    cap->core = true;
+    rc = core_open(&cap->src, core, exe, sysroot);
+    if (rc < 0) {
+        *err = rc;
+        capture_close(cap);
+        return NULL;
+    }
+    return capture_runtime_open(cap, cap->src.pid, err);
+}
+
 const struct py_runtime *
 capture_runtime(const struct capture *cap)
 {
@@ -65,11 +100,19 @@ capture_take(struct capture *cap, int *err)
     struct source *src = &cap->src;
     struct snap *s = snap_new(src->pid);
     char cmd[4096];
-    size_t n = proc_cmdline(src->pid, cmd, sizeof(cmd));
+    size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd));
     uint64_t t0, stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
     uint64_t calls0 = src->stats.read_calls;
     int rc;
 
+    if (cap->core) {
+        struct core_info ci;
+
+        if (core_get_info(src, &ci) == 0) {
+            n = strnlen(ci.psargs, sizeof(ci.psargs));
+            memcpy(cmd, ci.psargs, n);
+        }
+    }
     s->cmdline = snap_str_from(s, cmd, n);
     t0 = capture_now_ns();
     rc = source_stop(src);
@@ -85,7 +128,9 @@ capture_take(struct capture *cap, int *err)
     s->read_calls = src->stats.read_calls - calls0;
     if (cap->o.nonblocking)
         s->flags |= SNAP_F_TORN;
-    if (rc < 0 && proc_exists(src->pid) < 0)
+    if (cap->core)
+        s->flags |= SNAP_F_CORE;
+    if (rc < 0 && !cap->core && proc_exists(src->pid) < 0)
         rc = err_set(AIO_E_EXITED, "process %d exited during the read", src->pid);
     if (rc < 0)
         goto fail;

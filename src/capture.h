@@ -29,6 +29,13 @@ struct capture;
 struct capture *capture_open(int pid, const struct capture_opts *o, int *err);
 
 /*
+ * The same for a core dump (exe and sysroot may be NULL): its snapshots are
+ * flagged SNAP_F_CORE.
+ */
+struct capture *capture_open_core(const char *core, const char *exe, const char *sysroot,
+                                  const struct capture_opts *o, int *err);
+
+/*
  * One snapshot: stop, read, resume.  Returns a new snapshot (the caller
  * frees it with snap_free) or NULL and *err.  A partial read is a snapshot
  * with diagnostics, not an error.

@@ -15,6 +15,7 @@
 #include "pyframes/pyframes.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/write.h"
+#include "ui/ui.h"
 
 int main(int argc, char **argv);
 
@@ -59,6 +60,75 @@ main_dump_pid(const struct options *o)
     return status;
 }
 
+static struct snap *
+main_ui_take(void *arg, int *err)
+{
+    return capture_take(arg, err);
+}
+
+/* The live view: a fresh snapshot at every refresh, through the same capture as --dump. */
+static int
+main_ui_pid(const struct options *o)
+{
+    struct capture_opts co = { .nonblocking = o->nonblocking, .layout = o->layout,
+                               .verbose = o->verbose };
+    struct ui_opts uo = { .interval = o->interval };
+    struct capture *cap;
+    char desc[32];
+    int rc, status;
+
+    cap = capture_open(o->pid, &co, &rc);
+    if (!cap)
+        return main_fail(rc);
+    snprintf(desc, sizeof(desc), "pid %d", o->pid);
+    uo.source_desc = desc;
+    status = ui_run(&uo, main_ui_take, cap);
+    capture_close(cap);
+    return status;
+}
+
+struct main_loaded {
+    struct snap *s;             /* handed out once */
+};
+
+static struct snap *
+main_ui_loaded(void *arg, int *err)
+{
+    struct main_loaded *ml = arg;
+    struct snap *s = ml->s;
+
+    ml->s = NULL;
+    *err = s ? 0 : -AIO_E_EXITED;
+    return s;
+}
+
+/* A core file: the same snapshot as a live process, from the core's memory. */
+static int
+main_core(const struct options *o)
+{
+    struct capture_opts co = { .layout = o->layout, .verbose = o->verbose };
+    struct capture *cap;
+    struct snap *s;
+    int rc, status;
+
+    cap = capture_open_core(o->core_path, o->exe_path, o->sysroot, &co, &rc);
+    if (!cap)
+        return main_fail(rc);
+    s = capture_take(cap, &rc);
+    capture_close(cap);
+    if (!s)
+        return main_fail(rc);
+    if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        struct ui_opts uo = { .readonly = true, .source_desc = o->core_path };
+        struct main_loaded ml = { s };
+
+        return ui_run(&uo, main_ui_loaded, &ml);
+    }
+    status = main_output(o, s);
+    snap_free(s);
+    return status;
+}
+
 static int
 main_load(const struct options *o)
 {
@@ -68,6 +138,12 @@ main_load(const struct options *o)
     s = snap_read_json(o->load_path, &rc);
     if (!s)
         return main_fail(rc);
+    if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        struct ui_opts uo = { .readonly = true, .source_desc = o->load_path };
+        struct main_loaded ml = { s };
+
+        return ui_run(&uo, main_ui_loaded, &ml);
+    }
     status = main_output(o, s);
     snap_free(s);
     return status;
@@ -89,10 +165,14 @@ main(int argc, char **argv)
     case OPT_MODE_WATCH:
         return watch_run(&o);
     case OPT_MODE_CORE:
+        return main_core(&o);
     case OPT_MODE_RUN:
         fprintf(stderr, "aiomon-attach: this mode is not available in this build\n");
         return 2;
     case OPT_MODE_TUI:
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+            return main_ui_pid(&o);
+        break;      /* not on a terminal: a dump is what a script wants */
     case OPT_MODE_DUMP:
         break;
     }
