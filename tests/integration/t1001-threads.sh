@@ -3,7 +3,7 @@
 # --dump --json matches the truth frame by frame; the text dump names every
 # thread's innermost function; -o FILE writes the same JSON with mode 0600;
 # a --nonblocking read matches too; the target keeps running afterwards.
-MIN_VERSION=3.11    # lower to 3.8 when the 3.8-3.10 frame walkers land
+MIN_VERSION=3.8
 . "$(dirname "$0")/lib.sh"
 
 start_target threads.py 8

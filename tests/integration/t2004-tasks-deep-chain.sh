@@ -1,7 +1,7 @@
 #!/bin/bash
 # A 200-deep await chain of coroutines in one task, and a chain of 50 tasks
 # each awaiting the next (targets/tasks_deep_chain.py): whole stacks and edges.
-MIN_VERSION=3.11    # lower when the 3.8-3.10 task walkers land
+MIN_VERSION=3.8
 . "$(dirname "$0")/lib.sh"
 
 check_tasks_scenario tasks_deep_chain.py 200 50

@@ -21,8 +21,9 @@ Truth JSON:
 
 Thread names are the kernel's /proc/PID/task/TID/comm (what aiomon-attach
 reports); spawn() sets it to the Python name with prctl(PR_SET_NAME).
-The reporter is the only thread that moves; its entry is "volatile": only its
-identity and the presence of a _heartbeat frame are checked.
+The reporter (and any thread started with spawn_volatile) moves; its entry is
+"volatile": only its identity and the presence of a frame of a given function
+("must_contain", e.g. _heartbeat) are checked.
 
 Only the standard library is used; runs on CPython 3.8 .. 3.13.
 """
@@ -98,6 +99,22 @@ def spawn(name, fn, *args):
     return t
 
 
+_VOLATILE = {}      # thread ident -> the function its stack always contains
+
+
+def mark_volatile(ident, must_contain):
+    """Record an already running thread as volatile (see spawn_volatile)."""
+    _VOLATILE[ident] = must_contain
+
+
+def spawn_volatile(name, must_contain, fn, *args):
+    """A thread that keeps moving: the truth records it as volatile, and only
+    its identity and a frame named must_contain are checked."""
+    t = spawn(name, fn, *args)
+    _VOLATILE[t.ident] = must_contain
+    return t
+
+
 # ---------------------------------------------------------------- frames
 
 def frame_dict(f, line=None):
@@ -157,6 +174,10 @@ def thread_truth(me):
             entry["volatile"] = True
             entry["must_contain"] = "_heartbeat"
             entry["frames"] = frame_stack(sys._getframe())
+        elif ident in _VOLATILE:
+            entry["volatile"] = True
+            entry["must_contain"] = _VOLATILE[ident]
+            entry["frames"] = frame_stack(f)
         else:
             if not _at_block_line(f):
                 die("thread %r is not parked on a %s line" % (th.name, MARK))
@@ -380,7 +401,9 @@ def _reporter(scenario, expect, want_tasks, timeout):
             "scenario": scenario,
             "threads": thread_truth(me),
         }
-        if want_tasks:
+        if isinstance(want_tasks, list):        # computed by the loop thread itself
+            truth["tasks"] = want_tasks
+        elif want_tasks:
             truth["tasks"] = task_truth()
         _publish(truth)
         if hb is not None:
@@ -394,7 +417,10 @@ def _reporter(scenario, expect, want_tasks, timeout):
 
 
 def start_reporter(scenario, expect, tasks=False, timeout=60):
-    """Publish the truth once `expect` threads are parked on "# BLOCK" lines."""
+    """Publish the truth once `expect` threads are parked on "# BLOCK" lines.
+
+    tasks: False (no task truth), True (computed by the reporter once the
+    threads are parked), or a list already computed by the caller."""
     t = threading.Thread(target=_thread_entry, name="heartbeat", daemon=True,
                          args=("heartbeat", _reporter, (scenario, expect, tasks, timeout)))
     t.start()

@@ -1,7 +1,9 @@
 """Threads parked at distinct, known stacks.
 
-usage: threads.py [N]     N worker threads (default 5), plus the main thread
-                          and the reporter ("heartbeat", the only one moving)
+usage: threads.py [N] [--spin K]
+    N worker threads (default 5), plus the main thread and the reporter
+    ("heartbeat", which moves); --spin K adds K threads that spin in pure
+    Python for ever (they hold the GIL most of the time; volatile in the truth)
 
 Worker i runs KINDS[i]: recursion of a given depth, a method (qualname
 Worker.method), a lambda, a nested function (outer.<locals>.inner), a
@@ -81,16 +83,30 @@ def kind(i):
     return ("rec-%d" % depth, recurse, (depth,))
 
 
+def spin():
+    n = 0
+    while True:
+        n += 1
+
+
 def main_parked():
     H.BLOCK.acquire()  # BLOCK
 
 
 def main():
     H.setup()
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    argv = sys.argv[1:]
+    spinners = 0
+    if "--spin" in argv:
+        i = argv.index("--spin")
+        spinners = int(argv[i + 1])
+        del argv[i:i + 2]
+    n = int(argv[0]) if argv else 5
     for i in range(n):
         name, fn, args = kind(i)
         H.spawn(name, fn, *args)
+    for i in range(spinners):
+        H.spawn_volatile("spin-%d" % i, "spin", spin)
     H.start_reporter("threads", expect=n + 1)
     main_parked()
 
