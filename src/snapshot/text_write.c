@@ -1,0 +1,281 @@
+/*
+ * text_write.c - the py-spy-dump-like text view: header, threads with their
+ * frames, then a summary of the tasks and their await tree drawn like pstree.
+ */
+#include "write.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/escape.h"
+#include "../common/xalloc.h"
+#include "tree.h"
+
+#define MAX_TEXT_DIAGS   50     /* diagnostics listed in the header */
+#define MAX_TEXT_GROUPS  20     /* summary lines */
+#define MAX_DRAW_DEPTH   32     /* tree levels drawn with glyphs; deeper rows show "[+N]" */
+
+static void
+text_str(FILE *f, struct snap_str v)
+{
+    if (v.s)
+        escape_text(f, v.s, v.len, 0);
+    else
+        fputc('?', f);
+}
+
+static void
+text_cstr(FILE *f, const char *c)
+{
+    if (c && *c)
+        escape_text(f, c, strlen(c), 0);
+    else
+        fputs("unknown", f);
+}
+
+/* "file:line", "file" when the line is unknown, "?" without a file. */
+static void
+text_where(FILE *f, const struct snap_frame *fr)
+{
+    if (!fr) {
+        fputc('-', f);
+        return;
+    }
+    text_str(f, fr->file);
+    if (fr->line > 0)
+        fprintf(f, ":%d", fr->line);
+}
+
+static void
+text_frame(FILE *f, const struct snap_frame *fr)
+{
+    if (fr->kind == SNAP_FRAME_NATIVE) {
+        if (fr->function.s) {
+            text_str(f, fr->function);
+            fprintf(f, "+0x%" PRIx64, fr->offset);
+        } else {
+            fprintf(f, "0x%" PRIx64, fr->pc);
+        }
+        fputs(" (", f);
+        text_str(f, fr->module);
+        fputs(")\n", f);
+        return;
+    }
+    text_str(f, fr->qualname.s ? fr->qualname : fr->function);
+    fputs(" (", f);
+    text_where(f, fr);
+    fputs(")\n", f);
+}
+
+static double
+text_ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+static void
+text_diag(FILE *f, const struct snap *s, const struct snap_diag *d)
+{
+    fputs("    ", f);
+    if (d->scope == SNAP_DIAG_THREAD && d->index < s->nthreads)
+        fprintf(f, "thread %ld: ", s->threads[d->index].tid);
+    else if (d->scope == SNAP_DIAG_TASK && d->index < s->ntasks)
+        fprintf(f, "task 0x%" PRIx64 ": ", s->tasks[d->index].addr);
+    else
+        fputs("process: ", f);
+    text_cstr(f, d->message);
+    fprintf(f, " (%s)\n", err_str(d->code));
+}
+
+static void
+text_header(FILE *f, const struct snap *s)
+{
+    size_t i;
+
+    fprintf(f, "Process %d", s->pid);
+    if (s->cmdline.s) {
+        fputs(": ", f);
+        text_str(f, s->cmdline);
+    }
+    fputs("\nPython ", f);
+    text_cstr(f, s->python_version[0] ? s->python_version : NULL);
+    fputs(" (layout: ", f);
+    text_cstr(f, s->layout_source);
+    fputs(")\n", f);
+    if (s->flags & SNAP_F_LOADED)
+        fputs("Loaded from a file\n", f);
+    if (s->flags & SNAP_F_CORE)
+        fprintf(f, "Read from a core file in %.3f ms", text_ms(s->read_ns));
+    else if (s->flags & SNAP_F_TORN)
+        fprintf(f, "Read in %.3f ms without stopping", text_ms(s->read_ns));
+    else
+        fprintf(f, "Stopped for %.3f ms, read in %.3f ms", text_ms(s->stopped_ns),
+                text_ms(s->read_ns));
+    fprintf(f, " (%" PRIu64 " bytes in %" PRIu64 " reads)\n", s->bytes_read, s->read_calls);
+    if (s->flags & SNAP_F_TORN)
+        fputs("WARNING: read without stopping the process: results may be torn\n", f);
+    if (s->flags & SNAP_F_PARTIAL) {
+        fprintf(f, "WARNING: partial snapshot, %zu problem%s:\n", s->ndiags,
+                s->ndiags == 1 ? "" : "s");
+        for (i = 0; i < s->ndiags && i < MAX_TEXT_DIAGS; i++)
+            text_diag(f, s, &s->diags[i]);
+        if (s->ndiags > MAX_TEXT_DIAGS)
+            fprintf(f, "    ... and %zu more\n", s->ndiags - MAX_TEXT_DIAGS);
+    }
+}
+
+static void
+text_threads(FILE *f, const struct snap *s)
+{
+    const struct snap_frame *fr;
+    size_t i, k, count;
+
+    for (i = 0; i < s->nthreads; i++) {
+        const struct snap_thread *t = &s->threads[i];
+
+        fprintf(f, "\nThread %ld", t->tid);
+        if (t->name.s) {
+            fputs(" \"", f);
+            text_str(f, t->name);
+            fputc('"', f);
+        }
+        fputs(t->holds_gil ? " (holds GIL)\n" : "\n", f);
+        fr = tree_frames(s, t->frame_first, t->frame_count, &count);
+        if (count == 0)
+            fputs("    (no frames)\n", f);
+        for (k = 0; k < count; k++) {
+            fputs("    ", f);
+            text_frame(f, &fr[k]);
+        }
+        if (t->truncated)
+            fputs("    ... (more frames not read)\n", f);
+    }
+}
+
+static void
+text_summary(FILE *f, const struct snap *s, const struct tree_forest *t)
+{
+    struct tree_summary sum;
+    size_t i;
+
+    tree_summary_build(&sum, s, t);
+    fprintf(f, "\nTasks: %zu (%zu pending, %zu done, %zu cancelled)\n", s->ntasks,
+            sum.by_state[SNAP_TASK_PENDING], sum.by_state[SNAP_TASK_DONE],
+            sum.by_state[SNAP_TASK_CANCELLED]);
+    for (i = 0; i < sum.ngroups && i < MAX_TEXT_GROUPS; i++) {
+        fprintf(f, "%7zu  ", sum.groups[i].count);
+        text_str(f, s->tasks[sum.groups[i].task].coro);
+        fputs("  ", f);
+        text_where(f, tree_task_top(s, sum.groups[i].task));
+        fputc('\n', f);
+    }
+    if (sum.ngroups > MAX_TEXT_GROUPS)
+        fprintf(f, "    ... %zu more groups\n", sum.ngroups - MAX_TEXT_GROUPS);
+    tree_summary_free(&sum);
+}
+
+/*
+ * The tree glyphs of a row at depth d (cont = a continuation line under the
+ * row itself).  last[k] says whether the row's ancestor at depth k was the
+ * last of its siblings.
+ */
+static void
+text_prefix(FILE *f, const unsigned char *last, size_t d, bool cont)
+{
+    size_t k = 1;
+
+    if (d > MAX_DRAW_DEPTH) {
+        fprintf(f, "[+%zu] ", d - MAX_DRAW_DEPTH);
+        k = d - MAX_DRAW_DEPTH + 1;
+    }
+    for (; k < d; k++)
+        fputs(last[k] ? "    " : "\xe2\x94\x82   ", f);
+    if (d == 0)
+        return;
+    if (cont)
+        fputs(last[d] ? "    " : "\xe2\x94\x82   ", f);
+    else
+        fputs(last[d] ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 " :
+                        "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ", f);
+}
+
+static void
+text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
+              const struct tree_row *row)
+{
+    const struct snap_task *tk = &s->tasks[row->task];
+    size_t extra = t->nodes[row->node].extra_waiters;
+
+    text_str(f, tk->name);
+    fprintf(f, "  %s  ", snap_task_state_name(tk->state));
+    text_str(f, tk->coro);
+    fputs("  ", f);
+    text_where(f, tree_task_top(s, row->task));
+    if (tk->running)
+        fputs("  *running*", f);
+    if (tk->cancel_requests > 0)
+        fprintf(f, "  cancelling(%d)", tk->cancel_requests);
+    else if (tk->must_cancel)
+        fputs("  cancelling", f);
+    if (row->flags & TREE_ROW_CYCLE)
+        fputs("  [await cycle]", f);
+    if (extra)
+        fprintf(f, "  (also awaited by %zu other%s)", extra, extra == 1 ? "" : "s");
+    if (row->count > 1)
+        fprintf(f, "  (%zu similar)", row->count);
+    fputc('\n', f);
+}
+
+static void
+text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
+          const struct write_opts *o)
+{
+    struct tree_rows rows = { 0 };
+    struct tree_view view = { .group = o->group };
+    unsigned char *last = xcalloc(t->nnodes + 1, 1);
+    const struct snap_frame *fr;
+    size_t i, k, count;
+
+    tree_rows_build(&rows, s, t, &view);
+    fputc('\n', f);
+    for (i = 0; i < rows.nrows; i++) {
+        const struct tree_row *row = &rows.rows[i];
+        const struct snap_task *tk = &s->tasks[row->task];
+        bool kids = i + 1 < rows.nrows && rows.rows[i + 1].depth > row->depth;
+
+        last[row->depth] = (row->flags & TREE_ROW_LAST) != 0;
+        text_prefix(f, last, row->depth, false);
+        text_task_row(f, s, t, row);
+        if (!o->stacks)
+            continue;
+        fr = tree_frames(s, tk->frame_first, tk->frame_count, &count);
+        for (k = 0; k < count; k++) {
+            text_prefix(f, last, row->depth, true);
+            fputs(kids ? "\xe2\x94\x82     " : "      ", f);
+            text_frame(f, &fr[k]);
+        }
+        if (tk->stack_truncated) {
+            text_prefix(f, last, row->depth, true);
+            fputs(kids ? "\xe2\x94\x82     ...\n" : "      ...\n", f);
+        }
+    }
+    free(last);
+    tree_rows_free(&rows);
+}
+
+void
+snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
+{
+    struct tree_forest *t;
+
+    text_header(f, s);
+    text_threads(f, s);
+    if (s->ntasks == 0)
+        return;
+    t = tree_forest_build(s);
+    text_summary(f, s, t);
+    text_tree(f, s, t, o);
+    tree_forest_free(t);
+}
