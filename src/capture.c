@@ -10,12 +10,14 @@
 #include "attach/proc.h"
 #include "common/err.h"
 #include "common/xalloc.h"
+#include "unwind/unwind.h"
 
 struct capture {
     struct source src;
     struct py_runtime rt;
     struct capture_opts o;
     bool core;
+    struct unwinder *unw;       /* owned; NULL without --native */
 };
 
 static uint64_t
@@ -44,6 +46,10 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
         fprintf(stderr, "aiomon-attach: Python %s, _PyRuntime at 0x%llx in %s, layout %s\n",
                 cap->rt.version, (unsigned long long)cap->rt.runtime_addr, cap->rt.core_path,
                 cap->rt.layout_source);
+    if (o->native && !(cap->unw = unwind_new(&cap->src))) {
+        rc = err_set(AIO_E_INTERNAL, "cannot set up the native unwinder");
+        goto fail;
+    }
     source_cache_prepare(&cap->src);
     *err = 0;
     return cap;
@@ -120,8 +126,14 @@ capture_take(struct capture *cap, int *err)
         goto fail;
     source_cache_enable(src, true);
     rc = py_snapshot_read(src, &cap->rt, s);
+    /* native stacks are walked while stopped; symbolised and merged after the resume */
+    if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
+        snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
+                      err_msg(AIO_E_FAULT));
     source_cache_enable(src, false);
     source_resume(src);
+    if (rc == 0 && cap->unw)
+        unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
     s->stopped_ns = src->stats.stopped_ns - stop0;
     s->read_ns = capture_now_ns() - t0;
     s->bytes_read = src->stats.bytes_read - bytes0;
@@ -147,6 +159,7 @@ capture_close(struct capture *cap)
 {
     if (!cap)
         return;
+    unwind_free(cap->unw);
     source_close(&cap->src);
     free(cap);
 }

@@ -17,6 +17,8 @@ struct capture_opts {
     bool pretraced;             /* the caller already holds every thread stopped (watchdog) */
     enum py_layout_choice layout;
     bool verbose;
+    bool native;                /* native stacks merged with the Python frames */
+    bool native_all;            /* ... keeping every native frame */
 };
 
 struct capture;

@@ -43,7 +43,8 @@ static int
 main_dump_pid(const struct options *o)
 {
     struct capture_opts co = { .nonblocking = o->nonblocking, .layout = o->layout,
-                               .verbose = o->verbose };
+                               .verbose = o->verbose, .native = o->native,
+                               .native_all = o->native_all };
     struct capture *cap;
     struct snap *s;
     int rc, status;
@@ -71,7 +72,8 @@ static int
 main_ui_pid(const struct options *o)
 {
     struct capture_opts co = { .nonblocking = o->nonblocking, .layout = o->layout,
-                               .verbose = o->verbose };
+                               .verbose = o->verbose, .native = o->native,
+                               .native_all = o->native_all };
     struct ui_opts uo = { .interval = o->interval };
     struct capture *cap;
     char desc[32];
@@ -106,7 +108,8 @@ main_ui_loaded(void *arg, int *err)
 static int
 main_core(const struct options *o)
 {
-    struct capture_opts co = { .layout = o->layout, .verbose = o->verbose };
+    struct capture_opts co = { .layout = o->layout, .verbose = o->verbose,
+                               .native = o->native, .native_all = o->native_all };
     struct capture *cap;
     struct snap *s;
     int rc, status;

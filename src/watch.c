@@ -89,7 +89,8 @@ int
 watch_run(const struct options *o)
 {
     struct capture_opts co = { .nonblocking = o->nonblocking, .layout = o->layout,
-                               .verbose = o->verbose };
+                               .verbose = o->verbose, .native = o->native,
+                               .native_all = o->native_all };
     double interval = o->interval > 0 ? o->interval : 1.0;
     struct sigaction sa;
     struct capture *cap;
