@@ -53,6 +53,8 @@
 /* SIGKILL rounds after the grace period (new processes may still appear). */
 #define WD_MAX_KILL_ROUNDS 100
 #define WD_DEFAULT_GRACE 5.0
+/* Longest timeout or grace period honoured (about 31 years). */
+#define WD_MAX_SECONDS 1e9
 
 #define NS_PER_MS 1000000LL
 #define NS_PER_SEC 1000000000LL
@@ -1210,7 +1212,8 @@ watchdog_run(const struct watchdog_opts *o)
     memset(&w, 0, sizeof(w));
     w.o = o;
     w.outdir = o->outdir ? o->outdir : ".";
-    w.grace = o->grace > 0 ? o->grace : WD_DEFAULT_GRACE;
+    w.grace = o->grace > 0 ? (o->grace < WD_MAX_SECONDS ? o->grace : WD_MAX_SECONDS)
+                           : WD_DEFAULT_GRACE;
     w.self = getpid();
     w.errfd = -1;
     w.wake[0] = w.wake[1] = -1;
@@ -1234,8 +1237,10 @@ watchdog_run(const struct watchdog_opts *o)
     wd_signals_install(&w);
     if (wd_start(&w) < 0)
         goto out;
-    if (o->timeout > 0)
-        w.deadline = wd_now() + (int64_t)(o->timeout * NS_PER_SEC);
+    if (o->timeout > 0)     /* at most WD_MAX_SECONDS: the deadline stays an int64 of ns */
+        w.deadline = wd_now() +
+                     (int64_t)((o->timeout < WD_MAX_SECONDS ? o->timeout : WD_MAX_SECONDS) *
+                               NS_PER_SEC);
 
     for (;;) {
         int64_t now;
