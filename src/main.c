@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "options.h"
 #include "watch.h"
+#include "watchdog.h"
 #include "pyframes/pyframes.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/write.h"
@@ -169,9 +170,13 @@ main(int argc, char **argv)
         return watch_run(&o);
     case OPT_MODE_CORE:
         return main_core(&o);
-    case OPT_MODE_RUN:
-        fprintf(stderr, "aiomon-attach: this mode is not available in this build\n");
-        return 2;
+    case OPT_MODE_RUN: {
+        struct watchdog_opts wo = { .argv = o.run_argv, .timeout = o.timeout,
+                                    .on_signal = o.on_signal, .keep_running = o.keep_running,
+                                    .outdir = o.output, .layout = o.layout };
+
+        return watchdog_run(&wo);
+    }
     case OPT_MODE_TUI:
         if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
             return main_ui_pid(&o);
