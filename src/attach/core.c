@@ -312,8 +312,12 @@ core_file_fd(struct core *c, size_t idx)
         core_file_close(c, lru);
     }
     fd = open(f->host, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        /* out of descriptors or memory may pass; anything else says the file is not there */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EINTR)
+            return -AIO_E_IO;
         return f->err = -AIO_E_IO;
+    }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);
         return f->err = -AIO_E_IO;
@@ -1178,6 +1182,30 @@ core_addr_origin(struct source *src, uint64_t addr, char *path, size_t size)
     if (fd < 0)
         return fd;
     return core_read_file(c, fm, addr, &byte, 1, &done) < 0 ? -AIO_E_FAULT : CORE_FROM_FILE;
+}
+
+int
+core_host_file(struct source *src, const char *target_path, char *buf, size_t size)
+{
+    struct core *c = core_of(src);
+    const char *host = NULL;
+    char *tmp = NULL;
+    size_t i;
+    int n;
+
+    if (!c)
+        return -AIO_E_USAGE;
+    if (size)
+        buf[0] = '\0';
+    for (i = 0; i < c->nfiles && !host; i++) {
+        if (strcmp(c->files[i].path, target_path) == 0)
+            host = c->files[i].host;
+    }
+    if (!host)
+        host = tmp = core_host_path(c->sysroot, target_path);
+    n = host ? snprintf(buf, size, "%s", host) : -1;
+    free(tmp);
+    return n < 0 || (size_t)n >= size ? -AIO_E_IO : 0;
 }
 
 /* Parse the core's headers and notes into c. */

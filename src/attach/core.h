@@ -29,12 +29,13 @@
  * exe's program headers and AT_ENTRY.  Neither changes the paths in src->maps
  * for NT_FILE entries (they stay the target's paths).
  *
- * Fills src->maps from NT_FILE (start, end, file offset = page index * page
- * size, path; perms from the matching PT_LOAD, else from the mapped file's
- * program headers, else "r--p") plus one anonymous entry (path "") for every
- * dumped PT_LOAD no file mapping overlaps; src->tids from NT_PRSTATUS, the main
- * thread (tid == pid) first; src->pid from NT_PRPSINFO pr_pid, else from the
- * first NT_PRSTATUS.
+ * Fills src->maps from NT_FILE (start, end, file offset = page index * the
+ * note's page size (gdb writes 1 and byte offsets), path; perms from the
+ * PT_LOAD starting there, else from the mapped file's program headers, else
+ * "r--p") plus one anonymous entry (path "") for every PT_LOAD no file mapping
+ * overlaps; src->tids from NT_PRSTATUS, the main thread (tid == pid) first
+ * (the kernel writes the dumping thread first); src->pid from NT_PRPSINFO
+ * pr_pid, else from the first NT_PRSTATUS.
  *
  * Reads: bytes a PT_LOAD holds (p_filesz) come from the core; other bytes of an
  * NT_FILE mapping from that file at (addr - start + offset), zero-filled past
@@ -55,6 +56,14 @@ int core_open(struct source *src, const char *core_path, const char *exe, const 
  * core or size is too small, -AIO_E_USAGE when src is not a core source.
  */
 int core_thread_regs(struct source *src, long tid, void *user_regs_struct_out, size_t size);
+
+/*
+ * The host path to open for a file path the core names (exe for the
+ * executable when given, else sysroot + path; a path the core does not name
+ * also gets sysroot + path), for readers that open mapped files themselves.
+ * 0, or -AIO_E_IO (not an absolute path, too long for size), -AIO_E_USAGE.
+ */
+int core_host_file(struct source *src, const char *target_path, char *buf, size_t size);
 
 /* What the core says about itself beyond maps and threads. */
 struct core_info {

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -88,7 +90,8 @@ struct ct_report {
     long tids[CT_THREADS];
 };
 
-static pid_t ct_child = -1;
+static pid_t ct_child = -1;             /* the running helper (gcore case) */
+static pid_t ct_kpid = -1;              /* the dumped helper (kernel case) */
 static struct ct_report ct_rep;
 static char ct_dir[64];
 static char ct_exe[128];                /* the helper binary */
@@ -171,9 +174,12 @@ ct_build_helper(void)
     }
 }
 
-/* Start the helper, read its report; false on failure. */
+/*
+ * Start the helper, read its report; false on failure.  With dump, it runs in
+ * ct_dir with an unlimited core size, for the kernel to dump it there.
+ */
 static bool
-ct_start_helper(void)
+ct_start_helper(bool dump)
 {
     char line[256];
     int fds[2];
@@ -185,10 +191,13 @@ ct_start_helper(void)
     ct_child = fork();
     if (ct_child == 0) {
         int fd = open("/dev/null", O_RDWR);
+        struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 
         dup2(fd, 0);
         dup2(fds[1], 1);
         close(fds[0]);
+        if (dump && (chdir(ct_dir) < 0 || setrlimit(RLIMIT_CORE, &rl) < 0))
+            _exit(126);
         execl(ct_exe, CT_NAME, (char *)NULL);
         _exit(127);
     }
@@ -206,6 +215,24 @@ ct_start_helper(void)
     return ok;
 }
 
+/* A temporary directory with the helper built in it; false (and ct_skip) on failure. */
+static bool
+ct_prepare(void)
+{
+    snprintf(ct_dir, sizeof(ct_dir), "/tmp/aiomon-core-XXXXXX");
+    if (!mkdtemp(ct_dir)) {
+        ct_dir[0] = '\0';
+        snprintf(ct_skip, sizeof(ct_skip), "cannot make a temporary directory");
+        return false;
+    }
+    if (!ct_build_helper()) {
+        snprintf(ct_skip, sizeof(ct_skip), "cannot build the helper program with $CC or cc");
+        return false;
+    }
+    return true;
+}
+
+/* The gcore case: the helper keeps running, so the core can be compared with it. */
 static void
 ct_setup(void)
 {
@@ -216,17 +243,9 @@ ct_setup(void)
         snprintf(ct_skip, sizeof(ct_skip), "gcore (gdb) not found in PATH");
         return;
     }
-    snprintf(ct_dir, sizeof(ct_dir), "/tmp/aiomon-core-XXXXXX");
-    if (!mkdtemp(ct_dir)) {
-        ct_dir[0] = '\0';
-        snprintf(ct_skip, sizeof(ct_skip), "cannot make a temporary directory");
+    if (!ct_prepare())
         return;
-    }
-    if (!ct_build_helper()) {
-        snprintf(ct_skip, sizeof(ct_skip), "cannot build the helper program with $CC or cc");
-        return;
-    }
-    if (!ct_start_helper()) {
+    if (!ct_start_helper(false)) {
         snprintf(ct_skip, sizeof(ct_skip), "the helper program did not start");
         return;
     }
@@ -244,6 +263,65 @@ ct_setup(void)
     snprintf(ct_core, sizeof(ct_core), "%s.%d", prefix, (int)ct_child);
     if (stat(ct_core, &st) < 0)
         snprintf(ct_skip, sizeof(ct_skip), "gcore wrote no %s", ct_core);
+}
+
+/*
+ * The kernel case: a SIGSEGV sent to the helper's first extra thread makes the
+ * kernel dump it (that thread's note first), when core_pattern names a plain
+ * file in the working directory.
+ */
+static void
+ct_ksetup(void)
+{
+    char pattern[256] = "", uses_pid[16] = "0";
+    struct stat st;
+    pid_t pid;
+    FILE *f;
+    int status;
+
+    f = fopen("/proc/sys/kernel/core_pattern", "r");
+    if (f) {
+        if (!fgets(pattern, sizeof(pattern), f))
+            pattern[0] = '\0';
+        fclose(f);
+    }
+    pattern[strcspn(pattern, "\n")] = '\0';
+    if (strpbrk(pattern, "|/%") || !pattern[0]) {
+        snprintf(ct_skip, sizeof(ct_skip), "kernel.core_pattern is '%s', not a plain file name",
+                 pattern);
+        return;
+    }
+    f = fopen("/proc/sys/kernel/core_uses_pid", "r");
+    if (f) {
+        if (!fgets(uses_pid, sizeof(uses_pid), f))
+            uses_pid[0] = '0';
+        fclose(f);
+    }
+    if (!ct_prepare())
+        return;
+    if (!ct_start_helper(true)) {
+        snprintf(ct_skip, sizeof(ct_skip), "the helper program did not start");
+        return;
+    }
+    pid = ct_child;
+    ct_child = -1;      /* it dies now */
+    if (syscall(SYS_tgkill, pid, (pid_t)ct_rep.tids[0], SIGSEGV) < 0 ||
+        waitpid(pid, &status, 0) != pid) {
+        snprintf(ct_skip, sizeof(ct_skip), "cannot crash the helper");
+        return;
+    }
+    ct_kpid = pid;
+    if (!WIFSIGNALED(status) || !WCOREDUMP(status)) {
+        snprintf(ct_skip, sizeof(ct_skip), "the kernel dumped no core (RLIMIT_CORE? "
+                 "core_pattern '%s')", pattern);
+        return;
+    }
+    if (uses_pid[0] == '1')
+        snprintf(ct_core, sizeof(ct_core), "%s/%s.%d", ct_dir, pattern, (int)pid);
+    else
+        snprintf(ct_core, sizeof(ct_core), "%s/%s", ct_dir, pattern);
+    if (stat(ct_core, &st) < 0)
+        snprintf(ct_skip, sizeof(ct_skip), "no core file at %s", ct_core);
 }
 
 /* Read the live helper's memory (it has not run since the dump: threads blocked). */
@@ -278,6 +356,8 @@ ct_teardown(void)
         if (system(cmd) != 0)
             fprintf(stderr, "check_core: could not remove %s\n", ct_dir);
     }
+    ct_dir[0] = ct_skip[0] = ct_core[0] = '\0';
+    ct_kpid = -1;
 }
 
 #define CT_SKIP_IF_NEEDED() \
@@ -323,11 +403,12 @@ ct_file_size(const char *path)
 START_TEST(test_core_heap_and_static)
 {
     struct source src;
-    unsigned char *got = malloc(CT_BUF_SIZE);
+    unsigned char *got;
     char str[64], want[64];
     size_t i;
 
     CT_SKIP_IF_NEEDED();
+    got = malloc(CT_BUF_SIZE);
     ct_open(&src, ct_core, NULL, NULL);
     ck_assert_int_eq(src.pid, ct_child);
     /* one large read (past the page cache) and page-sized reads through the cache */
@@ -425,10 +506,12 @@ END_TEST
 START_TEST(test_core_every_mapping)
 {
     struct source src;
-    unsigned char *b = malloc(1 << 16), *live = malloc(1 << 16);
+    unsigned char *b, *live;
     size_t i, files = 0;
 
     CT_SKIP_IF_NEEDED();
+    b = malloc(1 << 16);
+    live = malloc(1 << 16);
     ct_open(&src, ct_core, NULL, NULL);
     ck_assert_uint_gt(src.maps.n, 5);
     for (i = 0; i < src.maps.n; i++) {
@@ -654,6 +737,12 @@ START_TEST(test_core_exe)
     ck_assert_int_eq(core_addr_origin(&src, fn, host, sizeof(host)), CORE_FROM_FILE);
     ck_assert_str_eq(host, exe);
     ck_assert_str_eq(maps_find(&src.maps, fn)->path, ct_exe);    /* the target's path stays */
+    ck_assert_int_eq(core_host_file(&src, ct_exe, host, sizeof(host)), 0);
+    ck_assert_str_eq(host, exe);
+    ck_assert_int_eq(core_host_file(&src, "/usr/lib/debug/x", host, sizeof(host)), 0);
+    ck_assert_str_eq(host, "/nonexistent-sysroot/usr/lib/debug/x");
+    ck_assert_int_eq(core_host_file(&src, "relative", host, sizeof(host)), -AIO_E_IO);
+    ck_assert_int_eq(core_host_file(&src, ct_exe, host, 4), -AIO_E_IO);
     ck_assert_int_eq(source_read(&src, fn, got, sizeof(got)), 0);
     ck_assert(memcmp(got, live, sizeof(got)) == 0);
     source_close(&src);
@@ -891,11 +980,87 @@ START_TEST(test_core_lies)
 }
 END_TEST
 
+/* ---- a core the kernel wrote ---- */
+
+START_TEST(test_kcore_threads)
+{
+    struct source src;
+    struct user_regs_struct r;
+    struct core_info info;
+    unsigned char code[16];
+    char name[32];
+    size_t i;
+
+    CT_SKIP_IF_NEEDED();
+    ct_open(&src, ct_core, NULL, NULL);
+    ck_assert_int_eq(src.pid, ct_kpid);
+    ck_assert_uint_eq(src.ntids, 1 + CT_THREADS);
+    ck_assert_int_eq(src.tids[0], ct_kpid);     /* main first, though it did not crash */
+    ck_assert_int_eq(core_get_info(&src, &info), 0);
+    ck_assert_int_eq(info.first_tid, ct_rep.tids[0]);
+    ck_assert_int_eq(info.signo, SIGSEGV);
+    ck_assert_str_eq(info.fname, CT_NAME);
+    for (i = 0; i < src.ntids; i++) {
+        ck_assert_int_eq(core_thread_regs(&src, src.tids[i], &r, sizeof(r)), 0);
+        ck_assert_ptr_nonnull(maps_find(&src.maps, r.rsp));
+        ck_assert_int_eq(source_read(&src, r.rip, code, sizeof(code)), 0);
+    }
+    source_thread_name(&src, ct_kpid, name, sizeof(name));
+    ck_assert_str_eq(name, CT_NAME);
+    source_close(&src);
+}
+END_TEST
+
+START_TEST(test_kcore_bytes)
+{
+    struct source src;
+    unsigned char *got, want[256];
+    char str[64], expect[64];
+    const struct map_entry *me;
+    size_t i, guards = 0;
+    int fd;
+
+    CT_SKIP_IF_NEEDED();
+    got = malloc(CT_BUF_SIZE);
+    ct_open(&src, ct_core, NULL, NULL);
+    ck_assert_int_eq(source_read(&src, ct_rep.buf, got, CT_BUF_SIZE), 0);
+    for (i = 0; i < CT_BUF_SIZE; i++)
+        ck_assert_uint_eq(got[i], ct_pattern(i));
+    snprintf(expect, sizeof(expect), "aiomon core test, pid %d", (int)ct_kpid);
+    ck_assert_int_eq(source_read_cstr(&src, ct_rep.stat, str, sizeof(str)), 0);
+    ck_assert_str_eq(str, expect);
+    /* the kernel writes text with p_filesz 0: it comes from the file */
+    me = maps_find(&src.maps, ct_rep.marker);
+    ck_assert_ptr_nonnull(me);
+    ck_assert_str_eq(me->path, ct_exe);
+    ck_assert_str_eq(me->perms, "r-xp");
+    ck_assert_int_eq(core_addr_origin(&src, ct_rep.marker, NULL, 0), CORE_FROM_FILE);
+    ck_assert_int_eq(source_read(&src, ct_rep.marker, got, sizeof(want)), 0);
+    fd = open(ct_exe, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pread(fd, want, sizeof(want), (off_t)(me->offset + ct_rep.marker - me->start)),
+                     (ssize_t)sizeof(want));
+    close(fd);
+    ck_assert(memcmp(got, want, sizeof(want)) == 0);
+    /* thread stack guards: mapped, not readable, not dumped */
+    for (i = 0; i < src.maps.n; i++) {
+        if (strcmp(src.maps.v[i].perms, "---p") != 0)
+            continue;
+        guards++;
+        ck_assert_int_eq(source_read(&src, src.maps.v[i].start, got, 8), -AIO_E_FAULT);
+    }
+    ck_assert_uint_ge(guards, CT_THREADS);
+    source_close(&src);
+    free(got);
+}
+END_TEST
+
 Suite *
 suite_core(void)
 {
     Suite *su = suite_create("core");
     TCase *tc = tcase_create("gcore");
+    TCase *tk = tcase_create("kernel");
 
     tcase_add_unchecked_fixture(tc, ct_setup, ct_teardown);
     tcase_set_timeout(tc, 300);
@@ -910,5 +1075,10 @@ suite_core(void)
     tcase_add_test(tc, test_core_corrupted);
     tcase_add_test(tc, test_core_lies);
     suite_add_tcase(su, tc);
+    tcase_add_unchecked_fixture(tk, ct_ksetup, ct_teardown);
+    tcase_set_timeout(tk, 120);
+    tcase_add_test(tk, test_kcore_threads);
+    tcase_add_test(tk, test_kcore_bytes);
+    suite_add_tcase(su, tk);
     return su;
 }
