@@ -13,6 +13,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
@@ -341,21 +342,26 @@ ct_live_read(uint64_t addr, void *buf, size_t n)
     return ok;
 }
 
+static int
+ct_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static void
 ct_teardown(void)
 {
-    char cmd[PATH_MAX + 16];
-
     if (ct_child > 0) {
         kill(ct_child, SIGKILL);
         waitpid(ct_child, NULL, 0);
         ct_child = -1;
     }
-    if (ct_dir[0] && strncmp(ct_dir, "/tmp/aiomon-core-", 17) == 0) {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ct_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "check_core: could not remove %s\n", ct_dir);
-    }
+    if (ct_dir[0] && strncmp(ct_dir, "/tmp/aiomon-core-", 17) == 0 &&
+        nftw(ct_dir, ct_remove, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "check_core: could not remove %s\n", ct_dir);
     ct_dir[0] = ct_skip[0] = ct_core[0] = '\0';
     ct_kpid = -1;
 }
