@@ -13,6 +13,8 @@
 #define SYM_MAX_CACHED 65536
 /* Most modules taken from the maps (the rest are ignored, their pcs stay unnamed). */
 #define SYM_MAX_MODULES 4096
+/* Largest vdso image we read (it is two pages on x86_64). */
+#define SYM_MAX_VDSO (64 * 1024)
 
 struct sym_entry {
     uint64_t key;               /* (pc << 1 | exact) + 1; 0 = empty slot */
@@ -50,15 +52,32 @@ sym_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_A
     return -1;
 }
 
+/*
+ * Only the vdso is reported without a file (sym_report): its ELF is the
+ * image read from the target, which the module's userdata points to.
+ */
+static int
+sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+             char **file_name, Elf **elfp)
+{
+    const struct sym_module *m = *userdata;
+
+    (void)mod; (void)modname; (void)base;
+    *file_name = NULL;
+    if (m && m->image)
+        *elfp = elf_memory((char *)m->image, m->image_size);
+    return -1;
+}
+
 static const Dwfl_Callbacks sym_cb_debuginfo = {
-    .find_elf = dwfl_build_id_find_elf,
+    .find_elf = sym_find_elf,
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &sym_debuginfo_path,
 };
 
 static const Dwfl_Callbacks sym_cb_plain = {
-    .find_elf = dwfl_build_id_find_elf,
+    .find_elf = sym_find_elf,
     .find_debuginfo = sym_no_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &sym_debuginfo_path,
@@ -99,8 +118,10 @@ sym_mods_free(struct sym_module *mods, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         free(mods[i].path);
+        free(mods[i].image);
+    }
     free(mods);
 }
 
@@ -111,8 +132,8 @@ sym_free(struct symbolizer *y)
         return;
     sym_cache_clear(y);
     free(y->cache);
+    dwfl_end(y->dwfl);      /* first: the vdso's Elf is over a module's image */
     sym_mods_free(y->mods, y->nmods);
-    dwfl_end(y->dwfl);
     free(y);
 }
 
@@ -230,6 +251,15 @@ sym_report(struct symbolizer *y, struct sym_module *m)
     char full[4096];
     const char *root = y->src->root ? y->src->root : "";
 
+    if (m->image) {
+        Dwfl_Module *dm = dwfl_report_module(y->dwfl, m->path, m->base,
+                                             m->base + m->image_size);
+        void **slot = NULL;
+
+        if (dm && dwfl_module_info(dm, &slot, NULL, NULL, NULL, NULL, NULL, NULL) && slot)
+            *slot = m;
+        return dm;
+    }
     if (m->path[0] != '/')
         return NULL;
     if ((size_t)snprintf(full, sizeof(full), "%s%s", root, m->path) >= sizeof(full))
@@ -240,6 +270,25 @@ sym_report(struct symbolizer *y, struct sym_module *m)
      * and ignores it for ET_EXEC.
      */
     return dwfl_report_elf(y->dwfl, m->path, full, -1, m->base, false);
+}
+
+/* The vdso has no file: keep a copy of its ELF image for its symbols. */
+static void
+sym_read_image(struct symbolizer *y, struct sym_module *m)
+{
+    size_t size;
+
+    if (strcmp(m->path, "[vdso]") != 0 || m->hi <= m->base || m->hi - m->base > SYM_MAX_VDSO)
+        return;
+    size = (size_t)(m->hi - m->base);
+    m->image = xmalloc(size);
+    if (source_read(y->src, m->base, m->image, size) < 0 ||
+        memcmp(m->image, "\177ELF", 4) != 0) {
+        free(m->image);
+        m->image = NULL;
+        return;
+    }
+    m->image_size = size;
 }
 
 bool
@@ -263,8 +312,8 @@ sym_refresh(struct symbolizer *y)
         for (j = 0; j < y->nmods; j++) {
             const struct sym_module *o = &y->mods[j];
 
-            if (o->base != mods[i].base || strcmp(o->path, mods[i].path) != 0)
-                continue;
+            if (o->base != mods[i].base || strcmp(o->path, mods[i].path) != 0 || o->image)
+                continue;   /* the vdso is read again: its Dwfl module points at the old image */
             mods[i].eh_state = o->eh_state;
             mods[i].eh_hdr = o->eh_hdr;
             mods[i].eh_table = o->eh_table;
@@ -277,6 +326,8 @@ sym_refresh(struct symbolizer *y)
         }
     }
     dwfl_report_end(y->dwfl, NULL, NULL);
+    for (i = 0; i < n; i++)
+        sym_read_image(y, &mods[i]);
     sym_mods_free(y->mods, y->nmods);
     y->mods = mods;
     y->nmods = n;
@@ -364,6 +415,49 @@ sym_cache_reserve(struct symbolizer *y)
     free(old);
 }
 
+/* DIEs looked at per level, and levels, when looking for the inlined call that holds a pc. */
+#define SYM_MAX_SIBLINGS (1u << 20)
+#define SYM_MAX_DIE_DEPTH 64
+
+/*
+ * The outermost inlined call (DW_TAG_inlined_subroutine) holding pc in the
+ * function that holds it: walk down from the CU through the one child at
+ * each level whose ranges hold pc.  Iterative and bounded (DWARF is hostile
+ * input too).  libdw's dwarf_getscopes would do, but 0.188 leaks and gives
+ * up on LTO builds (abstract origins in another CU), which this avoids: the
+ * call site is on the concrete DIE.
+ */
+static bool
+sym_find_inline(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
+{
+    Dwarf_Die die = *cu, child;
+    bool in_function = false;
+    unsigned depth, n;
+    int tag = 0;
+
+    for (depth = 0; depth < SYM_MAX_DIE_DEPTH; depth++) {
+        if (dwarf_child(&die, &child) != 0)
+            return false;
+        for (n = 0;; n++) {
+            if (n == SYM_MAX_SIBLINGS)
+                return false;
+            tag = dwarf_tag(&child);
+            if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+                 tag == DW_TAG_lexical_block) && dwarf_haspc(&child, pc) > 0)
+                break;
+            if (dwarf_siblingof(&child, &child) != 0)
+                return false;
+        }
+        if (tag == DW_TAG_inlined_subroutine && in_function) {
+            *out = child;
+            return true;
+        }
+        in_function = in_function || tag == DW_TAG_subprogram;
+        die = child;
+    }
+    return false;
+}
+
 /*
  * When look is in code inlined into the symbol's function, the line table
  * gives the inlined function's source ("pycore_call.h:92" for a pc of
@@ -375,24 +469,17 @@ sym_outer_line(Dwfl_Module *dm, uint64_t look, struct sym_entry *e)
 {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(dm, look, &bias);
-    Dwarf_Die *scopes = NULL;
+    Dwarf_Die inl;
     Dwarf_Attribute attr;
     Dwarf_Word line = 0, idx = 0;
     Dwarf_Files *files;
     size_t nfiles = 0;
     const char *file;
-    int n, i, outer = -1;
 
-    if (!cu)
+    if (!cu || !sym_find_inline(cu, look - bias, &inl))
         return;
-    n = dwarf_getscopes(cu, look - bias, &scopes);
-    for (i = 0; i < n; i++) {
-        if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
-            outer = i;
-    }
-    if (outer >= 0 &&
-        dwarf_formudata(dwarf_attr(&scopes[outer], DW_AT_call_line, &attr), &line) == 0 &&
-        dwarf_formudata(dwarf_attr(&scopes[outer], DW_AT_call_file, &attr), &idx) == 0 &&
+    if (dwarf_formudata(dwarf_attr(&inl, DW_AT_call_line, &attr), &line) == 0 &&
+        dwarf_formudata(dwarf_attr(&inl, DW_AT_call_file, &attr), &idx) == 0 &&
         dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && idx < nfiles && line > 0 &&
         line <= 0x7fffffff && (file = dwarf_filesrc(files, idx, NULL, NULL)) != NULL &&
         file[0]) {
@@ -400,7 +487,6 @@ sym_outer_line(Dwfl_Module *dm, uint64_t look, struct sym_entry *e)
         e->file = xstrdup(file);
         e->line = (int)line;
     }
-    free(scopes);
 }
 
 static void

@@ -28,6 +28,8 @@ struct sym_module {
     /* symbols, filled on first use */
     void *dwfl_mod;             /* Dwfl_Module *, borrowed from the Dwfl; NULL if none */
     bool dwfl_tried;
+    unsigned char *image;       /* owned; the vdso's bytes, read from the target (no file) */
+    size_t image_size;
 };
 
 struct symbolizer;
@@ -47,8 +49,9 @@ void sym_free(struct symbolizer *y);
 
 /*
  * Rebuild the module table if src->maps changed since the last call (always
- * the first time).  Returns true when it was rebuilt (callers drop what they
- * derived from the old modules, e.g. libunwind's caches).
+ * the first time).  Reads the target (the vdso image), so call it while the
+ * target is stopped.  Returns true when it was rebuilt (callers drop what
+ * they derived from the old modules, e.g. libunwind's caches).
  */
 bool sym_refresh(struct symbolizer *y);
 

@@ -362,6 +362,7 @@ uw_walk(struct unwinder *u, unw_addr_space_t as, void *arg, struct uw_thread *t)
 {
     unw_cursor_t cur;
     unw_word_t ip = 0, sp = 0, prev_ip = 0, prev_sp = 0;
+    bool prev_signal = false;
     size_t depth;
     int r;
 
@@ -372,14 +373,20 @@ uw_walk(struct unwinder *u, unw_addr_space_t as, void *arg, struct uw_thread *t)
         return;
     }
     for (depth = 0; depth < MAX_NATIVE_FRAMES; depth++) {
-        bool exact;
+        bool signal;
 
         if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || unw_get_reg(&cur, UNW_REG_SP, &sp) < 0)
             break;
         if (ip == 0 || (depth > 0 && ip == prev_ip && sp == prev_sp))
             break;              /* end of the stack, or no progress */
-        exact = depth == 0 || unw_is_signal_frame(&cur) > 0;
-        uw_push_pc(u, ip, exact);
+        /*
+         * A pc is a return address (look up pc - 1) except in the innermost
+         * frame, in a signal trampoline (the kernel "returns" to its first
+         * byte) and in the frame the signal interrupted.
+         */
+        signal = unw_is_signal_frame(&cur) > 0;
+        uw_push_pc(u, ip, depth == 0 || signal || prev_signal);
+        prev_signal = signal;
         t->n++;
         prev_ip = ip;
         prev_sp = sp;
@@ -430,7 +437,7 @@ int
 unwind_capture(struct unwinder *u, struct snap *s)
 {
     uint64_t t0 = uw_now_ns();
-    size_t i, ok = 0;
+    size_t i, ok = 0, errs = 0;
     int first_err = 0;
 
     if (sym_refresh(u->sym)) {
@@ -460,10 +467,15 @@ unwind_capture(struct unwinder *u, struct snap *s)
             ok++;
         else if (!first_err)
             first_err = t->err;
+        if (t->err == 0 && t->step_err < 0)
+            errs++;
     }
     u->stats.capture_ns = uw_now_ns() - t0;
     u->stats.frames = u->npcs;
+    u->stats.threads = ok;
+    u->stats.walk_errors = errs;
     if (s->nthreads > 0 && ok == 0) {
+        u->captured = NULL;     /* nothing for unwind_finish() to do */
         snap_diag_add(s, SNAP_DIAG_PROCESS, 0, first_err,
                       "native stacks unavailable: no thread could be unwound (%s)",
                       err_str(first_err));
@@ -518,6 +530,10 @@ unwind_finish(struct unwinder *u, struct snap *s, enum unwind_merge mode)
         merge_thread(s, i, u->native, t->n, mode, NULL);
         if (t->truncated)
             s->threads[i].truncated = true;
+        if (t->step_err < 0)
+            snap_diag_add(s, SNAP_DIAG_THREAD, i, AIO_E_FAULT,
+                          "native stack of thread %ld stops after %zu frames: %s", t->tid,
+                          t->n, unw_strerror(t->step_err));
     }
     u->captured = NULL;
     u->stats.finish_ns = uw_now_ns() - t0;

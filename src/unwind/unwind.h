@@ -84,6 +84,9 @@ struct unwind_stats {
     uint64_t capture_ns;
     uint64_t finish_ns;
     uint64_t frames;            /* native frames captured */
+    uint64_t threads;           /* threads unwound */
+    uint64_t walk_errors;       /* of those, walks that ended on an unwinding error, not at the
+                                 * outermost frame (their stacks may lack outer frames) */
     uint64_t sym_misses;        /* pcs symbolised (not found in the pc cache) */
 };
 void unwind_get_stats(const struct unwinder *u, struct unwind_stats *out);

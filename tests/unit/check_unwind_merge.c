@@ -323,21 +323,43 @@ END_TEST
 /* ---- end to end: unwind a forked child parked at a known stack ---- */
 
 /*
- * The child's stack: pause <- uw_leaf <- _PyEval_EvalFrameDefault <- uw_top.
+ * The child's stack: pause <- uw_park <- uw_leaf <- _PyEval_EvalFrameDefault <- uw_top,
+ * or with uw_in_handler: pause <- uw_park <- uw_handler <- (signal frame) <- raise
+ * <- uw_leaf <- ...
  * A function of that name here stands for the eval loop (a test-only use of
  * a reserved identifier), so merging can be checked without a Python.
  */
 void _PyEval_EvalFrameDefault(int fd);
 static volatile int uw_sink;
+static int uw_fd = -1;
+static bool uw_in_handler;      /* park in a signal handler, not in uw_leaf itself */
+
+static void
+uw_park(int fd)
+{
+    if (write(fd, "r", 1) != 1)
+        _exit(3);
+    for (;;)
+        pause();
+}
+
+__attribute__((noinline)) static void
+uw_handler(int sig)
+{
+    (void)sig;
+    uw_park(uw_fd);
+}
 
 __attribute__((noinline)) static void
 uw_leaf(int fd)
 {
     uw_sink++;
-    if (write(fd, "r", 1) != 1)
-        _exit(3);
-    for (;;)
-        pause();
+    if (uw_in_handler) {
+        uw_fd = fd;
+        signal(SIGUSR1, uw_handler);
+        raise(SIGUSR1);
+    }
+    uw_park(fd);
 }
 
 __attribute__((noinline)) void
@@ -355,7 +377,7 @@ uw_top(int fd)
 }
 
 static void
-uw_live(bool use_ptrace, enum unwind_merge mode)
+uw_live(bool use_ptrace, enum unwind_merge mode, bool in_handler)
 {
     int p[2], rc;
     pid_t child;
@@ -364,6 +386,7 @@ uw_live(bool use_ptrace, enum unwind_merge mode)
     struct unwinder *u;
     struct snap *s;
     size_t ti, i, at_leaf = SIZE_MAX, at_py = SIZE_MAX, at_eval = SIZE_MAX, at_top = SIZE_MAX;
+    size_t at_handler = SIZE_MAX;
     static const char *const py[] = { "py!f" };
 
     ck_assert_int_eq(pipe(p), 0);
@@ -371,6 +394,7 @@ uw_live(bool use_ptrace, enum unwind_merge mode)
     ck_assert_int_ge(child, 0);
     if (child == 0) {
         close(p[0]);
+        uw_in_handler = in_handler;
         uw_top(p[1]);
         _exit(0);
     }
@@ -407,10 +431,14 @@ uw_live(bool use_ptrace, enum unwind_merge mode)
             at_eval = i;
         else if (f->function.s && strcmp(f->function.s, "uw_top") == 0)
             at_top = i;
+        else if (f->function.s && strcmp(f->function.s, "uw_handler") == 0)
+            at_handler = i;
     }
     ck_assert_msg(at_leaf != SIZE_MAX && at_py != SIZE_MAX && at_top != SIZE_MAX,
                   "leaf %zu py %zu top %zu of %zu frames", at_leaf, at_py, at_top,
                   s->threads[ti].frame_count);
+    if (in_handler)
+        ck_assert_uint_lt(at_handler, at_leaf);     /* through the signal frame */
     ck_assert_uint_lt(at_leaf, at_py);
     ck_assert_uint_lt(at_py, at_top);
     if (mode == UNWIND_ALL)
@@ -428,19 +456,25 @@ out:
 
 START_TEST(test_live_child)
 {
-    uw_live(false, UNWIND_MERGE);
+    uw_live(false, UNWIND_MERGE, false);
 }
 END_TEST
 
 START_TEST(test_live_child_all)
 {
-    uw_live(false, UNWIND_ALL);
+    uw_live(false, UNWIND_ALL, false);
 }
 END_TEST
 
 START_TEST(test_live_child_ptrace)
 {
-    uw_live(true, UNWIND_MERGE);
+    uw_live(true, UNWIND_MERGE, false);
+}
+END_TEST
+
+START_TEST(test_live_child_signal)
+{
+    uw_live(false, UNWIND_MERGE, true);
 }
 END_TEST
 
@@ -466,6 +500,7 @@ suite_unwind(void)
     tcase_add_test(live, test_live_child);
     tcase_add_test(live, test_live_child_all);
     tcase_add_test(live, test_live_child_ptrace);
+    tcase_add_test(live, test_live_child_signal);
     suite_add_tcase(su, live);
     return su;
 }
