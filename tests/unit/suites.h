@@ -6,4 +6,5 @@
     X(suite_snapshot) \
     X(suite_history) \
     X(suite_core) \
-    X(suite_linetable)
+    X(suite_linetable) \
+    X(suite_unwind)
