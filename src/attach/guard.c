@@ -61,12 +61,15 @@ guard_handler(int sig, siginfo_t *si, void *uc)
             old->sa_sigaction(sig, si, uc);
             return;
         }
-        if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+        if (old->sa_handler == SIG_IGN)
+            return;
+        if (old->sa_handler != SIG_DFL) {
             old->sa_handler(sig);
             return;
         }
     }
-    /* the default action, now that the target is safe: terminate (or dump core) */
+    /* the default action, now that the target is safe: restore the terminal, then die */
+    crashhook_run();
     signal(sig, SIG_DFL);
     raise(sig);
 }

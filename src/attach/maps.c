@@ -67,7 +67,8 @@ maps_parse(struct maps *m, FILE *f)
         maps_free(m);
         return rc;
     }
-    qsort(m->v, m->n, sizeof(*m->v), maps_entry_cmp);
+    if (m->n > 1)
+        qsort(m->v, m->n, sizeof(*m->v), maps_entry_cmp);
     return 0;
 }
 

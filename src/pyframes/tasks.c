@@ -349,7 +349,8 @@ py_tasks_walk(struct py_ctx *c)
     if ((rc = py_read_ptr(c, mod, PYF_MOD_DICT, &mdict)) < 0 || !mdict ||
         (rc = tw_collect(c, mdict, &tw)) < 0)
         goto fail;
-    qsort(tw.cand, tw.ncand, sizeof(*tw.cand), tw_u64_cmp);
+    if (tw.ncand > 1)
+        qsort(tw.cand, tw.ncand, sizeof(*tw.cand), tw_u64_cmp);
     aux = xcalloc(tw.ncand ? tw.ncand : 1, sizeof(*aux));
     for (i = 0; i < tw.ncand; i++) {
         if (i > 0 && tw.cand[i] == tw.cand[i - 1])
@@ -362,7 +363,8 @@ py_tasks_walk(struct py_ctx *c)
     }
     /* candidates were visited in address order, so tasks and aux are both sorted */
     snap_tasks_sort(c->snap);
-    qsort(aux, n, sizeof(*aux), tw_aux_cmp);
+    if (n > 1)
+        qsort(aux, n, sizeof(*aux), tw_aux_cmp);
     tw_edges(c, aux);
     free(aux);
     free(tw.cand);
