@@ -100,7 +100,11 @@ text_header(FILE *f, const struct snap *s)
         text_str(f, s->cmdline);
     }
     fputs("\nPython ", f);
-    text_cstr(f, s->python_version[0] ? s->python_version : NULL);
+    if (s->python_version[0])
+        escape_text(f, s->python_version,
+                    strnlen(s->python_version, sizeof(s->python_version)), 0);
+    else
+        fputs("unknown", f);
     fputs(" (layout: ", f);
     text_cstr(f, s->layout_source);
     fputs(")\n", f);

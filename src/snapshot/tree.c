@@ -188,9 +188,13 @@ struct tree_tuple {
     uint64_t a, b, c;
 };
 
+#define TREE_PCACHE 1024        /* direct-mapped cache of interned string pointers */
+
 /* One grouping pass: interned strings and tuples, each indexed by its id. */
 struct tree_grouper {
     struct tree_hmap strs, tuples;
+    struct snap_str pc_str[TREE_PCACHE];    /* readers share strings: skip hashing those */
+    size_t pc_id[TREE_PCACHE];
     struct snap_str *str;       /* owned array; the strings' bytes are borrowed */
     size_t nstr, cap_str;
     struct tree_tuple *tup;     /* owned */
@@ -297,11 +301,14 @@ tree_tuple_eq(const struct tree_grouper *g, size_t val, const void *key)
 static size_t
 tree_intern(struct tree_grouper *g, const struct snap_str *str)
 {
+    size_t pc = ((uintptr_t)str->s >> 4) % TREE_PCACHE;
     struct tree_hslot *sl;
     uint64_t h;
 
     if (!str->s)
         return 0;
+    if (g->pc_str[pc].s == str->s && g->pc_str[pc].len == str->len)
+        return g->pc_id[pc];
     h = tree_hash_bytes(str->s, str->len);
     sl = tree_hmap_find(&g->strs, h, tree_str_eq, g, str);
     if (sl->val == TREE_NONE) {
@@ -311,6 +318,8 @@ tree_intern(struct tree_grouper *g, const struct snap_str *str)
         xgrow((void **)&g->str, &g->cap_str, g->nstr + 1, sizeof(*g->str));
         g->str[g->nstr++] = *str;
     }
+    g->pc_str[pc] = *str;
+    g->pc_id[pc] = sl->val + 1;
     return sl->val + 1;
 }
 
@@ -340,25 +349,26 @@ tree_grouper_free(struct tree_grouper *g)
     free(g->tuples.slots);
     free(g->str);
     free(g->tup);
+    free(g);
 }
 
 /* Per task, the id of its (coroutine, innermost file, line); ids are dense from 0. */
 static size_t *
 tree_keys_build(const struct snap *s, size_t *nkeys)
 {
-    struct tree_grouper g = { 0 };
+    struct tree_grouper *g = xcalloc(1, sizeof(*g));
     size_t *key = tree_alloc_idx(s->ntasks), i;
     const struct snap_frame *top;
     bool fresh;
 
     for (i = 0; i < s->ntasks; i++) {
         top = tree_task_top(s, i);
-        key[i] = tree_tuple_id(&g, tree_intern(&g, &s->tasks[i].coro),
-                               top ? tree_intern(&g, &top->file) : 0,
+        key[i] = tree_tuple_id(g, tree_intern(g, &s->tasks[i].coro),
+                               top ? tree_intern(g, &top->file) : 0,
                                top ? (uint64_t)(unsigned)top->line : 0, &fresh);
     }
-    *nkeys = g.ntup;
-    tree_grouper_free(&g);
+    *nkeys = g->ntup;
+    tree_grouper_free(g);
     return key;
 }
 
@@ -479,13 +489,19 @@ tree_has(const struct tree_matcher *m, const struct snap_str *hay)
     return false;
 }
 
+/* Coroutine or innermost file matches: the part shared by all tasks of one key. */
 static bool
-tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t task)
+tree_matcher_key(const struct tree_matcher *m, const struct snap *s, size_t task)
 {
     const struct snap_frame *top = tree_task_top(s, task);
 
-    return tree_has(m, &s->tasks[task].name) || tree_has(m, &s->tasks[task].coro) ||
-           (top && tree_has(m, &top->file));
+    return tree_has(m, &s->tasks[task].coro) || (top && tree_has(m, &top->file));
+}
+
+static bool
+tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t task)
+{
+    return tree_has(m, &s->tasks[task].name) || tree_matcher_key(m, s, task);
 }
 
 bool
@@ -504,13 +520,12 @@ tree_task_match(const struct snap *s, size_t task, const char *filter, bool icas
     return r;
 }
 
+/* r->rows has room for every node (reserved by tree_rows_build). */
 static void
 tree_rows_push(struct tree_rows *r, const struct tree_node *nd, size_t node, unsigned flags)
 {
-    struct tree_row *row;
+    struct tree_row *row = &r->rows[r->nrows++];
 
-    xgrow((void **)&r->rows, &r->cap, r->nrows + 1, sizeof(*r->rows));
-    row = &r->rows[r->nrows++];
     row->node = node;
     row->task = nd->task;
     row->depth = nd->depth;
@@ -522,15 +537,15 @@ tree_rows_push(struct tree_rows *r, const struct tree_node *nd, size_t node, uns
 static void
 tree_rows_group(struct tree_rows *r, const struct tree_forest *t)
 {
-    struct tree_grouper g = { 0 };
+    struct tree_grouper *g = xcalloc(1, sizeof(*g));
     size_t *lead = tree_alloc_idx(r->nrows), i, out, k;
     bool fresh;
 
-    tree_hmap_reserve(&g.tuples, r->nrows);
+    tree_hmap_reserve(&g->tuples, r->nrows);
     for (i = 0; i < r->nrows; i++) {
         if (i + 1 < r->nrows && r->rows[i + 1].depth > r->rows[i].depth)
             continue;       /* has visible children */
-        k = tree_tuple_id(&g, t->nodes[r->rows[i].node].parent,
+        k = tree_tuple_id(g, t->nodes[r->rows[i].node].parent,
                           t->key_of_task[r->rows[i].task], 0, &fresh);
         if (fresh) {
             lead[k] = i;
@@ -545,7 +560,7 @@ tree_rows_group(struct tree_rows *r, const struct tree_forest *t)
     }
     r->nrows = out;
     free(lead);
-    tree_grouper_free(&g);
+    tree_grouper_free(g);
 }
 
 /*
@@ -582,14 +597,23 @@ tree_rows_build(struct tree_rows *r, const struct snap *s, const struct tree_for
     size_t i, n = t->nnodes;
 
     r->nrows = 0;
+    xgrow((void **)&r->rows, &r->cap, n + 1, sizeof(*r->rows));
     xgrow((void **)&r->scratch, &r->scratch_cap, n + 1, 1);
     sc = r->scratch;
     if (filt) {
+        /* per key: 0 = not yet known, 1 = no match, 2 = match */
+        unsigned char *km = xcalloc(t->nkeys ? t->nkeys : 1, 1);
+
         tree_matcher_init(&m, v->filter, v->filter_icase);
         for (i = 0; i < n; i++) {
-            sc[i] = tree_matcher_task(&m, s, t->nodes[i].task)
+            size_t task = t->nodes[i].task, k = t->key_of_task[task];
+
+            if (!km[k])
+                km[k] = tree_matcher_key(&m, s, task) ? 2 : 1;
+            sc[i] = km[k] == 2 || tree_has(&m, &s->tasks[task].name)
                     ? TREE_SC_MATCH | TREE_SC_KEEP : 0;
         }
+        free(km);
         free(m.needle);
         for (i = n; i-- > 0;) {
             if ((sc[i] & TREE_SC_KEEP) && t->nodes[i].parent != TREE_NONE)

@@ -5,8 +5,10 @@
  * Nothing here touches the target or formats output.  Every function only
  * reads the `const struct snap *`; results are plain arrays owned by the
  * caller's struct and freed by the matching *_free().  All builders are
- * O(tasks + edges), plus a sort of the summary's groups, and iterative (no recursion over task data), so a TUI can rebuild them on
- * every refresh of 100,000 tasks.
+ * O(tasks + edges) (grouping hashes; only the summary's groups are sorted)
+ * and iterative (no recursion over task data).  For 100,000 tasks a forest
+ * costs about 50 M instructions (built once per snapshot) and a row list
+ * about 6 M (rebuilt on every filter or collapse change).
  *
  * The snapshot is expected to be finished: snap_tasks_sort() and
  * snap_edges_finish() called.  Edges with out-of-range task indices are
@@ -123,7 +125,8 @@ struct tree_rows {
 };
 
 /*
- * Rebuild r from forest t of s (never fails; dies on OOM):
+ * Rebuild r from forest t of s (never fails; dies on OOM); v NULL = a zeroed
+ * view.  Rows refer to t and s by index and are valid while both are:
  * - depth-first rows in forest order, depth 0 for roots;
  * - a collapsed task hides its descendants, except the paths to filter
  *   matches while a filter is active;

@@ -4,6 +4,9 @@
  */
 #define UNIT_SUITES(X) \
     X(suite_snapshot) \
+    X(suite_escape) \
+    X(suite_tree) \
+    X(suite_writers) \
     X(suite_history) \
     X(suite_core) \
     X(suite_linetable) \
