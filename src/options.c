@@ -203,6 +203,8 @@ options_parse(struct options *o, int argc, char **argv)
             return -AIO_E_USAGE;
         }
     }
+    if (o->native && o->nonblocking)
+        return options_usage_error("--native needs the threads stopped: not with --nonblocking");
     if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)
         return options_usage_error("--run, --watch, --load and --core exclude each other");
     if (run) {

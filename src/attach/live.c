@@ -253,6 +253,15 @@ live_stop(struct source *src)
         rc = err_set(AIO_E_EXITED, "process %d exited while being attached", src->pid);
         goto fail;
     }
+    /* libraries may have been loaded since the last stop: the maps must match this stop */
+    {
+        struct maps fresh;
+
+        if (maps_read_pid(&fresh, src->pid) == 0) {
+            maps_free(&src->maps);
+            src->maps = fresh;
+        }
+    }
     return 0;
 fail:
     live_resume(src);
