@@ -14,6 +14,7 @@
 #include "watch.h"
 #include "watchdog.h"
 #include "pyframes/pyframes.h"
+#include "snapshot/history.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/write.h"
 #include "ui/ui.h"
@@ -133,23 +134,59 @@ main_core(const struct options *o)
     return status;
 }
 
+struct main_replay {
+    struct history h;
+    struct snap *last;          /* owned */
+    size_t n;
+};
+
+static int
+main_replay_one(struct snap *s, void *arg)
+{
+    struct main_replay *r = arg;
+
+    history_update(&r->h, s);
+    snap_free(r->last);
+    r->last = s;
+    r->n++;
+    return 0;
+}
+
+/*
+ * --load: one snapshot (the view on a terminal, else a dump), or a record of
+ * several (--watch --record): replayed through the history, then reported.
+ */
 static int
 main_load(const struct options *o)
 {
-    struct snap *s;
-    int rc, status;
+    struct main_replay r;
+    bool record = false;
+    int rc, status, i;
 
-    s = snap_read_json(o->load_path, &rc);
-    if (!s)
+    memset(&r, 0, sizeof(r));
+    history_init(&r.h, (size_t)o->history, (uint64_t)(o->stuck * 1e9));
+    for (i = 0; i < o->ncritical; i++)
+        history_add_critical(&r.h, o->critical[i]);
+    rc = snap_read_json_each(o->load_path, main_replay_one, &r, &record);
+    if (rc < 0) {
+        snap_free(r.last);
+        history_free(&r.h);
         return main_fail(rc);
-    if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-        struct ui_opts uo = { .readonly = true, .source_desc = o->load_path };
-        struct main_loaded ml = { s };
-
-        return ui_run(&uo, main_ui_loaded, &ml);
     }
-    status = main_output(o, s);
-    snap_free(s);
+    if (record) {
+        status = watch_report(o, &r.h, r.last);
+    } else if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) &&
+               isatty(STDOUT_FILENO)) {
+        struct ui_opts uo = { .readonly = true, .source_desc = o->load_path };
+        struct main_loaded ml = { r.last };
+
+        r.last = NULL;
+        status = ui_run(&uo, main_ui_loaded, &ml);
+    } else {
+        status = main_output(o, r.last);
+    }
+    snap_free(r.last);
+    history_free(&r.h);
     return status;
 }
 

@@ -49,7 +49,7 @@ watch_open_record(const char *path)
     return f;
 }
 
-static int
+int
 watch_report(const struct options *o, const struct history *h, const struct snap *last)
 {
     struct write_opts wo = { .stacks = o->stacks, .group = true };

@@ -973,20 +973,12 @@ out:
 }
 
 struct snap *
-snap_read_json(const char *path, int *err)
+snap_read_json_mem(const char *buf, size_t len, const char *name, int *err)
 {
     struct jr jr;
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
 
     memset(&jr, 0, sizeof(jr));
-    rc = jr_slurp(path, &buf, &len);
-    if (rc < 0) {
-        *err = rc;
-        return NULL;
-    }
-    jr.path = path;
+    jr.path = name;
     jr.base = jr.p = buf;
     jr.end = buf + len;
     jr.s = snap_new(0);
@@ -999,6 +991,70 @@ snap_read_json(const char *path, int *err)
     }
     free(jr.edges);
     free(jr.str);
-    free(buf);
     return jr.s;
+}
+
+struct snap *
+snap_read_json(const char *path, int *err)
+{
+    struct snap *s;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    rc = jr_slurp(path, &buf, &len);
+    if (rc < 0) {
+        *err = rc;
+        return NULL;
+    }
+    s = snap_read_json_mem(buf, len, path, err);
+    free(buf);
+    return s;
+}
+
+int
+snap_read_json_each(const char *path, int (*fn)(struct snap *s, void *arg), void *arg,
+                    bool *record)
+{
+    char *buf = NULL, *p, *nl;
+    size_t len = 0, n = 0;
+    int rc, err;
+
+    rc = jr_slurp(path, &buf, &len);
+    if (rc < 0)
+        return rc;
+    nl = memchr(buf, '\n', len);
+    *record = nl && nl != buf && nl[-1] == '}';
+    /* a pretty-printed snapshot opens with "{" alone on its first line; a record line is whole */
+    if (!nl || nl == buf || nl[-1] != '}') {
+        struct snap *s = snap_read_json_mem(buf, len, path, &err);
+
+        free(buf);
+        if (!s)
+            return err;
+        rc = fn(s, arg);
+        return rc < 0 ? rc : 1;
+    }
+    for (p = buf; p < buf + len; p = nl + 1) {
+        struct snap *s;
+
+        nl = memchr(p, '\n', (size_t)(buf + len - p));
+        if (!nl)
+            nl = buf + len;
+        if (nl == p)
+            continue;
+        s = snap_read_json_mem(p, (size_t)(nl - p), path, &err);
+        if (!s) {
+            free(buf);
+            return err_set(AIO_E_BADFILE, "%s (record line %zu)", err_msg(err), n + 1);
+        }
+        n++;
+        rc = fn(s, arg);
+        if (rc < 0) {
+            free(buf);
+            return rc;
+        }
+    }
+    free(buf);
+    return (int)n;
 }

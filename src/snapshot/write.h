@@ -52,4 +52,16 @@ const char *snap_code_name(int code);
  */
 struct snap *snap_read_json(const char *path, int *err);
 
+/* The same from memory; name is used in error messages. */
+struct snap *snap_read_json_mem(const char *buf, size_t len, const char *name, int *err);
+
+/*
+ * Every snapshot of a file, in order: one JSON snapshot, or a record of JSON
+ * Lines (--watch --record).  fn takes ownership of each snapshot; a negative
+ * return from fn stops.  Returns how many were read, or a negative AIO_E_*;
+ * *record tells whether the file was a record.
+ */
+int snap_read_json_each(const char *path, int (*fn)(struct snap *s, void *arg), void *arg,
+                        bool *record);
+
 #endif
