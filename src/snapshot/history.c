@@ -191,6 +191,26 @@ hist_end(struct history *h, struct hist_task *t)
     memset(t, 0, sizeof(*t));
 }
 
+/* A deep copy of t into the terminated list (t stays tracked, marked ended). */
+static void
+hist_end_copy(struct history *h, struct hist_task *t)
+{
+    struct hist_task c = *t;
+    size_t i;
+
+    c.name = xstrdup(t->name);
+    c.coro = xstrdup(t->coro);
+    c.stack = t->nstack ? xcalloc(t->nstack, sizeof(*c.stack)) : NULL;
+    for (i = 0; i < t->nstack; i++) {
+        c.stack[i].function = xstrdup(t->stack[i].function);
+        c.stack[i].file = xstrdup(t->stack[i].file);
+        c.stack[i].line = t->stack[i].line;
+    }
+    t->ended = true;
+    c.ended = true;
+    hist_end(h, &c);
+}
+
 static struct hist_flood *
 hist_flood_get(struct history *h, const char *coro, const struct snap_frame *top)
 {
@@ -263,6 +283,13 @@ history_update(struct history *h, const struct snap *s)
         struct hist_task *ht = hist_find(h, t->addr, t->coro_addr, n0);
         uint64_t hash = hist_stack_hash(s, t);
 
+        /*
+         * Allocators reuse a freed task's memory for the next task, and its
+         * coroutine's memory for the next coroutine: a new name means a new task.
+         */
+        if (ht && (ht->seen || strcmp(ht->name, t->name.s ? t->name.s : "") != 0 ||
+                   strcmp(ht->coro, t->coro.s ? t->coro.s : "") != 0))
+            ht = NULL;
         if (!ht) {
             /* new: appended after the sorted prefix (which lookups search), sorted in below */
             xgrow((void **)&h->live, &h->cap_live, h->nlive + 1, sizeof(*h->live));
@@ -277,7 +304,8 @@ history_update(struct history *h, const struct snap *s)
             ht->coro = hist_strdup(t->coro);
             ht->critical = hist_is_critical(h, ht->name, ht->coro);
             hist_copy_stack(ht, s, t);
-        } else if (ht->stack_hash != hash) {
+        } else if (ht->stack_hash != hash && (t->frame_count || t->state == SNAP_TASK_PENDING)) {
+            /* a finished task has no stack any more: keep the last one seen */
             ht->stack_hash = hash;
             ht->last_change_ns = now;
             hist_copy_stack(ht, s, t);
@@ -292,11 +320,19 @@ history_update(struct history *h, const struct snap *s)
             ht->cancel_samples++;
         else
             ht->cancel_samples = 0;
+        /* done or cancelled but still referenced (so still listed): it has ended */
+        if (t->state != SNAP_TASK_PENDING && !ht->ended) {
+            ht->last_seen_ns = now;
+            hist_end_copy(h, ht);
+        }
     }
     /* tasks not seen any more have terminated */
     for (i = 0; i < h->nlive;) {
         if (!h->live[i].seen) {
-            hist_end(h, &h->live[i]);
+            if (h->live[i].ended)
+                hist_task_clear(&h->live[i]);   /* already in the terminated list */
+            else
+                hist_end(h, &h->live[i]);
             h->live[i] = h->live[h->nlive - 1];
             h->nlive--;
         } else {
@@ -316,7 +352,7 @@ history_update(struct history *h, const struct snap *s)
 bool
 history_task_stuck(const struct history *h, const struct hist_task *t)
 {
-    return h->stuck_ns && t->state == SNAP_TASK_PENDING && t->samples > 1 &&
+    return !t->ended && h->stuck_ns && t->state == SNAP_TASK_PENDING && t->samples > 1 &&
            h->last_ns - t->last_change_ns >= h->stuck_ns;
 }
 
@@ -386,7 +422,7 @@ history_write_text(FILE *f, const struct history *h)
         hist_write_task_text(f, h, &h->ended[i - 1], true);
     fputs("\nStuck tasks (stack unchanged):\n", f);
     for (i = 0; i < h->nlive; i++) {
-        if (history_task_stuck(h, &h->live[i]))
+        if (!h->live[i].ended && history_task_stuck(h, &h->live[i]))
             hist_write_task_text(f, h, &h->live[i], true);
     }
     fputs("\nSwallowed cancellations (cancel requested, still running):\n", f);
@@ -470,9 +506,13 @@ history_write_json(FILE *f, const struct history *h)
     }
     fputs("], \"live\": [", f);
     for (i = 0; i < h->nlive; i++) {
-        fputs(i ? ", " : "", f);
+        if (h->live[i].ended)
+            continue;   /* finished, still referenced: reported as terminated */
+        fputs(first ? "" : ", ", f);
+        first = false;
         hist_write_task_json(f, h, &h->live[i]);
     }
+    first = true;
     fputs("], \"floods\": [", f);
     for (i = 0; i < h->nfloods; i++) {
         const struct hist_flood *fl = &h->floods[i];

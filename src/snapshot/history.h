@@ -40,6 +40,8 @@ struct hist_task {
     int cancel_requests;
     unsigned cancel_samples;    /* consecutive samples with a cancellation pending */
     bool critical;
+    bool ended;                 /* already in the terminated list (it finished while still
+                                 * referenced, so it is still listed as done/cancelled) */
     bool seen;                  /* scratch during an update */
 };
 

@@ -93,6 +93,44 @@ START_TEST(test_reused_address_is_a_new_task)
 }
 END_TEST
 
+START_TEST(test_done_but_referenced_has_ended)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "db", 5, 0 } };
+    struct snap *s;
+
+    history_init(&h, 10, 0);
+    feed(&h, 1, a, 1);
+    s = mk(2, a, 1);
+    s->tasks[0].state = SNAP_TASK_DONE;
+    s->tasks[0].frame_count = 0;       /* a finished coroutine has no stack */
+    history_update(&h, s);
+    snap_free(s);
+    ck_assert_uint_eq(h.nended, 1);
+    ck_assert_int_eq(h.ended[0].stack[0].line, 5);  /* the last stack seen while pending */
+    feed(&h, 3, NULL, 0);                           /* then it goes: not counted twice */
+    ck_assert_uint_eq(h.nended, 1);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_reuse_with_new_name)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "churn-1", 5, 0 } };
+    struct tdef b[] = { { 0x10, "churn-2", 5, 0 } };    /* same addresses, another task */
+
+    history_init(&h, 10, 0);
+    feed(&h, 1, a, 1);
+    feed(&h, 2, b, 1);
+    ck_assert_uint_eq(h.nended, 1);
+    ck_assert_str_eq(h.ended[0].name, "churn-1");
+    ck_assert_str_eq(h.live[0].name, "churn-2");
+    ck_assert_uint_eq(h.live[0].first_seen_ns, 2000000000ull);
+    history_free(&h);
+}
+END_TEST
+
 START_TEST(test_critical_survives_eviction)
 {
     struct history h;
@@ -191,6 +229,8 @@ suite_history(void)
     tcase_add_test(tc, test_terminated_keeps_last_stack);
     tcase_add_test(tc, test_reused_address_is_a_new_task);
     tcase_add_test(tc, test_critical_survives_eviction);
+    tcase_add_test(tc, test_done_but_referenced_has_ended);
+    tcase_add_test(tc, test_reuse_with_new_name);
     tcase_add_test(tc, test_stuck_and_swallow);
     tcase_add_test(tc, test_flood_growth);
     tcase_add_test(tc, test_reports_are_valid);
