@@ -108,7 +108,7 @@ esc_put_code(struct esc_out *o, unsigned cp, bool json)
 {
     char e[6];
 
-    if (json) {
+    if (json || cp > 0xff) {
         e[0] = '\\';
         e[1] = 'u';
         e[2] = esc_hex[(cp >> 12) & 0xf];
@@ -123,6 +123,14 @@ esc_put_code(struct esc_out *o, unsigned cp, bool json)
         e[3] = esc_hex[cp & 0xf];
         esc_put(o, e, 4);
     }
+}
+
+/* Unicode bidirectional formatting characters (embeddings, overrides, isolates, marks). */
+static bool
+esc_is_bidi(unsigned cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
 /* The JSON short escape of an ASCII byte, or 0 when it has none. */
@@ -170,6 +178,9 @@ esc_run(struct esc_out *o, const char *str, size_t len, size_t cap, bool json)
             esc_put(o, sh, 2);
         } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             esc_put_code(o, cp, json);
+        } else if (!json && esc_is_bidi(cp)) {
+            /* bidirectional overrides would reorder what the terminal shows ("Trojan Source") */
+            esc_put_code(o, cp, false);
         } else if (json && (cp == 0x2028 || cp == 0x2029)) {
             /* Valid JSON, but not valid JavaScript source. */
             esc_put_code(o, cp, true);

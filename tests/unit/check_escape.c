@@ -155,6 +155,8 @@ START_TEST(test_text_controls)
     esc_text_is("a\0b", 3, "a\\x00b");
     esc_text_is("\0", 1, "\\x00");
     esc_text_is("", 0, "");
+    /* bidirectional overrides and isolates (Trojan Source) are shown, not obeyed */
+    esc_text_is("a\xe2\x80\xae" "b\xe2\x81\xa6" "c", 9, "a\\u202eb\\u2066c");
 }
 END_TEST
 
