@@ -114,3 +114,47 @@ install: $(B)/aiomon-attach
 
 clean:
 	rm -rf $(B) $(BA)
+
+# tools/capture-image: record what a snapshot's walk of a live process reads
+# into a memory image (src/attach/image.h) for unit tests and fuzzing seeds.
+$(B)/capture-image: $(B)/tools/capture-image.o $(B)/libaiomon.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+
+# Fuzzing (fuzz/README.md): libFuzzer harnesses built with clang; the library
+# is rebuilt under $(BF) with -fsanitize=fuzzer-no-link,address,undefined.
+#   make fuzz [FUZZ_SECONDS=60]   each harness for FUZZ_SECONDS
+#   make fuzz-smoke               each harness for FUZZ_SMOKE_SECONDS (10), after
+#                                 replaying fuzz/regressions/; part of make check
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_NAMES         ?= walk json elf core
+BF                 ?= $(B)/fuzz
+FUZZ_SAN = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+           -fno-omit-frame-pointer
+FUZZ_BINS  = $(FUZZ_NAMES:%=$(BF)/fuzz_%)
+LIB_OBJS_F = $(LIB_SRCS:%.c=$(BF)/%.o)
+
+.PHONY: fuzz-smoke fuzz-build
+.SECONDARY: $(FUZZ_NAMES:%=$(BF)/fuzz/fuzz_%.o)
+
+$(BF)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -Ifuzz -MMD -MP -c -o $@ $<
+
+$(BF)/libaiomon.a: $(LIB_OBJS_F)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BF)/fuzz_%: $(BF)/fuzz/fuzz_%.o $(BF)/libaiomon.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LIBS)
+
+-include $(shell find $(BF) -name '*.d' 2>/dev/null)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(BF) $(FUZZ_NAMES)
+
+fuzz-smoke: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) fuzz/run.sh $(BF) $(FUZZ_NAMES)

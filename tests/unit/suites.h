@@ -10,4 +10,5 @@
     X(suite_history) \
     X(suite_core) \
     X(suite_linetable) \
-    X(suite_unwind)
+    X(suite_unwind) \
+    X(suite_image)
