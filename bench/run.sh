@@ -1,7 +1,8 @@
 #!/bin/sh
 # Benchmarks (not tests): wall time of a dump and how long the target was
 # stopped, for N tasks and for a 50-thread process, with the layout cache
-# cold and warm.  Prints one line per measurement; the median of REPS runs.
+# cold and warm.  The JSON goes to a redirected stdout: -o FILE adds an fsync
+# (durable, atomic writes), which costs ~20 ms per MB on these disks.  Prints one line per measurement; the median of REPS runs.
 #   bench/run.sh build/aiomon-attach [PYTHON]
 set -eu
 bin=$(readlink -f "$1")
@@ -32,7 +33,7 @@ start() {
 # one dump; prints "wall_us stopped_us bytes calls"
 measure() {
     t0=$(now_ns)
-    XDG_CACHE_HOME=$tmp/cache "$bin" --dump --json -o "$tmp/snap.json" "$pid"
+    XDG_CACHE_HOME=$tmp/cache "$bin" --dump --json "$pid" > "$tmp/snap.json"
     t1=$(now_ns)
     python3 - "$tmp/snap.json" "$(( (t1 - t0) / 1000 ))" <<'PYEOF'
 import json, sys
