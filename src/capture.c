@@ -11,6 +11,7 @@
 #include "attach/core.h"
 #include "attach/live.h"
 #include "attach/proc.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/xalloc.h"
 #include "unwind/unwind.h"
@@ -58,15 +59,6 @@ capture_heap_reserve(void)
     memset(p, 0, CAPTURE_HEAP_RESERVE);
 #endif
     free(p);
-}
-
-static uint64_t
-capture_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Find the runtime in an opened source. */
@@ -161,7 +153,7 @@ capture_take(struct capture *cap, int *err)
         }
     }
     s->cmdline = snap_str_from(s, cmd, n);
-    t0 = capture_now_ns();
+    t0 = clock_now_ns(CLOCK_MONOTONIC);
     rc = source_stop(src);
     if (rc < 0)
         goto fail;
@@ -176,7 +168,7 @@ capture_take(struct capture *cap, int *err)
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
     s->stopped_ns = src->stats.stopped_ns - stop0;
-    s->read_ns = capture_now_ns() - t0;
+    s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
     s->bytes_read = src->stats.bytes_read - bytes0;
     s->read_calls = src->stats.read_calls - calls0;
     if (cap->o.nonblocking)

@@ -41,6 +41,8 @@ main_output(const struct options *o, const struct snap *s)
     return (s->flags & SNAP_F_PARTIAL) ? 1 : 0;
 }
 
+static int main_one(const struct options *o, struct capture *cap, const char *view_desc);
+
 static int
 main_dump_pid(const struct options *o)
 {
@@ -48,19 +50,12 @@ main_dump_pid(const struct options *o)
                                .verbose = o->verbose, .native = o->native,
                                .native_all = o->native_all };
     struct capture *cap;
-    struct snap *s;
-    int rc, status;
+    int rc;
 
     cap = capture_open(o->pid, &co, &rc);
     if (!cap)
         return main_fail(rc);
-    s = capture_take(cap, &rc);
-    capture_close(cap);
-    if (!s)
-        return main_fail(rc);
-    status = main_output(o, s);
-    snap_free(s);
-    return status;
+    return main_one(o, cap, NULL);
 }
 
 static struct snap *
@@ -106,25 +101,29 @@ main_ui_loaded(void *arg, int *err)
     return s;
 }
 
-/* A core file: the same snapshot as a live process, from the core's memory. */
-static int
-main_core(const struct options *o)
+/* Whether a saved snapshot should open in the view: on a terminal, when no output was asked for. */
+static bool
+main_wants_view(const struct options *o)
 {
-    struct capture_opts co = { .layout = o->layout, .verbose = o->verbose,
-                               .native = o->native, .native_all = o->native_all };
-    struct capture *cap;
+    return !o->dump && !o->json && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+/*
+ * One snapshot of an opened capture (closed here), then the read-only view
+ * when view_desc is given and wanted, else the output.
+ */
+static int
+main_one(const struct options *o, struct capture *cap, const char *view_desc)
+{
     struct snap *s;
     int rc, status;
 
-    cap = capture_open_core(o->core_path, o->exe_path, o->sysroot, &co, &rc);
-    if (!cap)
-        return main_fail(rc);
     s = capture_take(cap, &rc);
     capture_close(cap);
     if (!s)
         return main_fail(rc);
-    if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
-        struct ui_opts uo = { .readonly = true, .source_desc = o->core_path };
+    if (view_desc && main_wants_view(o)) {
+        struct ui_opts uo = { .readonly = true, .source_desc = view_desc };
         struct main_loaded ml = { s };
 
         return ui_run(&uo, main_ui_loaded, &ml);
@@ -132,6 +131,21 @@ main_core(const struct options *o)
     status = main_output(o, s);
     snap_free(s);
     return status;
+}
+
+/* A core file: the same snapshot as a live process, from the core's memory. */
+static int
+main_core(const struct options *o)
+{
+    struct capture_opts co = { .layout = o->layout, .verbose = o->verbose,
+                               .native = o->native, .native_all = o->native_all };
+    struct capture *cap;
+    int rc;
+
+    cap = capture_open_core(o->core_path, o->exe_path, o->sysroot, &co, &rc);
+    if (!cap)
+        return main_fail(rc);
+    return main_one(o, cap, o->core_path);
 }
 
 struct main_replay {
@@ -175,8 +189,7 @@ main_load(const struct options *o)
     }
     if (record) {
         status = watch_report(o, &r.h, r.last);
-    } else if (!o->dump && !o->json && !o->output && isatty(STDIN_FILENO) &&
-               isatty(STDOUT_FILENO)) {
+    } else if (main_wants_view(o)) {
         struct ui_opts uo = { .readonly = true, .source_desc = o->load_path };
         struct main_loaded ml = { r.last };
 

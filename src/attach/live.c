@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/err.h"
 #include "../common/xalloc.h"
 #include "guard.h"
@@ -40,15 +41,6 @@ struct live {
     size_t n, cap;
     uint64_t stop_t0;
 };
-
-static uint64_t
-live_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 live_read(struct source *src, uint64_t addr, void *buf, size_t len)
@@ -152,7 +144,7 @@ live_resume(struct source *src)
     for (i = 0; i < lv->n; i++)
         live_detach_one(src, &lv->t[i]);
     if (lv->stopped)
-        src->stats.stopped_ns += live_now_ns() - lv->stop_t0;
+        src->stats.stopped_ns += clock_now_ns(CLOCK_MONOTONIC) - lv->stop_t0;
     lv->n = 0;
     lv->stopped = false;
     errno = saved;
@@ -202,7 +194,7 @@ live_stop(struct source *src)
 
     if (lv->nonblocking || lv->stopped)
         return 0;
-    lv->stop_t0 = live_now_ns();
+    lv->stop_t0 = clock_now_ns(CLOCK_MONOTONIC);
     lv->stopped = true;
     /* threads may start while we attach: re-list until a round adds nothing */
     for (round = 0; round < LIVE_MAX_RELIST; round++) {

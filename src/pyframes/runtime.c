@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "../attach/elfsym.h"
 #include "../common/err.h"
 #include "layout_table.h"
@@ -382,15 +383,6 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
     return 0;
 }
 
-static uint64_t
-runtime_now_ns(int clock)
-{
-    struct timespec ts;
-
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int
 py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap)
 {
@@ -405,7 +397,7 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     snap->py_version_hex = rt->version_hex;
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
-        snap->taken_at_ns = runtime_now_ns(CLOCK_REALTIME);
+        snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);
     rc = py_threads_walk(&c);
     if (rc == 0)
         rc = py_tasks_walk(&c);

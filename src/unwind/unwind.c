@@ -8,6 +8,7 @@
 #include <sys/user.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "../common/err.h"
 #include "../common/xalloc.h"
 #include "merge.h"
@@ -67,15 +68,6 @@ struct uw_ctx {
     struct unwinder *u;
     struct user_regs_struct regs;
 };
-
-static uint64_t
-uw_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- .eh_frame_hdr of a module, from the target's memory ---- */
 
@@ -436,7 +428,7 @@ uw_capture_thread(struct unwinder *u, struct uw_thread *t)
 int
 unwind_capture(struct unwinder *u, struct snap *s)
 {
-    uint64_t t0 = uw_now_ns();
+    uint64_t t0 = clock_now_ns(CLOCK_MONOTONIC);
     size_t i, ok = 0, errs = 0;
     int first_err = 0;
 
@@ -470,7 +462,7 @@ unwind_capture(struct unwinder *u, struct snap *s)
         if (t->err == 0 && t->step_err < 0)
             errs++;
     }
-    u->stats.capture_ns = uw_now_ns() - t0;
+    u->stats.capture_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
     u->stats.frames = u->npcs;
     u->stats.threads = ok;
     u->stats.walk_errors = errs;
@@ -495,7 +487,7 @@ uw_str(struct snap *s, const char *c)
 void
 unwind_finish(struct unwinder *u, struct snap *s, enum unwind_merge mode)
 {
-    uint64_t t0 = uw_now_ns();
+    uint64_t t0 = clock_now_ns(CLOCK_MONOTONIC);
     size_t i, j;
 
     if (u->captured != s || u->captured_threads != s->nthreads)
@@ -536,7 +528,7 @@ unwind_finish(struct unwinder *u, struct snap *s, enum unwind_merge mode)
                           t->n, unw_strerror(t->step_err));
     }
     u->captured = NULL;
-    u->stats.finish_ns = uw_now_ns() - t0;
+    u->stats.finish_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
 }
 
 int
