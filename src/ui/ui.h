@@ -28,7 +28,8 @@ struct ui_opts {
 };
 
 /*
- * Run the full-screen view until the user quits; returns the exit status (0).
+ * Run the full-screen view until the user quits; returns the exit status: 0,
+ * or 2 after a one-line message on stderr when stdin/stdout is no terminal.
  * Takes the first snapshot itself (take may fail: the view then says why and
  * keeps running until q).  Needs a terminal on stdin/stdout; sets LC_CTYPE
  * from the environment for the duration and restores it.  Registers the

@@ -10,5 +10,6 @@
     X(suite_history) \
     X(suite_core) \
     X(suite_linetable) \
+    X(suite_ui) \
     X(suite_unwind) \
     X(suite_image)

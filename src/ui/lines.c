@@ -1,0 +1,565 @@
+#include "lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/escape.h"
+#include "../common/xalloc.h"
+#include "../snapshot/write.h"
+
+/* Bytes of one target string put on a line (names can be 4,000 characters). */
+#define UI_LINE_CAP 1024
+/* Bytes of a source line shown */
+#define UI_SRC_LINE_CAP 300
+/* Listed tasks that one awaits / that await one, before "N more" */
+#define UI_MAX_AWAITS_SHOWN 6
+#define UI_MAX_WAITERS_SHOWN 3
+
+/* ------------------------------------------------------------ line buffers */
+
+void
+ui_lines_reset(struct ui_lines *L)
+{
+    L->tlen = 0;
+    L->nsegs = 0;
+    L->nlines = 0;
+}
+
+void
+ui_lines_free(struct ui_lines *L)
+{
+    free(L->text);
+    free(L->segs);
+    free(L->lines);
+    memset(L, 0, sizeof(*L));
+}
+
+void
+ui_lines_begin(struct ui_lines *L)
+{
+    struct ui_line *ln;
+
+    xgrow((void **)&L->lines, &L->lcap, L->nlines + 1, sizeof(*L->lines));
+    ln = &L->lines[L->nlines++];
+    ln->seg = L->nsegs;
+    ln->nseg = 0;
+    ln->task = TREE_NONE;
+}
+
+void
+ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size_t len, size_t cap)
+{
+    struct ui_seg *sg;
+    size_t in, room, n;
+
+    if (!s || len == 0)
+        return;
+    if (L->nlines == 0)
+        ui_lines_begin(L);
+    if (cap == 0)
+        cap = UI_LINE_CAP;
+    in = len < cap ? len : cap;
+    /* worst case 4 output bytes per input byte ("\xNN"), plus "…" and the NUL */
+    room = in * 4 + 8;
+    xgrow((void **)&L->text, &L->tcap, L->tlen + room, 1);
+    n = escape_text_buf(L->text + L->tlen, room, s, len, cap);
+    if (n == 0)
+        return;
+    /* merge with the previous segment of the line when the colour is the same */
+    if (L->lines[L->nlines - 1].nseg > 0 && L->segs[L->nsegs - 1].color == c &&
+        L->segs[L->nsegs - 1].off + L->segs[L->nsegs - 1].len == L->tlen) {
+        L->segs[L->nsegs - 1].len += n;
+        L->tlen += n;
+        return;
+    }
+    xgrow((void **)&L->segs, &L->scap, L->nsegs + 1, sizeof(*L->segs));
+    sg = &L->segs[L->nsegs++];
+    sg->off = L->tlen;
+    sg->len = n;
+    sg->color = c;
+    L->tlen += n;
+    L->lines[L->nlines - 1].nseg++;
+}
+
+void
+ui_lines_add(struct ui_lines *L, enum ui_color c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(buf))
+        n = sizeof(buf) - 1;
+    ui_lines_add_bytes(L, c, buf, (size_t)n, sizeof(buf));
+}
+
+void
+ui_lines_add_str(struct ui_lines *L, enum ui_color c, const struct snap_str *str,
+                 const char *null_text)
+{
+    if (!str->s)
+        ui_lines_add(L, c, "%s", null_text);
+    else
+        ui_lines_add_bytes(L, c, str->s, str->len, UI_LINE_CAP);
+}
+
+size_t
+ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size)
+{
+    const struct ui_line *ln;
+    size_t i, used = 0, n;
+
+    if (size == 0)
+        return 0;
+    buf[0] = '\0';
+    if (k >= L->nlines)
+        return 0;
+    ln = &L->lines[k];
+    for (i = 0; i < ln->nseg; i++) {
+        const struct ui_seg *sg = &L->segs[ln->seg + i];
+
+        n = sg->len < size - 1 - used ? sg->len : size - 1 - used;
+        memcpy(buf + used, L->text + sg->off, n);
+        used += n;
+    }
+    buf[used] = '\0';
+    return used;
+}
+
+/* ------------------------------------------------------------ source lines */
+
+static void
+ui_srcfile_clear(struct ui_srcfile *f)
+{
+    free(f->path);
+    free(f->data);
+    free(f->line_off);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Read a regular file of at most UI_SRC_MAX_SIZE bytes; NULL otherwise. */
+static char *
+ui_src_read(const char *path, size_t *size)
+{
+    struct stat st;
+    char *data = NULL;
+    size_t got = 0;
+    ssize_t n;
+    int fd;
+
+    /* stat first: opening a FIFO or a device could block or have effects */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (unsigned long long)st.st_size > UI_SRC_MAX_SIZE)
+        return NULL;
+    fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (unsigned long long)st.st_size > UI_SRC_MAX_SIZE)
+        goto fail;
+    data = xmalloc((size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size) {
+        n = read(fd, data + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;          /* shrank meanwhile: keep what was read */
+        got += (size_t)n;
+    }
+    close(fd);
+    data[got] = '\0';
+    *size = got;
+    return data;
+fail:
+    close(fd);
+    return NULL;
+}
+
+static void
+ui_src_index(struct ui_srcfile *f)
+{
+    size_t i, n = 1, k = 0;
+
+    for (i = 0; i < f->size; i++)
+        n += f->data[i] == '\n';
+    f->line_off = xreallocarray(NULL, n + 1, sizeof(*f->line_off));
+    f->line_off[k++] = 0;
+    for (i = 0; i < f->size; i++) {
+        if (f->data[i] == '\n')
+            f->line_off[k++] = i + 1;
+    }
+    /* a final line end does not start a line */
+    if (f->size > 0 && f->data[f->size - 1] == '\n')
+        k--;
+    f->nlines = f->size == 0 ? 0 : k;
+    f->line_off[f->nlines] = f->size;
+}
+
+static struct ui_srcfile *
+ui_src_get(struct ui_srccache *c, const char *path)
+{
+    struct ui_srcfile *f, *victim = &c->files[0];
+    size_t i;
+
+    c->clock++;
+    for (i = 0; i < UI_SRC_CACHE; i++) {
+        f = &c->files[i];
+        if (f->path && strcmp(f->path, path) == 0) {
+            f->used = c->clock;
+            return f;
+        }
+        if (!f->path || f->used < victim->used)
+            victim = f;
+        if (!f->path)
+            break;
+    }
+    ui_srcfile_clear(victim);
+    victim->path = xstrdup(path);
+    victim->used = c->clock;
+    victim->data = ui_src_read(path, &victim->size);
+    if (victim->data)
+        ui_src_index(victim);
+    return victim;
+}
+
+const char *
+ui_src_line(struct ui_srccache *c, const char *path, size_t pathlen, int line, size_t *len)
+{
+    struct ui_srcfile *f;
+    size_t a, b;
+
+    *len = 0;
+    if (!c || !path || pathlen == 0 || line <= 0 || strlen(path) != pathlen || path[0] == '<')
+        return NULL;
+    f = ui_src_get(c, path);
+    if (!f->data || (size_t)line > f->nlines)
+        return NULL;
+    a = f->line_off[line - 1];
+    b = f->line_off[line];
+    while (b > a && (f->data[b - 1] == '\n' || f->data[b - 1] == '\r'))
+        b--;
+    *len = b - a;
+    return f->data + a;
+}
+
+void
+ui_srccache_free(struct ui_srccache *c)
+{
+    size_t i;
+
+    for (i = 0; i < UI_SRC_CACHE; i++)
+        ui_srcfile_clear(&c->files[i]);
+    c->clock = 0;
+}
+
+/* ------------------------------------------------------------ contents */
+
+const char *
+ui_state_short(enum snap_task_state st)
+{
+    switch (st) {
+    case SNAP_TASK_PENDING: return "pend";
+    case SNAP_TASK_DONE: return "done";
+    case SNAP_TASK_CANCELLED: return "canc";
+    default: return "?";
+    }
+}
+
+enum ui_color
+ui_state_color(enum snap_task_state st)
+{
+    switch (st) {
+    case SNAP_TASK_PENDING: return UI_C_PENDING;
+    case SNAP_TASK_DONE: return UI_C_DONE;
+    case SNAP_TASK_CANCELLED: return UI_C_CANCEL;
+    default: return UI_C_NORMAL;
+    }
+}
+
+/* The source line under a frame, trimmed, tabs as blanks; nothing if unreadable. */
+static void
+ui_src_add(struct ui_lines *L, struct ui_srccache *src, const struct snap_frame *f,
+           const char *indent)
+{
+    char buf[UI_SRC_LINE_CAP];
+    const char *p;
+    size_t len, i, n = 0;
+
+    if (!src || !f->file.s || f->line <= 0)
+        return;
+    p = ui_src_line(src, f->file.s, f->file.len, f->line, &len);
+    if (!p)
+        return;
+    while (len > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+    if (len == 0)
+        return;
+    for (i = 0; i < len && n < sizeof(buf); i++)
+        buf[n++] = p[i] == '\t' ? ' ' : p[i];
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_NORMAL, "%s", indent);
+    ui_lines_add_bytes(L, UI_C_SOURCE, buf, n, sizeof(buf));
+    if (len > n)
+        ui_lines_add(L, UI_C_DIM, " ...");
+}
+
+/* One frame: "#k function  file:line" (python) or "#k symbol+0xoff  (module)" (native). */
+static void
+ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
+             struct ui_srccache *src)
+{
+    char num[32];
+
+    snprintf(num, sizeof(num), "#%zu", k);
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_DIM, "  %-3s ", num);
+    if (f->kind == SNAP_FRAME_NATIVE) {
+        ui_lines_add(L, UI_C_DIM, "[native] ");
+        ui_lines_add_str(L, UI_C_NATIVE, &f->function, "??");
+        if (f->offset)
+            ui_lines_add(L, UI_C_NATIVE, "+0x%llx", (unsigned long long)f->offset);
+        if (f->module.s) {
+            size_t bl;
+            const char *b = ui_basename(f->module.s, f->module.len, &bl);
+
+            ui_lines_add(L, UI_C_DIM, "  (");
+            ui_lines_add_bytes(L, UI_C_FILE, b, bl, 0);
+            ui_lines_add(L, UI_C_DIM, ")");
+        } else if (f->pc) {
+            ui_lines_add(L, UI_C_DIM, "  (pc 0x%llx)", (unsigned long long)f->pc);
+        }
+        if (f->file.s) {
+            ui_lines_add(L, UI_C_DIM, "  ");
+            ui_lines_add_str(L, UI_C_FILE, &f->file, "");
+            if (f->line > 0)
+                ui_lines_add(L, UI_C_FILE, ":%d", f->line);
+        }
+        return;
+    }
+    ui_lines_add_str(L, UI_C_FUNC, f->qualname.s ? &f->qualname : &f->function, "??");
+    ui_lines_add(L, UI_C_NORMAL, "  ");
+    ui_lines_add_str(L, UI_C_FILE, &f->file, "??");
+    if (f->line > 0)
+        ui_lines_add(L, UI_C_FILE, ":%d", f->line);
+    ui_src_add(L, src, f, "        ");
+}
+
+/* "name (coro) file:line" of a listed task */
+static void
+ui_task_brief(struct ui_lines *L, const struct snap *s, size_t task)
+{
+    const struct snap_task *t = &s->tasks[task];
+    const struct snap_frame *top = tree_task_top(s, task);
+    size_t bl;
+    const char *b;
+
+    ui_lines_add_str(L, UI_C_LINK, &t->name, "(null)");
+    ui_lines_add(L, UI_C_DIM, "  ");
+    ui_lines_add_str(L, UI_C_FUNC, &t->coro, "-");
+    ui_lines_add(L, UI_C_NORMAL, "  ");
+    ui_lines_add(L, ui_state_color(t->state), "%s", snap_task_state_name(t->state));
+    if (top && top->file.s) {
+        b = ui_basename(top->file.s, top->file.len, &bl);
+        ui_lines_add(L, UI_C_DIM, "  ");
+        ui_lines_add_bytes(L, UI_C_FILE, b, bl, 0);
+        ui_lines_add(L, UI_C_FILE, ":%d", top->line);
+    }
+}
+
+/* The awaits / awaited-by list: edges [lo, hi) of one side of the graph. */
+static void
+ui_edges_add(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in,
+             bool awaits)
+{
+    const struct snap *s = in->s;
+    const struct tree_graph *g = &in->t->graph;
+    size_t lo, hi, e, i, other, shown = 0, max;
+    const char *title = awaits ? "awaits" : "awaited by";
+
+    lo = awaits ? g->out_first[in->task] : g->in_first[in->task];
+    hi = awaits ? g->out_first[in->task + 1] : g->in_first[in->task + 1];
+    max = awaits ? UI_MAX_AWAITS_SHOWN : UI_MAX_WAITERS_SHOWN;
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "%s:", title);
+    if (lo == hi) {
+        ui_lines_add(L, UI_C_DIM, awaits ? " no task" : " no task (a root)");
+        return;
+    }
+    ui_lines_add(L, UI_C_DIM, " %zu task%s", hi - lo, hi - lo == 1 ? "" : "s");
+    for (i = lo; i < hi && shown < max; i++, shown++) {
+        e = awaits ? g->out[i] : g->in[i];
+        other = awaits ? s->edges[e].awaited : s->edges[e].waiter;
+        ui_lines_begin(L);
+        if (links->n < UI_MAX_LINKS) {
+            links->task[links->n++] = other;
+            ui_lines_add(L, UI_C_FKEY, "  [%zu]", links->n);
+        } else {
+            ui_lines_add(L, UI_C_NORMAL, "     ");
+        }
+        L->lines[L->nlines - 1].task = other;
+        ui_lines_add(L, UI_C_NORMAL, " ");
+        ui_task_brief(L, s, other);
+        ui_lines_add(L, UI_C_DIM, "  (%s)", snap_edge_kind_name(s->edges[e].kind));
+        if (awaits && links->first_awaited == TREE_NONE)
+            links->first_awaited = other;
+        if (!awaits && links->first_waiter == TREE_NONE)
+            links->first_waiter = other;
+    }
+    if (i < hi) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "      ... and %zu more%s", hi - i,
+                     awaits ? " (expand it in the tree)" : "");
+    }
+}
+
+void
+ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in)
+{
+    const struct snap *s = in->s;
+    const struct snap_task *t;
+    const struct snap_frame *fr;
+    size_t n, i;
+    char age[32];
+
+    ui_lines_reset(L);
+    memset(links, 0, sizeof(*links));
+    links->first_awaited = links->first_waiter = TREE_NONE;
+    if (in->task >= s->ntasks) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "no task selected");
+        return;
+    }
+    t = &s->tasks[in->task];
+
+    ui_lines_begin(L);
+    ui_lines_add_str(L, UI_C_BOLD, &t->name, "(null name)");
+    if (t->name.s && t->name.len == 0)
+        ui_lines_add(L, UI_C_DIM, "(empty name)");
+    ui_lines_add(L, UI_C_NORMAL, "  ");
+    ui_lines_add(L, ui_state_color(t->state), "%s", snap_task_state_name(t->state));
+    if (t->running)
+        ui_lines_add(L, UI_C_RUNNING, "  RUNNING now");
+    if (t->cancel_requests > 0)
+        ui_lines_add(L, UI_C_CANCEL, "  CANCEL requested x%d", t->cancel_requests);
+    if (t->must_cancel)
+        ui_lines_add(L, UI_C_CANCEL, "  CANCEL pending (must_cancel)");
+    if (in->count > 1)
+        ui_lines_add(L, UI_C_GROUP, "  group of %zu identical tasks (g: unfold)", in->count);
+
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");
+    ui_lines_add_str(L, UI_C_FUNC, &t->coro, "-");
+    ui_lines_add(L, UI_C_HDR_LABEL, "  task ");
+    ui_lines_add(L, UI_C_NORMAL, "0x%llx", (unsigned long long)t->addr);
+    if (t->thread_tid)
+        ui_lines_add(L, UI_C_NORMAL, "  loop thread %ld", t->thread_tid);
+    if (in->first_seen) {
+        ui_fmt_age(age, sizeof(age), in->now_ns > in->first_seen[in->task]
+                                     ? in->now_ns - in->first_seen[in->task] : 0);
+        ui_lines_add(L, UI_C_NORMAL, "  seen for %s", age);
+    }
+    if (t->group)
+        ui_lines_add(L, UI_C_NORMAL, "  taskgroup 0x%llx", (unsigned long long)t->group);
+
+    if (in->t && in->t->graph.ntasks == s->ntasks) {
+        ui_edges_add(L, links, in, true);
+        ui_edges_add(L, links, in, false);
+    }
+
+    fr = tree_frames(s, t->frame_first, t->frame_count, &n);
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "coroutine stack");
+    ui_lines_add(L, UI_C_DIM, ", innermost first, %zu frame%s%s", n, n == 1 ? "" : "s",
+                 t->stack_truncated ? " (cut at the depth bound)" : "");
+    if (n == 0) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, t->state == SNAP_TASK_PENDING
+                     ? "  (no frames: not started yet, or unreadable)"
+                     : "  (no frames: the task has finished)");
+    }
+    for (i = 0; i < n; i++)
+        ui_frame_add(L, &fr[i], i, in->src);
+    for (i = 0; i < s->ndiags; i++) {
+        const struct snap_diag *d = &s->diags[i];
+
+        if (d->scope != SNAP_DIAG_TASK || d->index != in->task)
+            continue;
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_WARN, "! %s: %s", snap_code_name(d->code),
+                     d->message ? d->message : "");
+    }
+}
+
+void
+ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *src)
+{
+    const struct snap_frame *fr;
+    size_t i, k, n, nd = 0;
+
+    ui_lines_reset(L);
+    for (i = 0; i < s->nthreads; i++) {
+        const struct snap_thread *th = &s->threads[i];
+
+        fr = tree_frames(s, th->frame_first, th->frame_count, &n);
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "Thread ");
+        ui_lines_add(L, UI_C_BOLD, "%ld", th->tid);
+        ui_lines_add(L, UI_C_NORMAL, " \"");
+        ui_lines_add_str(L, UI_C_BOLD, &th->name, "?");
+        ui_lines_add(L, UI_C_NORMAL, "\"");
+        if (th->is_main)
+            ui_lines_add(L, UI_C_NORMAL, "  main");
+        if (th->holds_gil)
+            ui_lines_add(L, UI_C_RUNNING, "  holds the GIL");
+        ui_lines_add(L, UI_C_DIM, "  %zu frame%s%s", n, n == 1 ? "" : "s",
+                     th->truncated ? " (cut at the depth bound)" : "");
+        if (n == 0) {
+            ui_lines_begin(L);
+            ui_lines_add(L, UI_C_DIM, "  (no Python frames)");
+        }
+        for (k = 0; k < n; k++)
+            ui_frame_add(L, &fr[k], k, src);
+        for (k = 0; k < s->ndiags; k++) {
+            const struct snap_diag *d = &s->diags[k];
+
+            if (d->scope != SNAP_DIAG_THREAD || d->index != i)
+                continue;
+            ui_lines_begin(L);
+            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", snap_code_name(d->code),
+                         d->message ? d->message : "");
+        }
+        ui_lines_begin(L);
+    }
+    if (s->nthreads == 0) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "no threads in this snapshot");
+    }
+    for (k = 0; k < s->ndiags; k++)
+        nd += s->diags[k].scope == SNAP_DIAG_PROCESS;
+    if (nd) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_WARN, "Diagnostics (%zu)", nd);
+        for (k = 0; k < s->ndiags; k++) {
+            const struct snap_diag *d = &s->diags[k];
+
+            if (d->scope != SNAP_DIAG_PROCESS)
+                continue;
+            ui_lines_begin(L);
+            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", snap_code_name(d->code),
+                         d->message ? d->message : "");
+        }
+    }
+}

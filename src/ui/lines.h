@@ -1,0 +1,158 @@
+/*
+ * lines.h - text content of the detail pane, the threads view and the help
+ * screen, as lines of coloured segments; and the source-line cache.
+ *
+ * Every byte that enters a line goes through escape_text_buf() (our own
+ * text too), so what a pane draws is always valid UTF-8 without control
+ * characters.  Pure apart from reading source files; unit-tested.
+ */
+#ifndef AIO_UI_LINES_H
+#define AIO_UI_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../snapshot/snapshot.h"
+#include "../snapshot/tree.h"
+#include "model.h"
+
+/* What a segment looks like; term.c maps these to colour pairs or mono attributes. */
+enum ui_color {
+    UI_C_NORMAL = 0,
+    UI_C_DIM,
+    UI_C_BOLD,
+    UI_C_HDR_LABEL,
+    UI_C_HDR_VALUE,
+    UI_C_COLHDR,                /* column titles and pane title bars */
+    UI_C_SELECT,                /* the selected row */
+    UI_C_RUNNING,
+    UI_C_CANCEL,
+    UI_C_DONE,
+    UI_C_PENDING,
+    UI_C_FILE,
+    UI_C_SOURCE,
+    UI_C_FUNC,
+    UI_C_NATIVE,
+    UI_C_GROUP,
+    UI_C_LINK,
+    UI_C_WARN,
+    UI_C_FKEY,
+    UI_C_FLABEL,
+    UI_C_TREE,
+    UI_C_MATCH,
+    UI_C__COUNT
+};
+
+struct ui_seg {
+    size_t off, len;            /* into ui_lines.text */
+    enum ui_color color;
+};
+
+struct ui_line {
+    size_t seg, nseg;           /* into ui_lines.segs */
+    size_t task;                /* the task this line links to, or TREE_NONE */
+};
+
+struct ui_lines {
+    char *text;                 /* owned; escaped UTF-8, segments point into it */
+    size_t tlen, tcap;
+    struct ui_seg *segs;        /* owned */
+    size_t nsegs, scap;
+    struct ui_line *lines;      /* owned */
+    size_t nlines, lcap;
+};
+
+/* Forget every line (arrays are kept for reuse). */
+void ui_lines_reset(struct ui_lines *L);
+void ui_lines_free(struct ui_lines *L);
+
+/* Start a new, empty line. */
+void ui_lines_begin(struct ui_lines *L);
+
+/* Append our own formatted text to the current line (escaped like everything else). */
+void ui_lines_add(struct ui_lines *L, enum ui_color c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append len bytes (target or file text), escaped, at most cap input bytes (0: default). */
+void ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size_t len,
+                        size_t cap);
+
+/* Append a target string, escaped; `null_text` (ours) when it is null. */
+void ui_lines_add_str(struct ui_lines *L, enum ui_color c, const struct snap_str *str,
+                      const char *null_text);
+
+/* The plain text of line k (segments concatenated), NUL-terminated; returns its length. */
+size_t ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size);
+
+/* ------------------------------------------------------------ source lines */
+
+#define UI_SRC_CACHE 32                 /* files kept */
+#define UI_SRC_MAX_SIZE (16u << 20)     /* larger files are not read */
+
+struct ui_srcfile {
+    char *path;                 /* owned; NULL = slot unused */
+    char *data;                 /* owned; NULL = unreadable */
+    size_t size;
+    size_t *line_off;           /* owned; start of each line, nlines + 1 entries */
+    size_t nlines;
+    unsigned long used;         /* clock of the last use (replacement) */
+};
+
+struct ui_srccache {
+    struct ui_srcfile files[UI_SRC_CACHE];
+    unsigned long clock;
+};
+
+/*
+ * Line `line` (1-based) of the local file `path` (as the target named it:
+ * relative names are relative to our working directory), without its line
+ * end, or NULL when the file is not a readable regular file, is too big,
+ * or has no such line.  The text is the file's (hostile: escape it) and is
+ * valid until the next call.  Only stat(2), open(2) and read(2): a FIFO or
+ * device is never opened.
+ */
+const char *ui_src_line(struct ui_srccache *c, const char *path, size_t pathlen, int line,
+                        size_t *len);
+void ui_srccache_free(struct ui_srccache *c);
+
+/* ------------------------------------------------------------ contents */
+
+/* Links a key can follow from the detail pane. */
+#define UI_MAX_LINKS 9
+
+struct ui_links {
+    size_t task[UI_MAX_LINKS];  /* digits 1..9 */
+    size_t n;
+    size_t first_awaited;       /* `a`; TREE_NONE if none */
+    size_t first_waiter;        /* `b`; TREE_NONE if none */
+};
+
+struct ui_detail_in {
+    const struct snap *s;
+    const struct tree_forest *t;
+    size_t task;                /* index into s->tasks */
+    size_t count;               /* tasks folded into its row (>= 1) */
+    const uint64_t *first_seen; /* per task, or NULL */
+    uint64_t now_ns;            /* for ages */
+    const struct ui_glyphs *g;
+    struct ui_srccache *src;    /* NULL: no source lines */
+};
+
+/*
+ * The detail pane of one task: name, state, markers, identity, the tasks it
+ * awaits and that await it (numbered links), its whole coroutine stack
+ * innermost first with source lines, its diagnostics.
+ */
+void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
+
+/* The threads view: every thread with its stack (python and native frames), then diagnostics. */
+void ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *src);
+
+/* The short state word of a task column: "pend", "done", "canc". */
+const char *ui_state_short(enum snap_task_state st);
+
+/* The colour of a task state. */
+enum ui_color ui_state_color(enum snap_task_state st);
+
+#endif

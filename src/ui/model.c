@@ -1,0 +1,672 @@
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/xalloc.h"
+
+/* Deepest tree levels drawn as glyphs; deeper rows show "[depth]" first. */
+#define MAX_PREFIX_LEVELS 64
+
+static const char *const ui_sort_names[UI_SORT__COUNT] = {
+    [UI_SORT_NAME] = "name",
+    [UI_SORT_STATE] = "state",
+    [UI_SORT_AGE] = "age",
+    [UI_SORT_CORO] = "coroutine",
+    [UI_SORT_TREE] = "address",
+};
+
+const char *
+ui_sort_name(enum ui_sort s)
+{
+    return (unsigned)s < UI_SORT__COUNT ? ui_sort_names[s] : "?";
+}
+
+/* ------------------------------------------------------------ first seen */
+
+static int
+ui_seen_cmp(const void *a, const void *b)
+{
+    const struct ui_seen *x = a, *y = b;
+
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    if (x->coro != y->coro)
+        return x->coro < y->coro ? -1 : 1;
+    return 0;
+}
+
+void
+ui_ages_update(struct ui_ages *a, const struct snap *s, uint64_t now_ns)
+{
+    size_t n = s->ntasks, i;
+    struct ui_seen *nv = xreallocarray(NULL, n ? n : 1, sizeof(*nv));
+    const struct ui_seen *old;
+
+    a->first = xreallocarray(a->first, n ? n : 1, sizeof(*a->first));
+    for (i = 0; i < n; i++) {
+        nv[i].addr = s->tasks[i].addr;
+        nv[i].coro = s->tasks[i].coro_addr;
+        old = a->nsorted ? bsearch(&nv[i], a->sorted, a->nsorted, sizeof(*a->sorted),
+                                   ui_seen_cmp) : NULL;
+        nv[i].first_ns = old ? old->first_ns : now_ns;
+        a->first[i] = nv[i].first_ns;
+    }
+    qsort(nv, n, sizeof(*nv), ui_seen_cmp);
+    free(a->sorted);
+    a->sorted = nv;
+    a->nsorted = n;
+    a->nfirst = n;
+}
+
+void
+ui_ages_free(struct ui_ages *a)
+{
+    free(a->sorted);
+    free(a->first);
+    memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------ address set */
+
+/* Index of the first element >= addr. */
+static size_t
+ui_addrset_lower(const struct ui_addrset *set, uint64_t addr)
+{
+    size_t lo = 0, hi = set->n, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (set->v[mid] < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool
+ui_addrset_has(const struct ui_addrset *set, uint64_t addr)
+{
+    size_t i = ui_addrset_lower(set, addr);
+
+    return i < set->n && set->v[i] == addr;
+}
+
+void
+ui_addrset_add(struct ui_addrset *set, uint64_t addr)
+{
+    size_t i = ui_addrset_lower(set, addr);
+
+    if (i < set->n && set->v[i] == addr)
+        return;
+    xgrow((void **)&set->v, &set->cap, set->n + 1, sizeof(*set->v));
+    memmove(&set->v[i + 1], &set->v[i], (set->n - i) * sizeof(*set->v));
+    set->v[i] = addr;
+    set->n++;
+}
+
+void
+ui_addrset_del(struct ui_addrset *set, uint64_t addr)
+{
+    size_t i = ui_addrset_lower(set, addr);
+
+    if (i >= set->n || set->v[i] != addr)
+        return;
+    memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) * sizeof(*set->v));
+    set->n--;
+}
+
+void
+ui_addrset_clear(struct ui_addrset *set)
+{
+    set->n = 0;
+}
+
+void
+ui_addrset_free(struct ui_addrset *set)
+{
+    free(set->v);
+    memset(set, 0, sizeof(*set));
+}
+
+void
+ui_addrset_mark(const struct ui_addrset *set, const struct snap *s, unsigned char *flags)
+{
+    size_t i;
+
+    if (set->n == 0) {
+        memset(flags, 0, s->ntasks);
+        return;
+    }
+    for (i = 0; i < s->ntasks; i++)
+        flags[i] = ui_addrset_has(set, s->tasks[i].addr);
+}
+
+/* ------------------------------------------------------------ rows */
+
+struct ui_sortkey {
+    size_t parent;              /* base row of the parent, TREE_NONE (sorts last) at roots */
+    uint64_t num;
+    const char *str;            /* borrowed from the snapshot; NULL sorts as "" */
+    size_t len;
+    size_t ord;                 /* base row: the tie-break */
+};
+
+static unsigned char
+ui_fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static bool
+ui_isdigit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/*
+ * Natural order, ASCII case-insensitive: runs of digits compare as numbers
+ * ("request-9" < "request-10"), the rest byte by byte.
+ */
+static int
+ui_natcmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    size_t i = 0, j = 0, si, sj, ni, nj, k;
+
+    while (i < alen && j < blen) {
+        if (ui_isdigit(x[i]) && ui_isdigit(y[j])) {
+            while (i < alen && x[i] == '0')
+                i++;
+            while (j < blen && y[j] == '0')
+                j++;
+            for (si = i; i < alen && ui_isdigit(x[i]); i++)
+                ;
+            for (sj = j; j < blen && ui_isdigit(y[j]); j++)
+                ;
+            ni = i - si;
+            nj = j - sj;
+            if (ni != nj)
+                return ni < nj ? -1 : 1;
+            for (k = 0; k < ni; k++) {
+                if (x[si + k] != y[sj + k])
+                    return x[si + k] < y[sj + k] ? -1 : 1;
+            }
+            continue;
+        }
+        if (ui_fold(x[i]) != ui_fold(y[j]))
+            return ui_fold(x[i]) < ui_fold(y[j]) ? -1 : 1;
+        i++;
+        j++;
+    }
+    return (i < alen) - (j < blen);
+}
+
+static int
+ui_key_cmp(const void *a, const void *b)
+{
+    const struct ui_sortkey *x = a, *y = b;
+    int c;
+
+    if (x->parent != y->parent)
+        return x->parent < y->parent ? -1 : 1;
+    if (x->num != y->num)
+        return x->num < y->num ? -1 : 1;
+    c = ui_natcmp(x->str ? x->str : "", x->str ? x->len : 0,
+                  y->str ? y->str : "", y->str ? y->len : 0);
+    if (c)
+        return c;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static void
+ui_key_fill(struct ui_sortkey *k, const struct snap *s, size_t task, enum ui_sort sort,
+            const uint64_t *first_seen)
+{
+    const struct snap_task *t = &s->tasks[task];
+
+    k->num = 0;
+    k->str = NULL;
+    k->len = 0;
+    switch (sort) {
+    case UI_SORT_NAME:
+        k->str = t->name.s;
+        k->len = t->name.len;
+        break;
+    case UI_SORT_STATE:
+        k->num = (uint64_t)t->state;
+        k->str = t->name.s;
+        k->len = t->name.len;
+        break;
+    case UI_SORT_AGE:
+        /* newest first: the largest first-seen time sorts first */
+        k->num = first_seen ? UINT64_MAX - first_seen[task] : 0;
+        break;
+    case UI_SORT_CORO:
+        k->str = t->coro.s;
+        k->len = t->coro.len;
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+ui_rows_grow(struct ui_rows *r, size_t n, size_t ntasks)
+{
+    if (n > r->cap) {
+        r->cap = n;
+        r->rows = xreallocarray(r->rows, n, sizeof(*r->rows));
+        r->parent = xreallocarray(r->parent, n, sizeof(*r->parent));
+    }
+    if (n + 1 > r->cap_scratch) {
+        r->cap_scratch = n + 1;
+        r->keys = xreallocarray(r->keys, n + 1, sizeof(*r->keys));
+        r->tmp = xreallocarray(r->tmp, 6 * (n + 1), sizeof(*r->tmp));
+    }
+    if (ntasks > r->cap_tasks) {
+        r->cap_tasks = ntasks;
+        r->row_of_task = xreallocarray(r->row_of_task, ntasks, sizeof(*r->row_of_task));
+    }
+}
+
+/*
+ * Siblings sorted: the keys are sorted by (parent, key, base row), so the
+ * children of every row are contiguous; then an iterative preorder walk
+ * emits the display order.  tmp holds, for n base rows:
+ * bparent[n] | start[n + 1] | cnt[n + 1] | newidx[n] | stack[2 (n + 1)].
+ */
+static void
+ui_rows_sorted(struct ui_rows *r, const struct snap *s, enum ui_sort sort,
+               const uint64_t *first_seen)
+{
+    size_t n = r->base.nrows, k, p, sp = 0, pos, out = 0, old, nw;
+    size_t *bparent = r->tmp, *start = bparent + n, *cnt = start + n + 1;
+    size_t *newidx = cnt + n + 1, *stack = newidx + n;
+    const struct tree_row *base = r->base.rows;
+
+    memset(cnt, 0, (n + 1) * sizeof(*cnt));
+    for (k = 0; k < n; k++) {
+        r->keys[k].parent = bparent[k];
+        r->keys[k].ord = k;
+        ui_key_fill(&r->keys[k], s, base[k].task, sort, first_seen);
+        cnt[bparent[k] == TREE_NONE ? n : bparent[k]]++;
+    }
+    qsort(r->keys, n, sizeof(*r->keys), ui_key_cmp);
+    /* parents sort in ascending row order, roots (TREE_NONE) last: same as index order */
+    for (p = 0, pos = 0; p <= n; p++) {
+        start[p] = pos;
+        pos += cnt[p];
+    }
+    stack[sp++] = start[n];
+    stack[sp++] = start[n] + cnt[n];
+    while (sp > 0) {
+        if (stack[sp - 2] == stack[sp - 1]) {
+            sp -= 2;
+            continue;
+        }
+        pos = stack[sp - 2]++;
+        old = r->keys[pos].ord;
+        nw = out++;
+        newidx[old] = nw;
+        r->rows[nw] = base[old];
+        r->rows[nw].flags &= ~TREE_ROW_LAST;
+        if (pos + 1 == stack[sp - 1])
+            r->rows[nw].flags |= TREE_ROW_LAST;
+        r->parent[nw] = bparent[old] == TREE_NONE ? TREE_NONE : newidx[bparent[old]];
+        r->rows[nw].depth = r->parent[nw] == TREE_NONE ? 0 : r->rows[r->parent[nw]].depth + 1;
+        if (cnt[old]) {
+            stack[sp++] = start[old];
+            stack[sp++] = start[old] + cnt[old];
+        }
+    }
+}
+
+void
+ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
+              const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen)
+{
+    size_t n, k, d, sp = 0, *bparent, *dstack;
+
+    tree_rows_build(&r->base, s, t, v);
+    n = r->base.nrows;
+    ui_rows_grow(r, n ? n : 1, s->ntasks ? s->ntasks : 1);
+    bparent = r->tmp;
+    dstack = r->tmp + 5 * (n + 1);      /* the tail of tmp, free until the sort's stack */
+    /*
+     * Parents from depths: a row is at most one level deeper than the row
+     * before it (ancestors of shown rows are shown).  A depth that breaks
+     * the rule is clamped, so parents stay consistent whatever the input.
+     */
+    for (k = 0; k < n; k++) {
+        d = r->base.rows[k].depth;
+        if (d > sp)
+            d = sp;
+        bparent[k] = d ? dstack[d - 1] : TREE_NONE;
+        dstack[d] = k;
+        sp = d + 1;
+    }
+    if (sort == UI_SORT_TREE || n < 2) {
+        for (k = 0; k < n; k++) {
+            r->rows[k] = r->base.rows[k];
+            r->parent[k] = bparent[k];
+            r->rows[k].depth = bparent[k] == TREE_NONE ? 0 : r->rows[bparent[k]].depth + 1;
+        }
+    } else {
+        ui_rows_sorted(r, s, sort, first_seen);
+    }
+    r->nrows = n;
+    r->ntasks = s->ntasks;
+    for (k = 0; k < s->ntasks; k++)
+        r->row_of_task[k] = TREE_NONE;
+    for (k = 0; k < n; k++) {
+        if (r->rows[k].task < s->ntasks)
+            r->row_of_task[r->rows[k].task] = k;
+    }
+}
+
+void
+ui_rows_free(struct ui_rows *r)
+{
+    tree_rows_free(&r->base);
+    free(r->rows);
+    free(r->parent);
+    free(r->row_of_task);
+    free(r->keys);
+    free(r->tmp);
+    memset(r, 0, sizeof(*r));
+}
+
+static bool
+ui_str_eq(const struct snap_str *a, const struct snap_str *b)
+{
+    if (!a->s || !b->s)
+        return !a->s && !b->s;
+    return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Same coroutine and suspension point: the key tree_rows_build groups by. */
+static bool
+ui_same_group_key(const struct snap *s, size_t a, size_t b)
+{
+    const struct snap_frame *fa = tree_task_top(s, a), *fb = tree_task_top(s, b);
+
+    if (!ui_str_eq(&s->tasks[a].coro, &s->tasks[b].coro))
+        return false;
+    if (!fa || !fb)
+        return !fa && !fb;
+    return fa->line == fb->line && ui_str_eq(&fa->file, &fb->file);
+}
+
+size_t
+ui_rows_find(const struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
+             size_t task)
+{
+    size_t node, pnode, k, steps;
+
+    if (task >= s->ntasks || task >= r->ntasks || s->ntasks != t->nnodes)
+        return TREE_NONE;
+    if (r->row_of_task[task] != TREE_NONE)
+        return r->row_of_task[task];
+    node = t->node_of_task[task];
+    if (node >= t->nnodes)
+        return TREE_NONE;
+    pnode = t->nodes[node].parent;
+    for (k = 0; k < r->nrows; k++) {
+        const struct tree_row *row = &r->rows[k];
+
+        if (row->count > 1 && row->node < t->nnodes && t->nodes[row->node].parent == pnode &&
+            ui_same_group_key(s, row->task, task))
+            return k;
+    }
+    for (steps = 0; pnode != TREE_NONE && pnode < t->nnodes && steps < t->nnodes; steps++) {
+        k = r->row_of_task[t->nodes[pnode].task];
+        if (k != TREE_NONE)
+            return k;
+        pnode = t->nodes[pnode].parent;
+    }
+    return TREE_NONE;
+}
+
+size_t
+ui_rows_search(const struct ui_rows *r, const struct snap *s, size_t from, int dir,
+               const char *text)
+{
+    size_t n = r->nrows, i, k, start;
+
+    if (n == 0 || !text || !*text)
+        return TREE_NONE;
+    if (from == TREE_NONE || from >= n)
+        start = dir < 0 ? 0 : n - 1;
+    else
+        start = from;
+    for (i = 1; i <= n; i++) {
+        k = dir < 0 ? (start + n - i % n) % n : (start + i) % n;
+        if (tree_task_match(s, r->rows[k].task, text, true))
+            return k;
+    }
+    return TREE_NONE;
+}
+
+size_t
+ui_forest_search_hidden(const struct ui_rows *r, const struct snap *s,
+                        const struct tree_forest *t, const char *text)
+{
+    size_t i, task;
+
+    if (!text || !*text || r->ntasks != s->ntasks)
+        return TREE_NONE;
+    for (i = 0; i < t->nnodes; i++) {
+        task = t->nodes[i].task;
+        if (task < s->ntasks && r->row_of_task[task] == TREE_NONE &&
+            tree_task_match(s, task, text, true))
+            return task;
+    }
+    return TREE_NONE;
+}
+
+static const struct ui_glyphs ui_glyphs_utf8 = {
+    .vert = "\xe2\x94\x82 ",                    /* "│ " */
+    .blank = "  ",
+    .tee = "\xe2\x94\x9c\xe2\x94\x80",          /* "├─" */
+    .ell = "\xe2\x94\x94\xe2\x94\x80",          /* "└─" */
+    .collapsed = "\xe2\x96\xb8",                /* "▸" */
+    .expanded = "\xe2\x96\xbe",                 /* "▾" */
+    .leaf = "\xe2\x94\x80",                     /* "─" */
+    .times = "\xc3\x97",                        /* "×" */
+    .ellipsis = "\xe2\x80\xa6",                 /* "…" */
+};
+
+static const struct ui_glyphs ui_glyphs_ascii = {
+    .vert = "| ",
+    .blank = "  ",
+    .tee = "|-",
+    .ell = "`-",
+    .collapsed = "+",
+    .expanded = "-",
+    .leaf = "-",
+    .times = "x",
+    .ellipsis = "~",
+};
+
+const struct ui_glyphs *
+ui_glyphs_get(bool utf8)
+{
+    return utf8 ? &ui_glyphs_utf8 : &ui_glyphs_ascii;
+}
+
+/* Append str (of `cols` columns) if it fits in both the buffer and the column budget. */
+static void
+ui_prefix_put(char *buf, size_t size, size_t *used, int *cols, int maxcols, const char *str,
+              int w)
+{
+    size_t n = strlen(str);
+
+    if (*cols + w > maxcols || *used + n + 1 > size)
+        return;
+    memcpy(buf + *used, str, n);
+    *used += n;
+    buf[*used] = '\0';
+    *cols += w;
+}
+
+int
+ui_rows_prefix(const struct ui_rows *r, size_t k, const struct ui_glyphs *g, int maxcols,
+               char *buf, size_t size)
+{
+    bool last[MAX_PREFIX_LEVELS];
+    size_t depth, nlev, shown, i, p, used = 0;
+    int cols = 0, room;
+    unsigned flags;
+    char num[32];
+
+    if (size == 0)
+        return 0;
+    buf[0] = '\0';
+    if (k >= r->nrows || maxcols <= 0)
+        return 0;
+    flags = r->rows[k].flags;
+    depth = r->rows[k].depth;
+    /* levels 1 .. depth-1 are the ancestors below the root: vertical bars or blanks */
+    nlev = depth > 1 ? depth - 1 : 0;
+    room = maxcols - (depth ? 4 : 2);
+    shown = nlev;
+    if ((size_t)(room < 0 ? 0 : room) < 2 * nlev || nlev > MAX_PREFIX_LEVELS) {
+        snprintf(num, sizeof(num), "[%zu]", depth);
+        room -= (int)strlen(num);
+        shown = room > 0 ? (size_t)room / 2 : 0;
+        if (shown > MAX_PREFIX_LEVELS)
+            shown = MAX_PREFIX_LEVELS;
+        if (shown > nlev)
+            shown = nlev;
+        ui_prefix_put(buf, size, &used, &cols, maxcols, num, (int)strlen(num));
+    }
+    /* last[j] for the `shown` innermost ancestor levels, innermost at index shown-1 */
+    p = r->parent[k];
+    for (i = shown; i > 0 && p != TREE_NONE; i--) {
+        last[i - 1] = (r->rows[p].flags & TREE_ROW_LAST) != 0;
+        p = r->parent[p];
+    }
+    for (; i > 0; i--)
+        last[i - 1] = true;
+    for (i = 0; i < shown; i++)
+        ui_prefix_put(buf, size, &used, &cols, maxcols, last[i] ? g->blank : g->vert, 2);
+    if (depth)
+        ui_prefix_put(buf, size, &used, &cols, maxcols,
+                      (flags & TREE_ROW_LAST) ? g->ell : g->tee, 2);
+    if (flags & TREE_ROW_COLLAPSED)
+        ui_prefix_put(buf, size, &used, &cols, maxcols, g->collapsed, 1);
+    else if (flags & TREE_ROW_CHILDREN)
+        ui_prefix_put(buf, size, &used, &cols, maxcols, g->expanded, 1);
+    else
+        ui_prefix_put(buf, size, &used, &cols, maxcols, depth ? g->leaf : " ", 1);
+    ui_prefix_put(buf, size, &used, &cols, maxcols, " ", 1);
+    return cols;
+}
+
+/* ------------------------------------------------------------ selection */
+
+void
+ui_sel_set(struct ui_sel *sel, const struct ui_rows *r, const struct snap *s, size_t row)
+{
+    if (row == TREE_NONE || row >= r->nrows || r->rows[row].task >= s->ntasks) {
+        sel->valid = false;
+        sel->row = 0;
+        return;
+    }
+    sel->valid = true;
+    sel->addr = s->tasks[r->rows[row].task].addr;
+    sel->coro = s->tasks[r->rows[row].task].coro_addr;
+    sel->row = row;
+}
+
+size_t
+ui_sel_resolve(const struct ui_sel *sel, const struct ui_rows *r, const struct snap *s,
+               const struct tree_forest *t)
+{
+    size_t task, row;
+
+    if (r->nrows == 0)
+        return 0;
+    if (sel->valid) {
+        task = snap_task_find(s, sel->addr);
+        if (task != (size_t)-1 && s->tasks[task].coro_addr == sel->coro) {
+            row = ui_rows_find(r, s, t, task);
+            if (row != TREE_NONE)
+                return row;
+        }
+    }
+    return sel->row < r->nrows ? sel->row : r->nrows - 1;
+}
+
+size_t
+ui_scroll_fit(size_t top, size_t sel, size_t nrows, size_t height)
+{
+    if (height == 0 || nrows == 0)
+        return 0;
+    if (sel >= nrows)
+        sel = nrows - 1;
+    /* no empty space below the last row when rows could fill it */
+    if (top + height > nrows)
+        top = nrows > height ? nrows - height : 0;
+    if (sel < top)
+        top = sel;
+    else if (sel >= top + height)
+        top = sel - height + 1;
+    return top;
+}
+
+/* ------------------------------------------------------------ text */
+
+void
+ui_fmt_age(char *buf, size_t size, uint64_t ns)
+{
+    unsigned long long sec = ns / 1000000000ull;
+
+    if (sec < 60)
+        snprintf(buf, size, "%llus", sec);
+    else if (sec < 3600)
+        snprintf(buf, size, "%llum%02llus", sec / 60, sec % 60);
+    else if (sec < 86400)
+        snprintf(buf, size, "%lluh%02llum", sec / 3600, sec / 60 % 60);
+    else if (sec < 1000ull * 86400)
+        snprintf(buf, size, "%llud%02lluh", sec / 86400, sec / 3600 % 24);
+    else
+        snprintf(buf, size, ">999d");
+}
+
+void
+ui_fmt_dur(char *buf, size_t size, uint64_t ns)
+{
+    if (ns < 1000)
+        snprintf(buf, size, "%lluns", (unsigned long long)ns);
+    else if (ns < 1000000)
+        snprintf(buf, size, "%lluus", (unsigned long long)(ns / 1000));
+    else if (ns < 10000000)
+        snprintf(buf, size, "%.2fms", (double)ns / 1e6);
+    else if (ns < 1000000000)
+        snprintf(buf, size, "%.1fms", (double)ns / 1e6);
+    else if (ns < 10000000000ull)
+        snprintf(buf, size, "%.2fs", (double)ns / 1e9);
+    else if (ns < 60000000000ull)
+        snprintf(buf, size, "%.1fs", (double)ns / 1e9);
+    else
+        ui_fmt_age(buf, size, ns);
+}
+
+const char *
+ui_basename(const char *path, size_t len, size_t *outlen)
+{
+    size_t i = len;
+
+    if (!path) {
+        *outlen = 0;
+        return NULL;
+    }
+    while (i > 0 && path[i - 1] != '/')
+        i--;
+    *outlen = len - i;
+    return path + i;
+}

@@ -1,0 +1,19 @@
+#!/bin/bash
+# The live view: the threads view (Tab/t) lists every thread with its stack;
+# ? shows every key; resizing (80x24, 250x60, 30x8, 120x40) keeps header,
+# columns, rows and footer in place, the detail pane going right when wide.
+# Driven in tmux by targets/tui_driver.py on targets/tui_app.py.
+. "$(dirname "$0")/lib.sh"
+
+command -v tmux >/dev/null 2>&1 || skip_ "tmux is not installed"
+# whatever happens, no tmux server (holding aiomon-attach) outlives the test
+trap 'rc=$?; for s in "$TMPD"/*.tmux; do [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
+      (exit $rc); _cleanup' EXIT
+
+start_target tui_app.py
+"$HOST_PY" "$TARGETS/tui_driver.py" views --aiomon "$AIOMON" --pid "$TARGET_PID" \
+    --truth "$TRUTH" --tmp "$TMPD"
+rc=$?
+[ "$rc" -eq 77 ] && skip_ "tui_driver.py skipped"
+[ "$rc" -eq 0 ] || fail_ "live view scenario 'views' failed (tui_driver.py exit $rc)"
+assert_running "$TARGET_PID"

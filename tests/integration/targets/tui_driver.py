@@ -1,0 +1,612 @@
+"""Drive aiomon-attach's live view in tmux for the t3xxx tests.
+
+usage: tui_driver.py SCENARIO --aiomon BIN --pid PID --truth TRUTH.json --tmp DIR
+
+Runs `BIN PID` in a private tmux server (socket DIR/*.tmux, no user config),
+sends keys, reads the screen with capture-pane and checks it against the
+target's truth (targets/tui_app.py).  Every wait is for a condition on the
+screen, with a timeout; on failure the screen is printed.  The tmux server
+is killed on the way out.  Exit status: 0 passed, 1 failed, 77 skipped
+(reason on stdout as "SKIP: ..."), 99 harness failure.
+
+Run with the host's python3 (not the interpreter under test).
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+WAIT = 30.0            # seconds for any screen condition
+SESSION = "aiomon"
+UTF8_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+ASCII_ENV = {"LANG": "C", "LC_ALL": "C"}
+
+
+class Fail(Exception):
+    pass
+
+
+def ok(msg):
+    print("ok: %s" % msg, flush=True)
+
+
+class Tui:
+    """One aiomon-attach live view in a private tmux server."""
+
+    def __init__(self, tmp, name="tui"):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, name + ".tmux")
+        self.exit_file = os.path.join(tmp, name + ".exit")
+        self.started = False
+
+    def tmux(self, *args, check=True):
+        r = subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if check and r.returncode != 0:
+            raise Fail("tmux %s failed: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
+        return r.stdout.decode("utf-8", errors="replace")
+
+    def start(self, argv, width=120, height=40, env=None, cwd=None):
+        env = dict(env or UTF8_ENV)
+        unset = [k for k in ("NO_COLOR",) if k not in env]
+        words = ["env"] + ["-u%s" % k for k in unset] + \
+                ["%s=%s" % (k, v) for k, v in sorted(env.items())] + list(argv)
+        if os.path.exists(self.exit_file):
+            os.unlink(self.exit_file)
+        cmd = "%s; echo $? > %s; exec sleep 3600" % (" ".join(shlex.quote(w) for w in words),
+                                                  shlex.quote(self.exit_file))
+        args = ["new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height)]
+        if cwd:
+            args += ["-c", cwd]
+        self.tmux(*(args + [cmd]))
+        self.started = True
+
+    def stop(self):
+        if self.started:
+            self.tmux("kill-server", check=False)
+            self.started = False
+
+    def keys(self, *keys):
+        """tmux key names (Enter, Left, F10, C-l) or single characters."""
+        for k in keys:
+            self.tmux("send-keys", "-t", SESSION, k)
+
+    def text(self, s):
+        self.tmux("send-keys", "-t", SESSION, "-l", s)
+
+    def screen(self, escapes=False):
+        args = ["capture-pane", "-p", "-t", SESSION]
+        if escapes:
+            args.insert(2, "-e")
+        return self.tmux(*args)
+
+    def lines(self):
+        return self.screen().split("\n")
+
+    def resize(self, width, height):
+        self.tmux("resize-window", "-t", SESSION, "-x", str(width), "-y", str(height))
+
+    def wait(self, what, cond, timeout=WAIT):
+        """Wait until cond(screen text) is true; returns the screen."""
+        end = time.monotonic() + timeout
+        while True:
+            scr = self.screen()
+            if cond(scr):
+                return scr
+            if time.monotonic() > end:
+                dump(scr)
+                raise Fail("timed out after %gs waiting for: %s" % (timeout, what))
+            time.sleep(0.05)        # polling the screen for a condition
+
+    def wait_re(self, pattern, timeout=WAIT, flags=re.M):
+        rx = re.compile(pattern, flags)
+        return self.wait("/%s/" % pattern, lambda s: rx.search(s) is not None, timeout)
+
+    def wait_gone(self, pattern, timeout=WAIT):
+        rx = re.compile(pattern, re.M)
+        return self.wait("no /%s/" % pattern, lambda s: rx.search(s) is None, timeout)
+
+    def exit_status(self, timeout=WAIT):
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                with open(self.exit_file) as fh:
+                    v = fh.read().strip()
+                if v:
+                    return int(v)
+            except FileNotFoundError:
+                pass
+            if time.monotonic() > end:
+                dump(self.screen())
+                raise Fail("aiomon-attach did not exit within %gs" % timeout)
+            time.sleep(0.05)        # polling for the exit file
+
+
+def dump(scr):
+    print("--- screen:")
+    for i, line in enumerate(scr.split("\n")):
+        print("%3d|%s" % (i, line))
+    print("---", flush=True)
+
+
+# ------------------------------------------------------------ screen parsing
+
+def detail_lines(scr):
+    """The detail pane's lines (below its title bar, above the footer)."""
+    lines = scr.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("Task detail"):
+            return lines[i + 1:]
+    raise Fail("no detail pane on the screen")
+
+
+def detail_name(scr):
+    """The first line of the detail pane: the selected task's name and state."""
+    return detail_lines(scr)[0]
+
+
+def tree_rows(scr):
+    """The task rows: the lines between the column titles and the detail title."""
+    lines = scr.split("\n")
+    out, inside = [], False
+    for line in lines:
+        if line.startswith("STAT "):
+            inside = True
+            continue
+        if inside:
+            if line.lstrip().startswith("Task detail") or line.startswith("F1"):
+                break
+            if line.strip():
+                out.append(line)
+    return out
+
+
+def row_of(rows, name):
+    rx = re.compile(r"(^|[\s\u2500-\u257f|`+\-\u25b8\u25be]) ?%s(\s|$)" % re.escape(name))
+    for i, r in enumerate(rows):
+        if rx.search(r):
+            return i
+    return -1
+
+
+def name_col(row):
+    """Where the task column's text starts (after STAT, RC and AGE)."""
+    return row[15:]
+
+
+def truth_task(truth, name):
+    for t in truth["tasks"]:
+        if t["name"] == name:
+            return t
+    raise Fail("no task %r in the truth" % name)
+
+
+def start_view(tui, args, **kw):
+    tui.start([args.aiomon, str(args.pid)], **kw)
+    n = len(args.truth["tasks"])
+    tui.wait_re(r"^Tasks %d: " % n)
+
+
+def quit_view(tui):
+    tui.keys("q")
+    rc = tui.exit_status()
+    if rc != 0:
+        raise Fail("aiomon-attach exited %d after q, expected 0" % rc)
+    ok("q quits with status 0")
+
+
+# ------------------------------------------------------------ scenarios
+
+def scenario_tree(args, tui):
+    """Nesting, collapse/expand, markers, quit."""
+    truth = args.truth
+    start_view(tui, args)
+    scr = tui.screen()
+    if not scr.startswith("aiomon-attach"):
+        dump(scr)
+        raise Fail("no header on line 0")
+    ok("header: %s" % scr.split("\n")[1].strip())
+
+    tui.keys("*")
+    scr = tui.wait_re("\u25b8 service")
+    rows = tree_rows(scr)
+    for name in ("service", "flooder", "needle-xyzzy", "stubborn"):
+        if row_of(rows, name) < 0:
+            dump(scr)
+            raise Fail("root %s not shown after * (collapse all)" % name)
+    if any("flood-1" in r for r in rows) or any("tg-worker" in r for r in rows):
+        dump(scr)
+        raise Fail("* left children shown")
+    ok("* collapses every task: only the roots are shown")
+
+    # search service, expand it: its three workers nested right below
+    tui.keys("/")
+    tui.text("service")
+    tui.keys("Enter")
+    tui.wait_re(r"^service\s+pending")
+    tui.keys("Right")
+    scr = tui.wait_re("tg-worker-2")
+    rows = tree_rows(scr)
+    i = row_of(rows, "service")
+    kids = rows[i + 1:i + 4]
+    want = ["tg-worker-0", "tg-worker-1", "tg-worker-2"]
+    for k, (row, name) in enumerate(zip(kids, want)):
+        glyph = "\u2514\u2500" if k == 2 else "\u251c\u2500"
+        col = name_col(row)
+        if glyph + "\u2500 " + name not in col:
+            dump(scr)
+            raise Fail("row %r is not %s nested under service with %r" % (row, name, glyph))
+        if name_col(rows[i]).index("service") >= col.index(name):
+            raise Fail("%s is not indented below service" % name)
+    ok("Right expands service: tg-worker-0..2 nested under it (sorted, tree glyphs)")
+    for name in want:
+        t = truth_task(truth, name)
+        top = t["stack"][0]
+        where = "%s:%d" % (os.path.basename(top["file"]), top["line"])
+        row = kids[want.index(name)]
+        if where not in row or (t["coroutine"] or "-") not in row:
+            dump(scr)
+            raise Fail("row of %s lacks coroutine %s or location %s"
+                       % (name, t["coroutine"], where))
+    ok("rows show coroutine and suspension point (%s)" % where)
+
+    def shown(name):
+        return lambda s: row_of(tree_rows(s), name) >= 0
+
+    def hidden(name):
+        return lambda s: row_of(tree_rows(s), name) < 0
+
+    tui.keys("Left")
+    tui.wait("tg-worker-0 hidden", hidden("tg-worker-0"))
+    ok("Left collapses service")
+    tui.keys("Enter")
+    tui.wait("tg-worker-0 shown", shown("tg-worker-0"))
+    tui.keys("Enter")
+    tui.wait("tg-worker-0 hidden", hidden("tg-worker-0"))
+    ok("Enter toggles collapse/expand")
+
+    # markers: the running task (main, blocked in H.block()) and a pending cancellation
+    scr = tui.screen()
+    rows = tree_rows(scr)
+    running = [t["name"] for t in truth["tasks"] if t["running"]]
+    for name in running:
+        r = rows[row_of(rows, name)]
+        if r[5:7].strip() not in ("R", "RC"):
+            dump(scr)
+            raise Fail("running task %s lacks the R marker: %r" % (name, r))
+    cancelling = [t["name"] for t in truth["tasks"] if t.get("cancel_requests", 0) > 0]
+    for name in cancelling:
+        r = rows[row_of(rows, name)]
+        if "C" not in r[5:7]:
+            dump(scr)
+            raise Fail("task %s with a cancellation pending lacks the C marker: %r" % (name, r))
+    ok("markers: R on %s, C on %s" % (running, cancelling or "(none before 3.11)"))
+
+    # expand all again: 2,000 flood rows, End reaches the last row
+    tui.keys("*", "Home")
+    tui.wait_re("\u251c\u2500\u2500 flood-0 ")
+    tui.wait_re(r"^\\x1b\[31mred\s+pending")
+    ok("* expands every task again; Home selects the first row")
+
+    def last_selected(s):
+        rows = tree_rows(s)
+        last = re.sub(r"^[\s\u2500-\u257f\u25b8\u25be]+", "", name_col(rows[-1])).split()[0]
+        return detail_name(s).startswith(last + " ")
+
+    tui.keys("End")
+    tui.wait("the last row selected", last_selected)
+    tui.keys("PageUp", "PageUp", "Up", "PageDown", "Down", "End")
+    tui.wait("the last row selected", last_selected)
+    tui.keys("Home")
+    tui.wait_re(r"^\\x1b\[31mred\s+pending")
+    ok("End, PgUp, PgDn, Up, Down, Home move the selection")
+    quit_view(tui)
+
+
+def scenario_detail(args, tui):
+    """Search, the detail pane's stack and source lines, jumps, filter, sort."""
+    truth = args.truth
+    start_view(tui, args, width=120, height=60)
+
+    tui.keys("/")
+    tui.text("xyzz")
+    tui.wait_re(r"^needle-xyzzy\s+pending")
+    tui.keys("Enter")
+    ok("/ finds needle-xyzzy as you type")
+    tui.keys("n")
+    tui.wait_re('the only match of "xyzz"')
+    ok("n: the only match")
+
+    tui.keys("/")
+    tui.text("tg-worker-1")
+    tui.keys("Enter")
+    scr = tui.wait_re(r"^tg-worker-1\s+pending")
+    t = truth_task(truth, "tg-worker-1")
+    det = "\n".join(detail_lines(scr))
+    pos = 0
+    for i, f in enumerate(t["stack"]):
+        fn = f["qualname"] or f["function"]
+        want = "#%d%s%s  %s:%d" % (i, " " * (4 - len("#%d" % i)), fn, f["file"], f["line"])
+        at = det.find(want, pos)
+        if at < 0:
+            dump(scr)
+            raise Fail("detail pane lacks frame %r (in order)" % want)
+        pos = at
+    ok("the detail pane shows tg-worker-1's %d frames innermost first with file:line"
+       % len(t["stack"]))
+    if "await ev.wait()" not in det:
+        dump(scr)
+        raise Fail("no source line 'await ev.wait()' under leaf_wait")
+    ok("source lines are shown under the frames")
+    if not re.search(r"^awaited by: 1 task", det, re.M) or "[1] service" not in det:
+        dump(scr)
+        raise Fail("detail pane lacks 'awaited by: 1 task' / '[1] service'")
+    ok("the detail pane lists who awaits it")
+
+    tui.keys("b")
+    scr = tui.wait_re(r"^service\s+pending")
+    det = "\n".join(detail_lines(scr))
+    if not re.search(r"^awaits: 3 tasks", det, re.M):
+        dump(scr)
+        raise Fail("service does not list 3 awaited tasks")
+    ok("b jumps to the waiter (service), which awaits 3 tasks")
+    tui.keys("a")
+    tui.wait_re(r"^tg-worker-\d\s+pending")
+    tui.keys("b")
+    tui.wait_re(r"^service\s+pending")
+    tui.keys("3")
+    tui.wait_re(r"^tg-worker-\d\s+pending")
+    ok("a and 3 jump to awaited tasks")
+
+    # filter: only matches and their ancestors
+    tui.keys("f")
+    tui.keys("C-u")
+    tui.text("flood-19")
+    tui.keys("Enter")
+    scr = tui.wait_re(r"filter flood-19")
+    tui.keys("Home")
+    scr = tui.wait_re(r"^flooder\s+pending")
+    rows = tree_rows(scr)
+    names = [re.sub(r"^[\s\u2500-\u257f\u25b8\u25be]+", "", name_col(r)).split()[0] for r in rows]
+    bad = [n for n in names if n != "flooder" and not n.startswith("flood-19")]
+    if bad or names[0] != "flooder" or "flood-19" not in names[1]:
+        dump(scr)
+        raise Fail("filter flood-19 shows other tasks: %s" % bad)
+    ok("f filters the tree to flood-19* and their ancestor flooder (%d rows shown)" % len(rows))
+    tui.keys("Escape")
+    tui.wait_gone("filter flood-19")
+    tui.wait("every task back", lambda s: len(tree_rows(s)) > 20)
+    tui.keys("/")
+    tui.text("service")
+    tui.keys("Enter")
+    tui.wait_re(r"^service\s+pending")
+    ok("Esc clears the filter")
+
+    for want in ("state", "age", "coroutine", "address", "name"):
+        tui.keys("s")
+        tui.wait_re(r"sort %s\b" % want)
+    ok("s cycles the sort: state, age, coroutine, address, name")
+    quit_view(tui)
+
+
+def sgr_colours(esc):
+    """Colour parameters in the SGR sequences of capture-pane -e output."""
+    found = []
+    for m in re.finditer(r"\x1b\[([0-9;:]*)m", esc):
+        for p in m.group(1).replace(":", ";").split(";"):
+            if p and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107):
+                found.append(m.group(0))
+    return found
+
+
+def scenario_escape(args, tui):
+    """Grouping, the ANSI name escaped, NO_COLOR, UTF-8 and the ASCII fallback."""
+    env = dict(UTF8_ENV, NO_COLOR="1")
+    start_view(tui, args, env=env)
+    tui.keys("g")
+    scr = tui.wait_re("\u2514\u2500\u2500 flood-\\d+ \u00d72000")
+    rows = tree_rows(scr)
+    if any(re.search(r"flood-\d+\s", r) and "\u00d7" not in r for r in rows):
+        dump(scr)
+        raise Fail("grouping left single flood rows")
+    ok("g folds the flood of 2,000 into one row: %s" %
+       [r for r in rows if "\u00d72000" in r][0].split("flood_one")[0].strip())
+    tui.keys("g")
+    tui.wait_re("flood-0 ")
+    ok("g again unfolds it")
+
+    scr = tui.screen()
+    if "\\x1b[31mred" not in scr:
+        dump(scr)
+        raise Fail("the ANSI name is not shown escaped as \\x1b[31mred")
+    if "\x1b" in scr:
+        raise Fail("raw ESC in the captured pane")
+    esc = tui.screen(escapes=True)
+    col = sgr_colours(esc)
+    if col:
+        raise Fail("NO_COLOR set, yet the pane has colours (the name leaked?): %r" % col[:5])
+    ok("the ANSI name is shown escaped; with NO_COLOR no colour at all (capture-pane -e)")
+    tui.keys("*")
+    scr = tui.wait_re("\u25b8 flooder")
+    if "\u00fcn\u00ef-\u540d\u524d" not in scr:
+        dump(scr)
+        raise Fail("the UTF-8 name \u00fcn\u00ef-\u540d\u524d is not shown intact")
+    tui.keys("*")
+    ok("UTF-8 names (wide characters) are shown intact")
+    tui.keys("/")
+    tui.text("31m")
+    tui.keys("Enter")
+    scr = tui.wait_re(r"^\\x1b\[31mred\s+pending")
+    ok("the detail pane shows the escaped name")
+    quit_view(tui)
+    tui.stop()
+
+    # the ASCII fallback: C locale (a new tmux server: no race with the old one's exit)
+    tui = args.tui2
+    start_view(tui, args, env=dict(ASCII_ENV))
+    tui.keys("g")
+    scr1 = tui.wait_re(r"`-- flood-\d+ x2000")
+    if not re.search(r"^pend.*- service .*\n.*`-- tg-worker-\d x3 ", scr1, re.M):
+        dump(scr1)
+        raise Fail("no ASCII tree glyphs for service's grouped workers")
+    tui.keys("g", "*")
+    scr2 = tui.wait_re(r"\+ flooder")
+    if "?n?-??" not in scr2:
+        dump(scr2)
+        raise Fail("the non-ASCII name is not shown as ?n?-?? in the C locale")
+    for scr in (scr1, scr2):
+        bad = sorted({c for c in scr if ord(c) > 0x7e})
+        if bad:
+            dump(scr)
+            raise Fail("non-ASCII characters on a C-locale screen: %r" % bad)
+    ok("C locale: ASCII tree glyphs, x2000, non-ASCII as '?'")
+    quit_view(tui)
+
+
+def scenario_views(args, tui):
+    """Threads view, help screen, resize."""
+    truth = args.truth
+    start_view(tui, args)
+    tui.keys("Tab")
+    scr = tui.wait_re(r"Threads \(%d\)" % len(truth["threads"]))
+    for th in truth["threads"]:
+        if not re.search(r"^Thread %d " % th["tid"], scr, re.M):
+            tui.keys("End")
+            scr2 = tui.screen()
+            tui.keys("Home")
+            if not re.search(r"^Thread %d " % th["tid"], scr2, re.M):
+                dump(scr)
+                raise Fail("thread %d not listed" % th["tid"])
+    main = [th for th in truth["threads"] if not th.get("volatile")][0]
+    f = main["frames"][0]
+    want = "%s  %s:%d" % (f["qualname"] or f["function"], f["file"], f["line"])
+    if want not in scr:
+        dump(scr)
+        raise Fail("the threads view lacks the frame %r" % want)
+    ok("Tab: threads view with every thread and its stack (%s)" % want)
+    tui.keys("t")
+    tui.wait_re("^STAT ")
+    ok("t: back to the task tree")
+
+    tui.keys("?")
+    scr = tui.wait_re("Help: every key")
+    for k in ("q F10", "/ F3", "g F7", "t Tab F2", "Enter", "f \\ F4"):
+        if k not in scr:
+            dump(scr)
+            raise Fail("the help screen lacks %r" % k)
+    tui.keys("x")
+    tui.wait_re("^STAT ")
+    ok("? shows the help screen listing the keys; any key closes it")
+
+    for w, h in ((80, 24), (250, 60), (30, 8), (120, 40), (81, 25)):
+        tui.resize(w, h)
+        if w < 40:
+            tui.wait_re("terminal too small")
+            ok("%dx%d: 'terminal too small'" % (w, h))
+            continue
+        scr = tui.wait(
+            "layout for %dx%d" % (w, h),
+            lambda s: len(s.split("\n")) >= h and s.split("\n")[h - 1].startswith("F1Help") and
+            s.split("\n")[3].startswith("STAT "))
+        lines = scr.split("\n")
+        if not lines[0].startswith("aiomon-attach"):
+            dump(scr)
+            raise Fail("%dx%d: no header on line 0" % (w, h))
+        if max(len(line) for line in lines) > w:
+            dump(scr)
+            raise Fail("%dx%d: a line is wider than the terminal" % (w, h))
+        if w >= 150 and "Task detail" not in lines[3]:
+            dump(scr)
+            raise Fail("%dx%d: the detail pane is not to the right" % (w, h))
+        if len(tree_rows(scr)) < 3:
+            dump(scr)
+            raise Fail("%dx%d: no task rows" % (w, h))
+        ok("%dx%d: header, columns, rows, footer in place%s" %
+           (w, h, ", detail pane on the right" if w >= 150 else ""))
+    tui.keys("C-l")
+    quit_view(tui)
+
+
+def scenario_write_gone(args, tui):
+    """w writes JSON; p, +; the target exits: the last snapshot stays, q still quits."""
+    wdir = os.path.join(args.tmp, "wdir")
+    os.makedirs(wdir, exist_ok=True)
+    tui.start([args.aiomon, str(args.pid)], cwd=wdir)
+    n = len(args.truth["tasks"])
+    tui.wait_re(r"^Tasks %d: " % n)
+    tui.keys("w")
+    scr = tui.wait_re(r"wrote \./aiomon-%d-\d{8}-\d{6}\.json" % args.pid)
+    name = re.search(r"wrote \./(aiomon-\S+\.json)", scr).group(1)
+    with open(os.path.join(wdir, name)) as fh:
+        doc = json.load(fh)
+    ntasks = len(doc.get("tasks", []))
+    if ntasks != n:
+        raise Fail("%s has %d tasks, expected %d" % (name, ntasks, n))
+    ok("w wrote %s (%d tasks, valid JSON)" % (name, ntasks))
+
+    tui.keys("p")
+    tui.wait_re("PAUSED")
+    tui.keys("p")
+    tui.wait_gone("PAUSED")
+    tui.keys("+")
+    tui.wait_re(r"refresh every 3s")
+    tui.keys("-", "-")
+    tui.wait_re(r"refresh every 1s")
+    ok("p pauses and resumes; + and - change the interval")
+
+    os.kill(args.pid, signal.SIGKILL)
+    tui.keys("r")
+    scr = tui.wait_re("TARGET GONE", timeout=WAIT)
+    if "flooder" not in scr or len(tree_rows(scr)) < 10:
+        dump(scr)
+        raise Fail("the last snapshot is not kept on screen after the target exited")
+    ok("the target exited: the header says so, the last snapshot stays")
+    tui.keys("j", "k", "Tab", "Tab")
+    tui.wait_re("TARGET GONE")
+    quit_view(tui)
+
+
+SCENARIOS = {
+    "tree": scenario_tree,
+    "detail": scenario_detail,
+    "escape": scenario_escape,
+    "views": scenario_views,
+    "write_gone": scenario_write_gone,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("--aiomon", required=True)
+    ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--truth", required=True)
+    ap.add_argument("--tmp", required=True)
+    args = ap.parse_args()
+    if not shutil.which("tmux"):
+        print("SKIP: tmux is not installed")
+        return 77
+    with open(args.truth) as fh:
+        args.truth = json.load(fh)
+    tui = Tui(args.tmp)
+    args.tui2 = Tui(args.tmp, "tui2")
+    try:
+        SCENARIOS[args.scenario](args, tui)
+    except Fail as e:
+        print("FAIL: %s" % e, flush=True)
+        return 1
+    finally:
+        tui.stop()
+        args.tui2.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,896 @@
+/*
+ * check_ui.c - the live view's pure logic (src/ui/model.c, layout.c,
+ * lines.c): row order and parents, selection across refreshes, ages,
+ * search, tree glyphs, screen layout, columns, text cut to columns, escaped
+ * content of the detail pane and the threads view, the source-line cache.
+ */
+#include <check.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "snapshot/snapshot.h"
+#include "snapshot/tree.h"
+#include "ui/layout.h"
+#include "ui/lines.h"
+#include "ui/model.h"
+
+Suite *suite_ui(void);
+
+/* ------------------------------------------------------------ fixtures */
+
+struct ut_task {
+    uint64_t addr;
+    const char *name;
+    const char *coro;
+    const char *file;           /* innermost frame, or NULL for no frame */
+    int line;
+    enum snap_task_state state;
+};
+
+/* A snapshot of tasks (sorted by address here) and edges given by address. */
+static struct snap *
+ut_snap(const struct ut_task *t, size_t n, const uint64_t (*edges)[2], size_t nedges)
+{
+    struct snap *s = snap_new(42);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        struct snap_task *k = snap_task_add(s);
+        size_t first = s->nframes;
+
+        k->addr = t[i].addr;
+        k->coro_addr = t[i].addr + 8;
+        k->name = snap_str_cstr(s, t[i].name);
+        k->coro = snap_str_cstr(s, t[i].coro);
+        k->state = t[i].state;
+        if (t[i].file) {
+            struct snap_frame *f = snap_frame_add(s);
+
+            f->function = snap_str_cstr(s, t[i].coro);
+            f->file = snap_str_cstr(s, t[i].file);
+            f->line = t[i].line;
+            /* snap_task_add may move tasks: index again */
+            s->tasks[s->ntasks - 1].frame_first = first;
+            s->tasks[s->ntasks - 1].frame_count = 1;
+        }
+    }
+    snap_tasks_sort(s);
+    for (i = 0; i < nedges; i++)
+        snap_edge_add(s, snap_task_find(s, edges[i][0]), snap_task_find(s, edges[i][1]),
+                      SNAP_EDGE_AWAIT);
+    snap_edges_finish(s);
+    return s;
+}
+
+/* The names of the rows, "name@depth" joined by spaces. */
+static void
+ut_rows_str(const struct ui_rows *r, const struct snap *s, char *buf, size_t size)
+{
+    size_t k, used = 0;
+
+    buf[0] = '\0';
+    for (k = 0; k < r->nrows && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s@%zu%s", k ? " " : "",
+                                 s->tasks[r->rows[k].task].name.s, r->rows[k].depth,
+                                 r->rows[k].count > 1 ? "*" : "");
+}
+
+/*
+ *   root-b (0x100) awaits kid-10 (0x300), kid-9 (0x200)
+ *   root-a (0x400)
+ *   request-10 (0x500), request-9 (0x600)
+ *   kid-9 awaits leaf (0x700)
+ */
+static const struct ut_task ut_tree[] = {
+    { 0x100, "root-b", "main", "app.py", 10, SNAP_TASK_PENDING },
+    { 0x200, "kid-9", "kid", "app.py", 20, SNAP_TASK_PENDING },
+    { 0x300, "kid-10", "kid", "app.py", 20, SNAP_TASK_DONE },
+    { 0x400, "root-a", "zzz", "app.py", 30, SNAP_TASK_CANCELLED },
+    { 0x500, "request-10", "req", "app.py", 40, SNAP_TASK_PENDING },
+    { 0x600, "request-9", "req", "app.py", 40, SNAP_TASK_PENDING },
+    { 0x700, "leaf", "leafy", "app.py", 50, SNAP_TASK_PENDING },
+};
+static const uint64_t ut_tree_edges[][2] = {
+    { 0x100, 0x300 }, { 0x100, 0x200 }, { 0x200, 0x700 },
+};
+
+static struct snap *
+ut_tree_snap(void)
+{
+    return ut_snap(ut_tree, 7, ut_tree_edges, 3);
+}
+
+/* ------------------------------------------------------------ rows */
+
+START_TEST(test_rows_tree_order)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+    char buf[512];
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    /* forest order: roots by address, children in edge order (by awaited index) */
+    ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0");
+    ck_assert_uint_eq(r.parent[0], TREE_NONE);
+    ck_assert_uint_eq(r.parent[1], 0);
+    ck_assert_uint_eq(r.parent[2], 1);
+    ck_assert_uint_eq(r.parent[3], 0);
+    ck_assert(r.rows[3].flags & TREE_ROW_LAST);
+    ck_assert(!(r.rows[1].flags & TREE_ROW_LAST));
+    ck_assert_uint_eq(r.row_of_task[snap_task_find(s, 0x700)], 2);
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_rows_sort_name_natural)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+    char buf[512];
+    size_t k;
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    /* siblings sorted, subtrees move with their root, numbers compare as numbers */
+    ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
+    for (k = 0; k < r.nrows; k++) {
+        if (r.parent[k] != TREE_NONE) {
+            ck_assert_uint_lt(r.parent[k], k);
+            ck_assert_uint_eq(r.rows[r.parent[k]].depth + 1, r.rows[k].depth);
+        }
+    }
+    /* LAST: the last sibling of each list only */
+    ck_assert(r.rows[3].flags & TREE_ROW_LAST);     /* root-b, last root */
+    ck_assert(!(r.rows[2].flags & TREE_ROW_LAST));
+    ck_assert(!(r.rows[4].flags & TREE_ROW_LAST));  /* kid-9 */
+    ck_assert(r.rows[5].flags & TREE_ROW_LAST);     /* leaf, only child */
+    ck_assert(r.rows[6].flags & TREE_ROW_LAST);     /* kid-10 */
+    ck_assert_uint_eq(r.row_of_task[snap_task_find(s, 0x300)], 6);
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_STATE, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-9@0 request-10@0 root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0");
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_CORO, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0 request-9@0 root-a@0");
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_rows_sort_age)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+    uint64_t first[7] = { 5, 5, 5, 9, 1, 7, 5 };    /* per task index (sorted by address) */
+    char buf[512];
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_AGE, first);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    /* newest first; ties keep the forest order */
+    ck_assert_str_eq(buf, "root-a@0 request-9@0 root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0");
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_rows_collapse_filter_group)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+    struct ui_addrset set = { 0 };
+    unsigned char flags[7];
+    struct tree_view v = { 0 };
+    char buf[512];
+    size_t row;
+
+    ui_addrset_add(&set, 0x100);
+    ui_addrset_mark(&set, s, flags);
+    v.collapsed = flags;
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0");
+    ck_assert(r.rows[3].flags & TREE_ROW_COLLAPSED);
+    /* a hidden task is found through its nearest shown ancestor */
+    ck_assert_uint_eq(ui_rows_find(&r, s, t, snap_task_find(s, 0x700)), 3);
+    ck_assert_uint_eq(ui_forest_search_hidden(&r, s, t, "LEAF"), snap_task_find(s, 0x700));
+
+    /* a filter keeps matches and their ancestors, even under a collapsed task */
+    v.filter = "leaf";
+    v.filter_icase = true;
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2");
+
+    /* grouping: the two request-* roots share coroutine and suspension point */
+    memset(&v, 0, sizeof(v));
+    v.group = true;
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-10@0* root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
+    /* request-9 is folded into request-10's row */
+    row = ui_rows_find(&r, s, t, snap_task_find(s, 0x600));
+    ck_assert_uint_eq(row, 0);
+    ck_assert_uint_eq(r.rows[0].count, 2);
+    ui_addrset_free(&set);
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_rows_search)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0 */
+    ck_assert_uint_eq(ui_rows_search(&r, s, TREE_NONE, 1, "kid"), 1);
+    ck_assert_uint_eq(ui_rows_search(&r, s, 1, 1, "kid"), 3);
+    ck_assert_uint_eq(ui_rows_search(&r, s, 3, 1, "kid"), 1);      /* wraps */
+    ck_assert_uint_eq(ui_rows_search(&r, s, 1, -1, "KID"), 3);     /* backwards, any case */
+    ck_assert_uint_eq(ui_rows_search(&r, s, TREE_NONE, -1, "root"), 4);
+    ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "leafy"), 2);    /* coroutine */
+    ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "app.py"), 1);   /* file */
+    ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "nothing"), TREE_NONE);
+    ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, ""), TREE_NONE);
+    ck_assert_uint_eq(ui_rows_search(&r, s, 4, 1, "root-a"), 4);   /* only match: itself */
+    ck_assert_uint_eq(ui_forest_search_hidden(&r, s, t, "leaf"), TREE_NONE);
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_rows_prefix)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_rows r = { 0 };
+    const struct ui_glyphs *a = ui_glyphs_get(false), *u = ui_glyphs_get(true);
+    char buf[256];
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 ... */
+    ck_assert_int_eq(ui_rows_prefix(&r, 0, a, 40, buf, sizeof(buf)), 2);
+    ck_assert_str_eq(buf, "- ");
+    ck_assert_int_eq(ui_rows_prefix(&r, 1, a, 40, buf, sizeof(buf)), 4);
+    ck_assert_str_eq(buf, "|-- ");
+    ck_assert_int_eq(ui_rows_prefix(&r, 2, a, 40, buf, sizeof(buf)), 6);
+    ck_assert_str_eq(buf, "| `-- ");
+    ck_assert_int_eq(ui_rows_prefix(&r, 3, a, 40, buf, sizeof(buf)), 4);
+    ck_assert_str_eq(buf, "`-- ");
+    ck_assert_int_eq(ui_rows_prefix(&r, 4, a, 40, buf, sizeof(buf)), 2);
+    ck_assert_str_eq(buf, "  ");
+    ck_assert_int_eq(ui_rows_prefix(&r, 2, u, 40, buf, sizeof(buf)), 6);
+    /* "│ └── " */
+    ck_assert_str_eq(buf, "\xe2\x94\x82 \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ");
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+/* A chain of 300 tasks, each awaiting the next: deep rows show "[depth]" and stay in budget. */
+START_TEST(test_rows_prefix_deep)
+{
+    enum { N = 300 };
+    struct ut_task *tk = calloc(N, sizeof(*tk));
+    uint64_t (*e)[2] = calloc(N, sizeof(*e));
+    struct snap *s;
+    struct tree_forest *t;
+    struct ui_rows r = { 0 };
+    char buf[256], names[N][16];
+    int w;
+    size_t i;
+
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "c%zu", i);
+        tk[i] = (struct ut_task){ 0x1000 + 16 * i, names[i], "chain", "x.py", 1,
+                                  SNAP_TASK_PENDING };
+        if (i + 1 < N) {
+            e[i][0] = 0x1000 + 16 * i;
+            e[i][1] = 0x1000 + 16 * (i + 1);
+        }
+    }
+    s = ut_snap(tk, N, (const uint64_t (*)[2])e, N - 1);
+    t = tree_forest_build(s);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ck_assert_uint_eq(r.nrows, N);
+    ck_assert_uint_eq(r.rows[N - 1].depth, N - 1);
+    w = ui_rows_prefix(&r, N - 1, ui_glyphs_get(false), 30, buf, sizeof(buf));
+    ck_assert_int_le(w, 30);
+    ck_assert_ptr_nonnull(strstr(buf, "[299]"));
+    ck_assert_ptr_nonnull(strstr(buf, "`-- "));
+    w = ui_rows_prefix(&r, 5, ui_glyphs_get(false), 30, buf, sizeof(buf));
+    ck_assert_int_eq(w, 12);
+    ck_assert_str_eq(buf, "        `-- ");
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+    free(tk);
+    free(e);
+}
+END_TEST
+
+/* 100,000 identical tasks under one parent: sorted, grouped, searched, found. */
+START_TEST(test_rows_flood)
+{
+    enum { N = 100000 };
+    struct snap *s = snap_new(1);
+    struct tree_forest *t;
+    struct ui_rows r = { 0 };
+    struct tree_view v = { .group = true };
+    size_t i, root;
+    char name[32];
+
+    for (i = 0; i <= N; i++) {
+        struct snap_task *k = snap_task_add(s);
+
+        k->addr = 0x10000 + 16 * i;
+        snprintf(name, sizeof(name), i ? "flood-%zu" : "root", i);
+        k->name = snap_str_cstr(s, name);
+        k->coro = snap_str_cstr(s, i ? "flood_one" : "main");
+    }
+    snap_tasks_sort(s);
+    for (i = 1; i <= N; i++)
+        snap_edge_add(s, 0, i, SNAP_EDGE_GATHER);
+    snap_edges_finish(s);
+    t = tree_forest_build(s);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ck_assert_uint_eq(r.nrows, N + 1);
+    ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
+    ck_assert_str_eq(s->tasks[r.rows[N].task].name.s, "flood-100000");
+    ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "flood-99999"), 99999);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ck_assert_uint_eq(r.nrows, 2);
+    ck_assert_uint_eq(r.rows[1].count, N);
+    root = ui_rows_find(&r, s, t, 77);
+    ck_assert_uint_eq(root, 1);
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------ selection, ages */
+
+START_TEST(test_sel_across_refresh)
+{
+    struct snap *s = ut_tree_snap(), *s2;
+    struct tree_forest *t = tree_forest_build(s), *t2;
+    struct ui_rows r = { 0 };
+    struct ui_sel sel = { 0 };
+    struct ut_task more[8];
+    static const uint64_t more_edges[][2] = { { 0x100, 0x200 }, { 0x200, 0x700 } };
+    size_t row;
+
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    /* request-9 request-10 root-a root-b kid-9 leaf kid-10: select leaf */
+    ui_sel_set(&sel, &r, s, 5);
+    ck_assert(sel.valid);
+    ck_assert_uint_eq(sel.addr, 0x700);
+
+    /* next snapshot: a task sorting first appears, kid-10 is gone */
+    memcpy(more, ut_tree, sizeof(ut_tree));
+    more[2] = (struct ut_task){ 0x50, "aaa-new", "x", NULL, 0, SNAP_TASK_PENDING };
+    more[7] = (struct ut_task){ 0x800, "zzz", "x", NULL, 0, SNAP_TASK_PENDING };
+    s2 = ut_snap(more, 8, more_edges, 2);
+    t2 = tree_forest_build(s2);
+    ui_rows_build(&r, s2, t2, NULL, UI_SORT_NAME, NULL);
+    row = ui_sel_resolve(&sel, &r, s2, t2);
+    ck_assert_str_eq(s2->tasks[r.rows[row].task].name.s, "leaf");
+    ck_assert_uint_eq(row, 6);
+
+    /* the selected task disappears: the same row position, clamped */
+    sel.addr = 0x300;
+    sel.row = 100;
+    row = ui_sel_resolve(&sel, &r, s2, t2);
+    ck_assert_uint_eq(row, r.nrows - 1);
+    /* the address reused by another coroutine is another task */
+    sel.addr = 0x700;
+    sel.coro = 0x1234;
+    sel.row = 2;
+    ck_assert_uint_eq(ui_sel_resolve(&sel, &r, s2, t2), 2);
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    tree_forest_free(t2);
+    snap_free(s);
+    snap_free(s2);
+}
+END_TEST
+
+START_TEST(test_ages)
+{
+    struct ui_ages a = { 0 };
+    struct ut_task x[3] = {
+        { 0x10, "a", "c", NULL, 0, SNAP_TASK_PENDING },
+        { 0x20, "b", "c", NULL, 0, SNAP_TASK_PENDING },
+        { 0x30, "c", "c", NULL, 0, SNAP_TASK_PENDING },
+    };
+    struct snap *s1 = ut_snap(x, 3, NULL, 0), *s2;
+
+    ui_ages_update(&a, s1, 100);
+    ck_assert_uint_eq(a.nfirst, 3);
+    ck_assert_uint_eq(a.first[0], 100);
+    ck_assert_uint_eq(a.first[2], 100);
+    x[0].addr = 0x05;           /* a new task, sorting first */
+    s2 = ut_snap(x, 3, NULL, 0);
+    s2->tasks[2].coro_addr = 0x999;     /* 0x30 reused by another coroutine */
+    ui_ages_update(&a, s2, 200);
+    ck_assert_uint_eq(a.first[0], 200);     /* 0x05 new */
+    ck_assert_uint_eq(a.first[1], 100);     /* 0x20 kept */
+    ck_assert_uint_eq(a.first[2], 200);     /* 0x30 is another task now */
+    ui_ages_update(&a, s2, 300);
+    ck_assert_uint_eq(a.first[0], 200);
+    ck_assert_uint_eq(a.first[1], 100);
+    ui_ages_free(&a);
+    snap_free(s1);
+    snap_free(s2);
+}
+END_TEST
+
+START_TEST(test_addrset)
+{
+    struct ui_addrset set = { 0 };
+    uint64_t v[] = { 50, 10, 30, 10, 70, 20 };
+    size_t i;
+
+    for (i = 0; i < 6; i++)
+        ui_addrset_add(&set, v[i]);
+    ck_assert_uint_eq(set.n, 5);
+    for (i = 1; i < set.n; i++)
+        ck_assert_uint_lt(set.v[i - 1], set.v[i]);
+    ck_assert(ui_addrset_has(&set, 30));
+    ck_assert(!ui_addrset_has(&set, 31));
+    ui_addrset_del(&set, 30);
+    ui_addrset_del(&set, 31);
+    ck_assert(!ui_addrset_has(&set, 30));
+    ck_assert_uint_eq(set.n, 4);
+    ui_addrset_clear(&set);
+    ck_assert(!ui_addrset_has(&set, 10));
+    ui_addrset_free(&set);
+}
+END_TEST
+
+START_TEST(test_scroll_fit)
+{
+    ck_assert_uint_eq(ui_scroll_fit(0, 5, 100, 10), 0);
+    ck_assert_uint_eq(ui_scroll_fit(0, 10, 100, 10), 1);       /* just below: scroll 1 */
+    ck_assert_uint_eq(ui_scroll_fit(50, 20, 100, 10), 20);     /* above: it becomes the top */
+    ck_assert_uint_eq(ui_scroll_fit(95, 99, 100, 10), 90);     /* no blank space at the end */
+    ck_assert_uint_eq(ui_scroll_fit(7, 3, 5, 10), 0);          /* fewer rows than lines */
+    ck_assert_uint_eq(ui_scroll_fit(3, 3, 0, 10), 0);
+    ck_assert_uint_eq(ui_scroll_fit(3, 3, 10, 0), 0);
+}
+END_TEST
+
+START_TEST(test_fmt)
+{
+    char b[32];
+
+    ui_fmt_age(b, sizeof(b), 0);
+    ck_assert_str_eq(b, "0s");
+    ui_fmt_age(b, sizeof(b), 59999999999ull);
+    ck_assert_str_eq(b, "59s");
+    ui_fmt_age(b, sizeof(b), 184000000000ull);
+    ck_assert_str_eq(b, "3m04s");
+    ui_fmt_age(b, sizeof(b), 7500ull * 1000000000ull);
+    ck_assert_str_eq(b, "2h05m");
+    ui_fmt_age(b, sizeof(b), (3ull * 86400 + 4 * 3600) * 1000000000ull);
+    ck_assert_str_eq(b, "3d04h");
+    ck_assert_uint_le(strlen(b), 6);
+    ui_fmt_dur(b, sizeof(b), 850000);
+    ck_assert_str_eq(b, "850us");
+    ui_fmt_dur(b, sizeof(b), 12345678);
+    ck_assert_str_eq(b, "12.3ms");
+    ui_fmt_dur(b, sizeof(b), 1250000000);
+    ck_assert_str_eq(b, "1.25s");
+}
+END_TEST
+
+/* ------------------------------------------------------------ layout */
+
+static void
+ut_rect_inside(const struct ui_rect *r, int lines, int cols)
+{
+    if (r->h == 0)
+        return;
+    ck_assert_int_ge(r->y, 0);
+    ck_assert_int_ge(r->x, 0);
+    ck_assert_int_le(r->y + r->h, lines);
+    ck_assert_int_le(r->x + r->w, cols);
+}
+
+START_TEST(test_layout)
+{
+    static const int sizes[][2] = { { 24, 80 }, { 40, 120 }, { 10, 40 }, { 60, 250 },
+                                    { 300, 1000 }, { 25, 149 }, { 13, 200 } };
+    struct ui_layout l;
+    size_t i;
+
+    ui_layout_compute(&l, 24, 80);
+    ck_assert(!l.too_small);
+    ck_assert(!l.side);
+    ck_assert_int_eq(l.header.y, 0);
+    ck_assert_int_eq(l.header.h, 3);
+    ck_assert_int_eq(l.colhdr.y, 3);
+    ck_assert_int_eq(l.tree.y, 4);
+    ck_assert_int_eq(l.tree.h, 10);
+    ck_assert_int_eq(l.dtitle.y, 14);
+    ck_assert_int_eq(l.detail.y, 15);
+    ck_assert_int_eq(l.detail.h, 8);
+    ck_assert_int_eq(l.footer.y, 23);
+    ck_assert_int_eq(l.footer.w, 80);
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        int L = sizes[i][0], C = sizes[i][1];
+
+        ui_layout_compute(&l, L, C);
+        ck_assert(!l.too_small);
+        ut_rect_inside(&l.header, L, C);
+        ut_rect_inside(&l.colhdr, L, C);
+        ut_rect_inside(&l.tree, L, C);
+        ut_rect_inside(&l.dtitle, L, C);
+        ut_rect_inside(&l.detail, L, C);
+        ut_rect_inside(&l.footer, L, C);
+        ck_assert_int_ge(l.tree.h, 1);
+        ck_assert_int_ge(l.detail.h, 1);
+        if (l.side) {
+            ck_assert_int_eq(l.tree.x + l.tree.w + 1, l.detail.x);
+            ck_assert_int_eq(l.tree.y, l.detail.y);
+        } else {
+            ck_assert_int_eq(l.tree.y + l.tree.h, l.dtitle.y);
+            ck_assert_int_eq(l.detail.y + l.detail.h, l.footer.y);
+        }
+    }
+    ui_layout_compute(&l, 60, 250);
+    ck_assert(l.side);
+    ui_layout_compute(&l, 9, 80);
+    ck_assert(l.too_small);
+    ui_layout_compute(&l, 24, 39);
+    ck_assert(l.too_small);
+    ui_layout_compute(&l, 0, 0);
+    ck_assert(l.too_small);
+    ui_layout_compute(&l, -3, -7);
+    ck_assert(l.too_small);
+}
+END_TEST
+
+START_TEST(test_cols)
+{
+    struct ui_cols c;
+    int w, i, end;
+
+    ui_cols_compute(&c, 80);
+    ck_assert_int_gt(c.w[UI_COL_STATE], 0);
+    ck_assert_int_gt(c.w[UI_COL_AGE], 0);
+    ck_assert_int_ge(c.w[UI_COL_TASK], 25);
+    ck_assert_int_gt(c.w[UI_COL_CORO], 0);
+    ck_assert_int_gt(c.w[UI_COL_WHERE], 0);
+    for (w = 1; w <= 600; w++) {
+        ui_cols_compute(&c, w);
+        end = 0;
+        for (i = 0; i < UI_COL__COUNT; i++) {
+            if (!c.w[i])
+                continue;
+            ck_assert_int_ge(c.x[i], end);
+            end = c.x[i] + c.w[i];
+        }
+        ck_assert_int_le(end, w);
+        ck_assert_int_gt(c.w[UI_COL_TASK], 0);
+    }
+    ck_assert_str_eq(ui_col_title(UI_COL_WHERE), "WHERE");
+}
+END_TEST
+
+START_TEST(test_text_fit)
+{
+    wchar_t b[64];
+
+    ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
+    ck_assert_int_eq(ui_text_fit(b, 64, "hello", 5, 10, true, L'~'), 5);
+    ck_assert(wcscmp(b, L"hello") == 0);
+    ck_assert_int_eq(ui_text_fit(b, 64, "hello world", 11, 8, true, L'~'), 8);
+    ck_assert(wcscmp(b, L"hello w~") == 0);
+    /* wide characters are never split: 名前 is 4 columns */
+    ck_assert_int_eq(ui_text_fit(b, 64, "a\xe5\x90\x8d\xe5\x89\x8d", 7, 4, true, L'~'), 4);
+    ck_assert(wcscmp(b, L"a\x540d~") == 0);
+    ck_assert_int_eq(ui_text_fit(b, 64, "a\xe5\x90\x8d\xe5\x89\x8d", 7, 5, true, L'~'), 5);
+    /* controls, invalid bytes, bidi overrides and combining marks become '?' */
+    ck_assert_int_eq(ui_text_fit(b, 64, "\x1b[1\xff\xe2\x80\xae\xcc\x81", 9, 20, true, L'~'), 6);
+    ck_assert(wcscmp(b, L"?[1???") == 0);
+    /* a non-UTF-8 terminal gets ASCII only */
+    ck_assert_int_eq(ui_text_fit(b, 64, "\xc3\xbc-\xe5\x90\x8d", 6, 20, false, L'~'), 3);
+    ck_assert(wcscmp(b, L"?-?") == 0);
+    /* tiny budgets and buffers */
+    ck_assert_int_eq(ui_text_fit(b, 64, "abc", 3, 0, true, L'~'), 0);
+    ck_assert_int_eq(ui_text_fit(b, 3, "abcdef", 6, 10, true, L'~'), 2);
+    ck_assert(wcscmp(b, L"a~") == 0);
+    ck_assert_int_eq(ui_text_fit(b, 64, "\xe5\x90\x8d", 3, 1, true, L'~'), 1);
+    ck_assert(wcscmp(b, L"~") == 0);
+}
+END_TEST
+
+START_TEST(test_funcbar_fit)
+{
+    static const struct ui_fkey k[] = { { "F1", "Help" }, { "F3", "Search" }, { "F10", "Quit" } };
+
+    ck_assert_uint_eq(ui_funcbar_fit(k, 3, 80, 6), 3);
+    ck_assert_uint_eq(ui_funcbar_fit(k, 3, 16, 6), 2);
+    ck_assert_uint_eq(ui_funcbar_fit(k, 3, 15, 6), 1);
+    ck_assert_uint_eq(ui_funcbar_fit(k, 3, 0, 6), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ lines */
+
+/* No byte below 0x20 (or DEL) anywhere in the text of L. */
+static void
+ut_lines_clean(const struct ui_lines *L)
+{
+    size_t i;
+
+    for (i = 0; i < L->tlen; i++)
+        ck_assert_msg((unsigned char)L->text[i] >= 0x20 && L->text[i] != 0x7f,
+                      "raw control byte 0x%02x in the pane text", (unsigned char)L->text[i]);
+}
+
+static int
+ut_lines_find(const struct ui_lines *L, const char *needle)
+{
+    char buf[2048];
+    size_t k;
+
+    for (k = 0; k < L->nlines; k++) {
+        ui_lines_text(L, k, buf, sizeof(buf));
+        if (strstr(buf, needle))
+            return (int)k;
+    }
+    return -1;
+}
+
+START_TEST(test_lines_escape)
+{
+    struct ui_lines L = { 0 };
+    char buf[256];
+
+    ui_lines_add_bytes(&L, UI_C_NORMAL, "\x1b[31mred", 8, 0);
+    ui_lines_add(&L, UI_C_BOLD, " %s|", "\x07" "bell\r\n");
+    ui_lines_add(&L, UI_C_BOLD, "x");
+    ck_assert_uint_eq(L.nlines, 1);
+    ck_assert_uint_eq(L.lines[0].nseg, 2);     /* same colour merges */
+    ui_lines_text(&L, 0, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "\\x1b[31mred \\x07bell\\x0d\\x0a|x");
+    ut_lines_clean(&L);
+    ui_lines_free(&L);
+}
+END_TEST
+
+static char ut_dir[64];
+
+static void
+ut_dir_make(void)
+{
+    snprintf(ut_dir, sizeof(ut_dir), "/tmp/aiomon-check-ui.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(ut_dir));
+}
+
+static void
+ut_dir_remove(void)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ut_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_src_cache)
+{
+    struct ui_srccache c;
+    char path[128], fifo[128];
+    const char *p;
+    size_t len;
+    FILE *f;
+
+    memset(&c, 0, sizeof(c));
+    ut_dir_make();
+    snprintf(path, sizeof(path), "%s/mod.py", ut_dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("line one\r\n\tline two\nlast", f);
+    fclose(f);
+    p = ui_src_line(&c, path, strlen(path), 1, &len);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(len, 8);
+    ck_assert(memcmp(p, "line one", 8) == 0);
+    p = ui_src_line(&c, path, strlen(path), 3, &len);
+    ck_assert_uint_eq(len, 4);
+    ck_assert_ptr_null(ui_src_line(&c, path, strlen(path), 4, &len));
+    ck_assert_ptr_null(ui_src_line(&c, path, strlen(path), 0, &len));
+    ck_assert_ptr_null(ui_src_line(&c, "/nonexistent/x.py", 17, 1, &len));
+    ck_assert_ptr_null(ui_src_line(&c, "<frozen runpy>", 14, 1, &len));
+    ck_assert_ptr_null(ui_src_line(&c, path, strlen(path) + 1, 1, &len));   /* embedded NUL */
+    /* a FIFO is never opened (that would block) */
+    snprintf(fifo, sizeof(fifo), "%s/fifo", ut_dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_ptr_null(ui_src_line(&c, fifo, strlen(fifo), 1, &len));
+    ck_assert_ptr_null(ui_src_line(&c, ut_dir, strlen(ut_dir), 1, &len));
+    ui_srccache_free(&c);
+    ut_dir_remove();
+}
+END_TEST
+
+START_TEST(test_detail)
+{
+    struct snap *s = ut_tree_snap();
+    struct tree_forest *t = tree_forest_build(s);
+    struct ui_srccache c;
+    struct ui_lines L = { 0 };
+    struct ui_links links;
+    struct ui_detail_in in = { 0 };
+    char path[128];
+    uint64_t first[7] = { 0 };
+    struct snap_frame *f;
+    size_t kid9 = snap_task_find(s, 0x200);
+    FILE *fp;
+    int k0, k1;
+
+    memset(&c, 0, sizeof(c));
+    ut_dir_make();
+    snprintf(path, sizeof(path), "%s/app.py", ut_dir);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("import asyncio\n\tawait \x1b[2Jleaf()   \n", fp);
+    fclose(fp);
+    /* kid-9's stack: kid (app.py:20), then Klass.outer in that file, line 2 */
+    f = snap_frame_add(s);
+    f->function = snap_str_cstr(s, "kid");
+    f->file = snap_str_cstr(s, "app.py");
+    f->line = 20;
+    f = snap_frame_add(s);
+    f->function = snap_str_cstr(s, "outer");
+    f->qualname = snap_str_cstr(s, "Klass.outer");
+    f->file = snap_str_cstr(s, path);
+    f->line = 2;
+    s->tasks[kid9].frame_first = s->nframes - 2;
+    s->tasks[kid9].frame_count = 2;
+    s->tasks[kid9].cancel_requests = 2;
+    s->tasks[kid9].name = snap_str_cstr(s, "kid\x1b[31m-9");
+    first[kid9] = 1000000000;
+
+    in.s = s;
+    in.t = t;
+    in.task = kid9;
+    in.count = 1;
+    in.first_seen = first;
+    in.now_ns = 185000000000ull;
+    in.g = ui_glyphs_get(true);
+    in.src = &c;
+    ui_detail_build(&L, &links, &in);
+    ut_lines_clean(&L);
+    ck_assert_int_eq(ut_lines_find(&L, "kid\\x1b[31m-9"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "CANCEL requested x2"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "seen for 3m04s"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "awaits: 1 task"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "[1] leaf"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "[2] root-b"), 0);
+    ck_assert_uint_eq(links.n, 2);
+    ck_assert_uint_eq(links.first_awaited, snap_task_find(s, 0x700));
+    ck_assert_uint_eq(links.first_waiter, snap_task_find(s, 0x100));
+    ck_assert_uint_eq(L.lines[ut_lines_find(&L, "[1] leaf")].task, snap_task_find(s, 0x700));
+    /* the stack innermost first, qualnames, the source line trimmed and escaped */
+    k0 = ut_lines_find(&L, "#0  kid  app.py:20");
+    k1 = ut_lines_find(&L, "#1  Klass.outer  ");
+    ck_assert_int_ge(k0, 0);
+    ck_assert_int_gt(k1, k0);
+    ck_assert_int_eq(ut_lines_find(&L, "await \\x1b[2Jleaf()"), k1 + 1);
+    ck_assert_int_lt(ut_lines_find(&L, "import asyncio"), 0);
+
+    /* a task nobody awaits and that awaits nobody */
+    in.task = snap_task_find(s, 0x400);
+    ui_detail_build(&L, &links, &in);
+    ck_assert_int_ge(ut_lines_find(&L, "awaits: no task"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "no task (a root)"), 0);
+    ck_assert_uint_eq(links.n, 0);
+    ck_assert_uint_eq(links.first_awaited, TREE_NONE);
+    in.task = 12345;
+    ui_detail_build(&L, &links, &in);
+    ck_assert_int_ge(ut_lines_find(&L, "no task selected"), 0);
+
+    ui_lines_free(&L);
+    ui_srccache_free(&c);
+    tree_forest_free(t);
+    snap_free(s);
+    ut_dir_remove();
+}
+END_TEST
+
+START_TEST(test_threads)
+{
+    struct snap *s = snap_new(7);
+    struct snap_thread *th;
+    struct snap_frame *f;
+    struct ui_lines L = { 0 };
+
+    th = snap_thread_add(s);
+    th->tid = 4242;
+    th->name = snap_str_cstr(s, "wo\x1bker");
+    th->holds_gil = true;
+    th->is_main = true;
+    th->frame_first = 0;
+    th->frame_count = 2;
+    f = snap_frame_add(s);
+    f->kind = SNAP_FRAME_PYTHON;
+    f->function = snap_str_cstr(s, "run");
+    f->file = snap_str_cstr(s, "/nonexistent/w.py");
+    f->line = 7;
+    f = snap_frame_add(s);
+    f->kind = SNAP_FRAME_NATIVE;
+    f->function = snap_str_cstr(s, "epoll_wait");
+    f->module = snap_str_cstr(s, "/usr/lib/libc.so.6");
+    f->offset = 0x1a;
+    snap_diag_add(s, SNAP_DIAG_PROCESS, 0, 8, "asyncio not found");
+    ui_threads_build(&L, s, NULL);
+    ut_lines_clean(&L);
+    ck_assert_int_eq(ut_lines_find(&L, "Thread 4242 \"wo\\x1bker\"  main  holds the GIL"), 0);
+    ck_assert_int_eq(ut_lines_find(&L, "#0  run  /nonexistent/w.py:7"), 1);
+    ck_assert_int_eq(ut_lines_find(&L, "#1  [native] epoll_wait+0x1a  (libc.so.6)"), 2);
+    ck_assert_int_ge(ut_lines_find(&L, "Diagnostics (1)"), 3);
+    ck_assert_int_ge(ut_lines_find(&L, "asyncio not found"), 4);
+    ui_lines_free(&L);
+    snap_free(s);
+}
+END_TEST
+
+Suite *
+suite_ui(void)
+{
+    Suite *su = suite_create("ui");
+    TCase *tc = tcase_create("model");
+    TCase *tl = tcase_create("layout");
+    TCase *tx = tcase_create("lines");
+
+    tcase_add_test(tc, test_rows_tree_order);
+    tcase_add_test(tc, test_rows_sort_name_natural);
+    tcase_add_test(tc, test_rows_sort_age);
+    tcase_add_test(tc, test_rows_collapse_filter_group);
+    tcase_add_test(tc, test_rows_search);
+    tcase_add_test(tc, test_rows_prefix);
+    tcase_add_test(tc, test_rows_prefix_deep);
+    tcase_add_test(tc, test_rows_flood);
+    tcase_add_test(tc, test_sel_across_refresh);
+    tcase_add_test(tc, test_ages);
+    tcase_add_test(tc, test_addrset);
+    tcase_add_test(tc, test_scroll_fit);
+    tcase_add_test(tc, test_fmt);
+    tcase_add_test(tl, test_layout);
+    tcase_add_test(tl, test_cols);
+    tcase_add_test(tl, test_text_fit);
+    tcase_add_test(tl, test_funcbar_fit);
+    tcase_add_test(tx, test_lines_escape);
+    tcase_add_test(tx, test_src_cache);
+    tcase_add_test(tx, test_detail);
+    tcase_add_test(tx, test_threads);
+    suite_add_tcase(su, tc);
+    suite_add_tcase(su, tl);
+    suite_add_tcase(su, tx);
+    return su;
+}
