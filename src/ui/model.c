@@ -324,6 +324,106 @@ ui_rows_sorted(struct ui_rows *r, const struct snap *s, enum ui_sort sort,
     }
 }
 
+static bool
+ui_str_eq(const struct snap_str *a, const struct snap_str *b)
+{
+    if (!a->s || !b->s)
+        return !a->s && !b->s;
+    return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Same coroutine and suspension point: the key tree_rows_build groups by. */
+static bool
+ui_same_group_key(const struct snap *s, size_t a, size_t b)
+{
+    const struct snap_frame *fa = tree_task_top(s, a), *fb = tree_task_top(s, b);
+
+    if (!ui_str_eq(&s->tasks[a].coro, &s->tasks[b].coro))
+        return false;
+    if (!fa || !fb)
+        return !fa && !fb;
+    return fa->line == fb->line && ui_str_eq(&fa->file, &fb->file);
+}
+
+/* Group rows under one parent looked at for a representative; more are left as they are. */
+#define MAX_GROUPS_PER_PARENT 64
+
+struct ui_grp {
+    size_t parent;              /* forest node, TREE_NONE for roots */
+    size_t row;                 /* base row */
+};
+
+static int
+ui_grp_cmp(const void *a, const void *b)
+{
+    const struct ui_grp *x = a, *y = b;
+
+    if (x->parent != y->parent)
+        return x->parent < y->parent ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * A grouped row shows the member that sorts first ("request-0 x200", not
+ * whichever task has the lowest address).  Candidates are the row's leaf
+ * siblings with the same coroutine and suspension point (that the filter
+ * keeps); the row then shows that task, so its detail and sort key agree.
+ */
+static void
+ui_rows_represent(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
+                  const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen)
+{
+    struct ui_grp *g;
+    struct ui_sortkey best, cand;
+    size_t n = r->base.nrows, ng = 0, i, j, k, c, end;
+    bool filt = v->filter && v->filter[0];
+
+    for (k = 0; k < n; k++)
+        ng += r->base.rows[k].count > 1;
+    if (ng == 0)
+        return;
+    g = xreallocarray(NULL, ng, sizeof(*g));
+    for (k = 0, ng = 0; k < n; k++) {
+        if (r->base.rows[k].count > 1 && r->base.rows[k].node < t->nnodes) {
+            g[ng].parent = t->nodes[r->base.rows[k].node].parent;
+            g[ng++].row = k;
+        }
+    }
+    qsort(g, ng, sizeof(*g), ui_grp_cmp);
+    for (i = 0; i < ng; i = j) {
+        for (j = i + 1; j < ng && g[j].parent == g[i].parent; j++)
+            ;
+        if (j - i > MAX_GROUPS_PER_PARENT)
+            continue;
+        /* the siblings: children of the parent node, or the roots */
+        c = g[i].parent == TREE_NONE ? 0 : g[i].parent + 1;
+        end = g[i].parent == TREE_NONE ? t->nnodes : g[i].parent + t->nodes[g[i].parent].subtree;
+        for (; c < end && c < t->nnodes; c += t->nodes[c].subtree ? t->nodes[c].subtree : 1) {
+            size_t task = t->nodes[c].task;
+
+            if (t->nodes[c].nchildren || task >= s->ntasks ||
+                (filt && !tree_task_match(s, task, v->filter, v->filter_icase)))
+                continue;
+            for (k = i; k < j; k++) {
+                struct tree_row *row = &r->base.rows[g[k].row];
+
+                if (row->task == task || !ui_same_group_key(s, row->task, task))
+                    continue;
+                ui_key_fill(&best, s, row->task, sort, first_seen);
+                ui_key_fill(&cand, s, task, sort, first_seen);
+                best.parent = cand.parent = 0;
+                best.ord = cand.ord = 0;
+                if (ui_key_cmp(&cand, &best) < 0) {
+                    row->task = task;
+                    row->node = c;
+                }
+                break;
+            }
+        }
+    }
+    free(g);
+}
+
 void
 ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
               const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen)
@@ -331,6 +431,8 @@ ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest 
     size_t n, k, d, sp = 0, *bparent, *dstack;
 
     tree_rows_build(&r->base, s, t, v);
+    if (v && v->group && sort != UI_SORT_TREE)
+        ui_rows_represent(r, s, t, v, sort, first_seen);
     n = r->base.nrows;
     ui_rows_grow(r, n ? n : 1, s->ntasks ? s->ntasks : 1);
     bparent = r->tmp;
@@ -377,27 +479,6 @@ ui_rows_free(struct ui_rows *r)
     free(r->keys);
     free(r->tmp);
     memset(r, 0, sizeof(*r));
-}
-
-static bool
-ui_str_eq(const struct snap_str *a, const struct snap_str *b)
-{
-    if (!a->s || !b->s)
-        return !a->s && !b->s;
-    return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
-}
-
-/* Same coroutine and suspension point: the key tree_rows_build groups by. */
-static bool
-ui_same_group_key(const struct snap *s, size_t a, size_t b)
-{
-    const struct snap_frame *fa = tree_task_top(s, a), *fb = tree_task_top(s, b);
-
-    if (!ui_str_eq(&s->tasks[a].coro, &s->tasks[b].coro))
-        return false;
-    if (!fa || !fb)
-        return !fa && !fb;
-    return fa->line == fb->line && ui_str_eq(&fa->file, &fb->file);
 }
 
 size_t

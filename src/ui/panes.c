@@ -286,7 +286,7 @@ ui_pane_detail(struct ui_screen *S)
     }
     ui_screen_detail(S);
     snprintf(title, sizeof(title), " Task detail%s   a: awaited  b: waiter  1-9: jump  J/K: scroll",
-             S->rows.nrows && S->snap && S->rows.rows[S->cur].count > 1 ? " (first of group)" : "");
+             S->rows.nrows && S->snap && S->rows.rows[S->cur].count > 1 ? " (one of a group)" : "");
     ui_title_bar(S, &S->lay.dtitle, title);
     maxtop = S->detail.nlines > (size_t)r->h ? S->detail.nlines - (size_t)r->h : 0;
     if (S->detail_top > maxtop)

@@ -222,9 +222,10 @@ START_TEST(test_rows_collapse_filter_group)
     v.group = true;
     ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
-    ck_assert_str_eq(buf, "request-10@0* root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
-    /* request-9 is folded into request-10's row */
-    row = ui_rows_find(&r, s, t, snap_task_find(s, 0x600));
+    /* the row shows the member that sorts first (request-9), not the lowest address */
+    ck_assert_str_eq(buf, "request-9@0* root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
+    /* request-10 is folded into request-9's row */
+    row = ui_rows_find(&r, s, t, snap_task_find(s, 0x500));
     ck_assert_uint_eq(row, 0);
     ck_assert_uint_eq(r.rows[0].count, 2);
     ui_addrset_free(&set);
@@ -362,6 +363,7 @@ START_TEST(test_rows_flood)
     ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
     ck_assert_uint_eq(r.nrows, 2);
     ck_assert_uint_eq(r.rows[1].count, N);
+    ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
     root = ui_rows_find(&r, s, t, 77);
     ck_assert_uint_eq(root, 1);
     ui_rows_free(&r);
