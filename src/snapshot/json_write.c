@@ -10,6 +10,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -329,6 +330,26 @@ json_sync_dir(const char *path, size_t dirlen)
     free(dir);
 }
 
+static int
+json_write_special(const char *path, const struct snap *s, enum snap_format fmt,
+                   const struct write_opts *o)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), rc;
+    FILE *f;
+
+    if (fd < 0)
+        return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
+    }
+    rc = snap_write(f, s, fmt, o);
+    if (fclose(f) != 0 && rc == 0)
+        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
+    return rc;
+}
+
 int
 snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                 const struct write_opts *o)
@@ -343,6 +364,18 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
 
     if (strcmp(path, "-") == 0)
         return snap_write(stdout, s, fmt, o);
+    /*
+     * A device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written in
+     * place: renaming a temporary file over it would replace the device node.
+     */
+    {
+        struct stat st;
+
+        if (lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+            return json_write_special(path, s, fmt, o);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return err_set(AIO_E_IO, "cannot write \"%s\": it is a directory", path);
+    }
     slash = strrchr(path, '/');
     if (path[0] == '\0' || (slash && slash[1] == '\0'))
         return err_set(AIO_E_IO, "cannot write \"%s\": not a file name", path);

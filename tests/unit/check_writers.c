@@ -1,5 +1,6 @@
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -697,6 +698,32 @@ START_TEST(test_write_path_atomic)
 }
 END_TEST
 
+/* A device or pipe at the output path is written in place, never replaced by a rename. */
+START_TEST(test_write_path_special)
+{
+    struct snap *s = wt_sample();
+    const char *fifo = wt_path("pipe");
+    char buf[65536];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    fd = open(fifo, O_RDWR | O_NONBLOCK);   /* our own reader: the write does not block */
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(snap_write_path(fifo, s, SNAP_FMT_JSON, NULL), 0);
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    n = read(fd, buf, sizeof(buf) - 1);
+    ck_assert_int_eq(n, (ssize_t)strlen(wt_json_expected));
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, wt_json_expected);
+    close(fd);
+    unlink(fifo);
+    snap_free(s);
+}
+END_TEST
+
 Suite *
 suite_writers(void)
 {
@@ -713,6 +740,7 @@ suite_writers(void)
     tcase_add_test(tc, test_json_read_hostile);
     tcase_add_test(tc, test_json_read_truncated);
     tcase_add_test(tc, test_write_path_atomic);
+    tcase_add_test(tc, test_write_path_special);
     suite_add_tcase(su, tc);
     return su;
 }
