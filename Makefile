@@ -40,7 +40,8 @@ LIB_OBJS   = $(LIB_SRCS:%.c=$(B)/%.o)
 LIB_OBJS_A = $(LIB_SRCS:%.c=$(BA)/%.o)
 UNIT_OBJS_A = $(UNIT_SRCS:%.c=$(BA)/%.o)
 
-.PHONY: all demo check check-unit check-integration check-layering check-man deps test-deps \
+.PHONY: all demo check check-unit check-integration check-layering check-man check-tables \
+        deps test-deps \
         tables bench fuzz install clean
 
 all: $(B)/aiomon-attach
@@ -84,7 +85,12 @@ demo: deps
 
 check: test-deps
 	@$(MAKE) --no-print-directory all $(BA)/unit-tests $(BA)/aiomon-attach
-	@$(MAKE) --no-print-directory check-layering check-man check-unit check-integration
+	@$(MAKE) --no-print-directory check-layering check-man check-unit check-tables fuzz-smoke \
+	    check-integration
+
+# the built-in layout tables equal what DWARF gives on every reference build present
+check-tables: $(B)/gen-tables
+	@tools/check-tables.sh $(B)/gen-tables
 
 check-unit: $(BA)/unit-tests
 	CK_DEFAULT_TIMEOUT=60 $(BA)/unit-tests
