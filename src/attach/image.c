@@ -184,12 +184,15 @@ image_fixed_str(char *dst, size_t size, const uint8_t *p, size_t n)
 static int
 image_parse_info(struct image_runtime *rt, const uint8_t *p, uint32_t len)
 {
-    int64_t pid = (int32_t)image_get32(p);
-    int32_t toff = (int32_t)image_get32(p + 4);
+    int64_t pid;
+    int32_t toff;
 
+    /* the length first: nothing of a record is read before it is known to be there */
     if (len != IMAGE_INFO_LEN)
         return err_set(AIO_E_BADFILE, "image: INFO record of %u bytes, expected %u", len,
                        IMAGE_INFO_LEN);
+    pid = (int32_t)image_get32(p);
+    toff = (int32_t)image_get32(p + 4);
     if (pid < 0)
         return err_set(AIO_E_BADFILE, "image: negative pid %lld", (long long)pid);
     if (toff < -1 || toff >= 65536)
@@ -236,11 +239,13 @@ static int
 image_parse_thread(struct image *im, const uint8_t *p, uint32_t len)
 {
     struct image_thread *t;
-    int64_t tid = (int64_t)image_get64(p), ns = (int64_t)image_get64(p + 8);
+    int64_t tid, ns;
     size_t n;
 
     if (len < IMAGE_THREAD_FIXED || len - IMAGE_THREAD_FIXED >= IMAGE_NAME_MAX)
         return err_set(AIO_E_BADFILE, "image: THREAD record of %u bytes", len);
+    tid = (int64_t)image_get64(p);
+    ns = (int64_t)image_get64(p + 8);
     if (im->nt >= IMAGE_MAX_THREADS)
         return err_set(AIO_E_BADFILE, "image: more than %u threads", IMAGE_MAX_THREADS);
     if (tid <= 0 || tid > IMAGE_MAX_TID || ns < 0 || ns > IMAGE_MAX_TID)
@@ -260,10 +265,11 @@ static int
 image_parse_range(struct image *im, const uint8_t *p, uint32_t len)
 {
     struct image_range *r;
-    uint64_t addr = image_get64(p), n;
+    uint64_t addr, n;
 
     if (len <= IMAGE_RANGE_FIXED || len - IMAGE_RANGE_FIXED > IMAGE_MAX_RANGE)
         return err_set(AIO_E_BADFILE, "image: RANGE record of %u bytes", len);
+    addr = image_get64(p);
     if (im->nr >= IMAGE_MAX_RANGES)
         return err_set(AIO_E_BADFILE, "image: more than %u ranges", IMAGE_MAX_RANGES);
     n = len - IMAGE_RANGE_FIXED;

@@ -100,7 +100,8 @@ py_str_eq(struct py_ctx *c, uint64_t obj, const char *s)
     int64_t len;
     uint32_t state;
 
-    if (!obj || n >= sizeof(buf) || hl > sizeof(hdr) || source_read(c->src, obj, hdr, hl) < 0)
+    if (!obj || n >= sizeof(buf) || hl > sizeof(hdr) || layout_off(c->L, PYF_STR_STATE) + 4 > hl ||
+        source_read(c->src, obj, hdr, hl) < 0)
         return false;
     len = py_buf_int(c, hdr, sizeof(hdr), PYF_STR_LENGTH);
     memcpy(&state, hdr + layout_off(c->L, PYF_STR_STATE), 4);

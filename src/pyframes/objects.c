@@ -170,7 +170,9 @@ py_read_str(struct py_ctx *c, uint64_t obj, size_t max_chars, struct snap_str *o
     out->s = NULL;
     out->len = 0;
     if (!layout_has(L, PYF_ASCII) || !layout_has(L, PYF_COMPACT) || hlen > sizeof(hdr) ||
-        !layout_has(L, PYF_STR_LENGTH) || !layout_has(L, PYF_STR_STATE))
+        !layout_has(L, PYF_STR_LENGTH) || !layout_has(L, PYF_STR_STATE) ||
+        layout_off(L, PYF_ASCII) > sizeof(hdr) ||
+        layout_off(L, PYF_STR_STATE) + 4 > layout_off(L, PYF_ASCII))
         return err_set(AIO_E_LAYOUT, "layout of str objects is missing");
     if (obj == 0)
         return -AIO_E_FAULT;
