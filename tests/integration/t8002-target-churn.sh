@@ -1,0 +1,91 @@
+#!/bin/bash
+# Faults: a target that never holds still.
+#   - churn: the loop creates and cancels short tasks non-stop while a thread
+#     starts short-lived threads one after another: 50 dumps, each exits 0 or
+#     1 (a partial snapshot) with valid JSON; the target keeps running.
+#   - a target that exits, execs (/bin/sleep) or forks (children exiting at
+#     once, non-stop) in the middle of a snapshot: triggered as soon as it
+#     sees aiomon-attach seize it, or after a delay of 0-60 ms.  Every run
+#     ends cleanly: valid JSON with exit 0 or 1, or exit 2 with exactly one
+#     line "aiomon-attach: ..." on stderr and nothing on stdout; never a
+#     crash, never a hang; a forking target keeps running.
+#
+# KNOWN BUG (reported, P8): a target that exits, or whose non-main thread
+# execs, while aiomon-attach seizes its threads makes the tool wait for ever
+# in waitpid() on the leader (live.c live_wait_stop: a zombie leader is not
+# reported while other traced threads are unreaped).  Until live.c is fixed,
+# such a hang in the exit and exec cases is reported as XFAIL, not a failure;
+# XFAIL_EXIT_HANG=0 makes it fail (set the default to 0 with the fix).
+. "$(dirname "$0")/lib.sh"
+
+XFAIL_EXIT_HANG=${XFAIL_EXIT_HANG:-1}
+
+json_valid() {      # json_valid FILE: a JSON snapshot (strict UTF-8)
+    "$HOST_PY" -c 'import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+assert d["format"] == "aiomon-snapshot", "not a snapshot"' "$1"
+}
+
+# check_run WHAT: the last run_aiomon ended cleanly (see above).
+check_run() {
+    local what=$1 lines
+    case $AIO_RC in
+    0|1)
+        json_valid "$TMPD/out.json" || { show_file_ "$TMPD/out.json" 2000; fail_ "$what: exit $AIO_RC but invalid JSON"; } ;;
+    2)
+        lines=$(wc -l <"$TMPD/err")
+        if [ "$lines" -ne 1 ] || ! head -n 1 "$TMPD/err" | grep -q '^aiomon-attach: '; then
+            show_file_ "$TMPD/err"
+            fail_ "$what: exit 2 but stderr is not one 'aiomon-attach: ' line ($lines lines)"
+        fi
+        [ -s "$TMPD/out.json" ] && { show_file_ "$TMPD/out.json" 500; fail_ "$what: exit 2 with output"; } ;;
+    *)
+        show_file_ "$TMPD/err"
+        fail_ "$what: exit $AIO_RC (a crash, a hang or an unexpected error)" ;;
+    esac
+}
+
+# ---------------------------------------------------------------- churn
+start_target fault_churn.py churn 50
+CHURN=$TARGET_PID
+declare -A seen=()
+AIOMON_TIMEOUT=20
+for i in $(seq 50); do
+    run_aiomon "$TMPD/out.json" "$TMPD/err" --dump --json "$CHURN"
+    [ "$AIO_RC" -eq 2 ] && { show_file_ "$TMPD/err"; fail_ "churn dump $i: exit 2 on a live target"; }
+    check_run "churn dump $i"
+    seen[$AIO_RC]=$(( ${seen[$AIO_RC]:-0} + 1 ))
+done
+ok_ "50 dumps of a churning target: exit 0 x${seen[0]:-0}, exit 1 (partial) x${seen[1]:-0}"
+assert_running "$CHURN"
+kill -KILL "$CHURN"
+
+# ------------------------------------------------- exit / exec / fork mid-snapshot
+AIOMON_TIMEOUT=8
+xfails=0
+for mode in exit exec fork; do
+    seen=()
+    for trig in traced 0 20 30 traced 40 50 60 traced 70; do
+        start_target fault_churn.py "$mode" "$trig" 2000
+        run_aiomon "$TMPD/out.json" "$TMPD/err" --dump --json "$TARGET_PID"
+        if [ "$mode" != fork ] && [ "$AIO_RC" -eq 124 ] && [ "$XFAIL_EXIT_HANG" = 1 ]; then
+            say "XFAIL: $mode (trigger $trig): aiomon-attach hung (known bug in live.c, reported)"
+            xfails=$((xfails + 1))
+            kill -KILL "$TARGET_PID" 2>/dev/null
+            wait "$TARGET_PID" 2>/dev/null
+            continue
+        fi
+        check_run "$mode (trigger $trig)"
+        say "$mode (trigger $trig): exit $AIO_RC $(head -c 200 "$TMPD/err")"
+        seen[$AIO_RC]=$(( ${seen[$AIO_RC]:-0} + 1 ))
+        if [ "$mode" = fork ]; then
+            [ "$AIO_RC" -eq 2 ] && fail_ "fork (trigger $trig): exit 2 on a target that is still there"
+            assert_running "$TARGET_PID"
+        fi
+        kill -KILL "$TARGET_PID" 2>/dev/null
+        wait "$TARGET_PID" 2>/dev/null
+    done
+    ok_ "$mode mid-snapshot: exit 0 x${seen[0]:-0}, 1 x${seen[1]:-0}, clean error (2) x${seen[2]:-0}"
+done
+[ "$xfails" -gt 0 ] && say "note: $xfails exit/exec runs hit the known hang (XFAIL)"
+exit 0
