@@ -87,6 +87,19 @@ struct py_ops {
     /* Name and state values that differ by version (data, chosen with the ops). */
     int8_t fs_created, fs_suspended_yf, fs_cleared;
     uint8_t resume_ops[2];      /* RESUME opcodes (incl. quickened/instrumented), 3.11/3.12 */
+    /*
+     * Task discovery through the runtime's own task lists (3.14+); NULL means
+     * asyncio's registries in the asyncio.tasks module (3.8-3.13).  Calls
+     * found() for every task, with the native tid of the thread whose list
+     * holds it (0: none) and whether it is that thread's running task;
+     * found() returns nonzero to stop.  0 or a negative AIO_E_* when no list
+     * could be read at all.
+     */
+    int (*tasks_find)(struct py_ctx *c,
+                      int (*found)(struct py_ctx *, uint64_t, long, bool, void *),
+                      void *arg);
+    /* Low bits of a frame slot that tag a _PyStackRef (3.14+), not address; 0 before. */
+    uint64_t slot_tag_mask;
 };
 
 extern const struct py_ops py_ops_38;
@@ -94,6 +107,15 @@ extern const struct py_ops py_ops_310;
 extern const struct py_ops py_ops_311;
 extern const struct py_ops py_ops_312;
 extern const struct py_ops py_ops_313;
+extern const struct py_ops py_ops_314;
+
+/*
+ * Fill the asyncio fields of L from an image of the AsyncioDebug section of
+ * the _asyncio module (3.14+, layout_debugoffsets.c); L's core fields (from
+ * _Py_DebugOffsets) are used to derive the task members the section lacks.
+ */
+int layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len,
+                              uint64_t version_hex);
 
 struct py_code_slot {
     uint64_t addr;

@@ -15,6 +15,8 @@
 #include "pyint.h"
 
 #define RUNTIME_MAX_CANDIDATES 64
+#define RUNTIME_DBGOFF_BYTES 2048   /* read from _PyRuntime: every known _Py_DebugOffsets fits */
+#define RUNTIME_ASYNCIO_DEBUG_BYTES 256
 
 /* Fields without which not even thread stacks can be read. */
 static const enum py_field runtime_required[] = {
@@ -219,6 +221,89 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     return 0;
 }
 
+/*
+ * 3.14 and later are read through _Py_DebugOffsets alone: the runtime must
+ * carry the cookie and a layout version this build knows (a table in
+ * layout_debugoffsets.c), else the version is refused, naming what could not
+ * be read.  Free-threaded builds are refused.  On success *dbg holds the
+ * layout and the 3.14+ behaviour is chosen.
+ */
+static int
+runtime_open_debug_offsets(struct source *src, struct py_runtime *rt, struct layout *dbg)
+{
+    unsigned char buf[RUNTIME_DBGOFF_BYTES];
+    char why[256];
+    int rc;
+
+    memset(dbg, 0, sizeof(*dbg));
+    if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
+        return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
+                       (unsigned long long)rt->runtime_addr);
+    rc = layout_from_debug_offsets(dbg, buf, sizeof(buf), rt->version_hex);
+    if (rc < 0) {
+        snprintf(why, sizeof(why), "%s", err_msg(rc));
+        return err_set(AIO_E_VERSION, "unsupported Python version %s: %s", rt->version, why);
+    }
+    rt->ops = &py_ops_314;
+    return 0;
+}
+
+/*
+ * 3.14+: the _asyncio module publishes the offsets of its task objects and of
+ * the task lists in section .AsyncioDebug (GENERATE_DEBUG_SECTION); the
+ * section is in the target's memory at its link-time address plus the load
+ * bias of the file holding it (the _asyncio extension, or the interpreter
+ * when _asyncio is built in).
+ */
+static void
+runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
+{
+    unsigned char buf[RUNTIME_ASYNCIO_DEBUG_BYTES];
+    char full[PATH_MAX + 64];
+    struct elfsym *e;
+    struct layout tmp;
+    uint64_t addr = 0, size = 0, vbase, base;
+    size_t n;
+    int err;
+
+    if (!rt->asyncio_path[0])
+        return;
+    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", rt->asyncio_path);
+    e = elfsym_open(full, &err);
+    if (!e)
+        return;
+    if (elfsym_section(e, ".AsyncioDebug", &addr, &size) < 0 || size == 0) {
+        elfsym_close(e);
+        return;
+    }
+    vbase = elfsym_first_load_vaddr(e);
+    elfsym_close(e);
+    base = maps_file_base(&src->maps, rt->asyncio_path);
+    n = size < sizeof(buf) ? (size_t)size : sizeof(buf);
+    if (!base || addr < vbase || source_read(src, addr - vbase + base, buf, n) < 0)
+        return;
+    /* a copy of the layout so far: the core fields help derive task members */
+    tmp = rt->L;
+    if (layout_from_asyncio_debug(&tmp, buf, n, rt->version_hex) < 0)
+        return;
+    layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
+    layout_merge(&rt->L, &tmp, LAYOUT_CORE);
+}
+
+/*
+ * 3.14+ (auto and --layout=debug-offsets): _Py_DebugOffsets first, then
+ * AsyncioDebug, then DWARF where the target has it for what is still
+ * missing.  There are no built-in tables for these versions.
+ */
+static void
+runtime_layout_314(struct source *src, struct py_runtime *rt, const struct layout *dbg)
+{
+    layout_merge(&rt->L, dbg, LAYOUT_CORE);
+    runtime_layout_asyncio_debug(src, rt);
+    runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+    runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
+}
+
 /* The built-in table of this minor version fills what is still missing. */
 static int
 runtime_layout_table(struct py_runtime *rt)
@@ -322,6 +407,8 @@ runtime_pthread_tid_off(struct source *src)
 int
 py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runtime *rt)
 {
+    struct layout dbg;
+    bool by_debug_offsets = false;
     size_t i;
     int rc;
 
@@ -330,9 +417,15 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
     if (rc < 0)
         return rc;
     rt->ops = runtime_choose_ops(rt->version_hex);
+    if (!rt->ops && (rt->version_hex >> 24) == 3 && ((rt->version_hex >> 16) & 0xff) >= 14) {
+        rc = runtime_open_debug_offsets(src, rt, &dbg);
+        if (rc < 0)
+            return rc;
+        by_debug_offsets = true;
+    }
     if (!rt->ops)
-        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.8 to 3.13)",
-                       rt->version);
+        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.8 to 3.13, "
+                       "and 3.14 through _Py_DebugOffsets)", rt->version);
     rt->pthread_tid_off = runtime_pthread_tid_off(src);
     runtime_find_asyncio(src, rt);
     if (rt->asyncio_path[0])
@@ -344,7 +437,9 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
      * source, and layout_source says so.  --layout=dwarf and --layout=table
      * use nothing else.
      */
-    switch (choice) {
+    if (by_debug_offsets && (choice == PY_LAYOUT_AUTO || choice == PY_LAYOUT_DEBUG_OFFSETS))
+        runtime_layout_314(src, rt, &dbg);
+    else switch (choice) {
     case PY_LAYOUT_DEBUG_OFFSETS:
         rc = runtime_layout_debug_offsets(src, rt);
         if (rc < 0)

@@ -1,7 +1,9 @@
 /*
  * tasks.c - asyncio tasks from outside: find every task through asyncio's own
- * registries (no symbols needed), read each task and its whole coroutine
- * stack, then the await edges (plain await, gather, TaskGroup).
+ * registries (no symbols needed) or, from 3.14, through the runtime's own
+ * task lists (py_ops.tasks_find), read each task and its whole coroutine
+ * stack, then the await edges (plain await, gather, TaskGroup, and from 3.14
+ * what each task records as awaiting it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@ struct task_aux {
     uint64_t addr;
     uint64_t waiter;            /* task_fut_waiter */
     uint64_t group;             /* TaskGroup whose __aexit__ the task is suspended in */
+    uint64_t awaited_by;        /* 3.14+: task_awaited_by, one object or a set; 0 none */
+    bool awaited_by_is_set;
 };
 
 struct task_walk {
@@ -174,8 +178,9 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
         chain[n].co = py_code_get(c, pf.code);
         chain[n].lasti = pf.lasti_bytes;
         if (chain[n].co) {
-            if (aux->group == 0 && py_code_is(chain[n].co, "__aexit__", "asyncio/taskgroups.py"))
-                source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group);
+            if (aux->group == 0 && py_code_is(chain[n].co, "__aexit__", "asyncio/taskgroups.py") &&
+                source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group) == 0)
+                aux->group &= ~c->ops->slot_tag_mask;
             n++;
         }
         if (c->ops->gen_awaiting(c, obj, frame, &yf) < 0)
@@ -253,6 +258,8 @@ tw_read_task(struct py_ctx *c, uint64_t addr, const struct task_walk *tw, struct
     }
     aux->addr = addr;
     aux->waiter = py_buf_ptr(c, buf, size, PYF_TASK_FUT_WAITER);
+    aux->awaited_by = py_buf_ptr(c, buf, size, PYF_TASK_AWAITED_BY);
+    aux->awaited_by_is_set = py_buf_int(c, buf, size, PYF_TASK_AWAITED_BY_IS_SET) != 0;
     coro = py_buf_ptr(c, buf, size, PYF_TASK_CORO);
     tw_task_name(c, t, py_buf_ptr(c, buf, size, PYF_TASK_NAME));
     t = &s->tasks[idx];
@@ -294,6 +301,56 @@ tw_edge_cb(struct py_ctx *c, uint64_t item, void *arg)
     return 0;
 }
 
+struct awaiter_arg {
+    const struct task_aux *aux;
+    size_t awaited;
+};
+
+/*
+ * 3.14+: X awaits the task when X is in its awaited_by (Task.__step, gather,
+ * TaskGroup.create_task record it).  The kind comes from what X is doing:
+ * in TaskGroup.__aexit__, or waiting on a _GatheringFuture.
+ */
+static int
+tw_awaiter_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct awaiter_arg *aa = arg;
+    size_t j = snap_task_find(c->snap, item);
+    const struct task_aux *x;
+    enum snap_edge_kind kind = SNAP_EDGE_AWAIT;
+
+    if (j == (size_t)-1 || j == aa->awaited)
+        return 0;
+    x = &aa->aux[j];
+    if (x->group) {
+        kind = SNAP_EDGE_TASKGROUP;
+        c->snap->tasks[j].group = x->group;
+    } else if (x->waiter &&
+               tw_is(py_type_name(c, py_type_of(c, x->waiter)), "_GatheringFuture")) {
+        kind = SNAP_EDGE_GATHER;
+    }
+    snap_edge_add(c->snap, j, aa->awaited, kind);
+    return 0;
+}
+
+static void
+tw_awaited_by_edges(struct py_ctx *c, const struct task_aux *aux)
+{
+    size_t i;
+
+    for (i = 0; i < c->snap->ntasks; i++) {
+        struct awaiter_arg aa = { aux, i };
+
+        if (!aux[i].awaited_by)
+            continue;
+        if (!aux[i].awaited_by_is_set)
+            tw_awaiter_cb(c, aux[i].awaited_by, &aa);
+        else if (py_set_items(c, aux[i].awaited_by, tw_awaiter_cb, &aa) < 0)
+            snap_diag_add(c->snap, SNAP_DIAG_TASK, i, AIO_E_CORRUPT,
+                          "cannot read the set of tasks awaiting this task");
+    }
+}
+
 static void
 tw_edges(struct py_ctx *c, const struct task_aux *aux)
 {
@@ -322,7 +379,196 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
             s->tasks[i].group = aux[i].group;
         }
     }
+    tw_awaited_by_edges(c, aux);
     snap_edges_finish(s);
+}
+
+/* ---- 3.14+: the runtime's own task lists ---- */
+
+/* A task found in a task list, or in a fallback registry. */
+struct list_cand {
+    uint64_t addr;
+    long tid;                   /* thread whose list holds it, 0 unknown */
+    bool running;               /* that thread's running task */
+    bool listed;                /* from a task list: a TaskObj by construction */
+};
+
+struct list_walk {
+    struct list_cand *v;
+    size_t n, cap;
+};
+
+static void
+lw_push(struct list_walk *lw, uint64_t addr, long tid, bool running, bool listed)
+{
+    xgrow((void **)&lw->v, &lw->cap, lw->n + 1, sizeof(*lw->v));
+    lw->v[lw->n].addr = addr;
+    lw->v[lw->n].tid = tid;
+    lw->v[lw->n].running = running;
+    lw->v[lw->n].listed = listed;
+    lw->n++;
+}
+
+static int
+lw_found(struct py_ctx *c, uint64_t task, long tid, bool running, void *arg)
+{
+    struct list_walk *lw = arg;
+
+    (void)c;
+    if (lw->n >= MAX_TASKS)
+        return 1;
+    lw_push(lw, task, tid, running, true);
+    return 0;
+}
+
+static int
+lw_add_item(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct list_walk *lw = arg;
+
+    (void)c;
+    if (lw->n >= MAX_TASKS)
+        return 1;
+    lw_push(lw, item, 0, false, false);
+    return 0;
+}
+
+static int
+lw_add_weakref(struct py_ctx *c, uint64_t ref, void *arg)
+{
+    uint64_t obj = 0;
+
+    if (py_read_ptr(c, ref, PYF_WR_OBJECT, &obj) < 0 || !obj)
+        return 0;
+    return lw_add_item(c, obj, arg);
+}
+
+static int
+lw_cmp(const void *a, const void *b)
+{
+    const struct list_cand *x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * Tasks outside the lists: asyncio.tasks keeps _scheduled_tasks (a WeakSet)
+ * and _eager_tasks (a set) for tasks registered by the pure-Python code.
+ * Read only when the layout can read dicts; quietly skipped otherwise.
+ */
+static void
+lw_fallback(struct py_ctx *c, struct list_walk *lw)
+{
+    uint64_t interp = 0, modules = 0, mod = 0, mdict = 0, obj = 0, data = 0;
+
+    if (!layout_has(c->L, PYF_DK_INDICES) || !layout_has(c->L, PYF_MOD_DICT) ||
+        py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp) < 0 ||
+        py_read_ptr(c, interp, PYF_IS_MODULES, &modules) < 0 || !modules ||
+        py_dict_get_str(c, modules, "asyncio.tasks", &mod) < 0 || !mod ||
+        py_read_ptr(c, mod, PYF_MOD_DICT, &mdict) < 0 || !mdict)
+        return;
+    if (layout_has(c->L, PYF_WR_OBJECT) &&
+        py_dict_get_str(c, mdict, "_scheduled_tasks", &obj) == 0 && obj &&
+        py_attr_get(c, obj, "data", &data) == 0 && data)
+        py_set_items(c, data, lw_add_weakref, lw);
+    if (py_dict_get_str(c, mdict, "_eager_tasks", &obj) == 0 && obj)
+        py_set_items(c, obj, lw_add_item, lw);
+}
+
+/* A listed task must say it is one (TaskObj.task_is_task); others must be of a Task type. */
+static bool
+lw_is_task(struct py_ctx *c, const struct list_cand *lc)
+{
+    int64_t is_task = 0;
+
+    if (lc->listed && layout_has(c->L, PYF_TASK_IS_TASK))
+        return py_read_int(c, lc->addr, PYF_TASK_IS_TASK, &is_task) == 0 && is_task == 1;
+    return py_type_is_task(c, py_type_of(c, lc->addr));
+}
+
+/* Whether an _asyncio extension module is mapped (its offsets may still be unknown). */
+static bool
+tw_asyncio_mapped(const struct source *src)
+{
+    size_t i;
+
+    for (i = 0; i < src->maps.n; i++) {
+        const char *b = strrchr(src->maps.v[i].path, '/');
+
+        if (strncmp(b ? b + 1 : src->maps.v[i].path, "_asyncio.", 9) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+tw_walk_lists(struct py_ctx *c)
+{
+    struct list_walk lw = { NULL, 0, 0 };
+    struct task_walk none;
+    struct task_aux *aux;
+    size_t i, j, n = 0, skipped = 0;
+    int rc;
+
+    memset(&none, 0, sizeof(none));
+    rc = c->ops->tasks_find(c, lw_found, &lw);
+    if (rc < 0) {
+        free(lw.v);
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, -rc, "cannot read asyncio's task lists: %s",
+                      err_msg(rc));
+        return 0;
+    }
+    lw_fallback(c, &lw);
+    if (lw.n >= MAX_TASKS)
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND, "task list cut at %u tasks",
+                      MAX_TASKS);
+    if (lw.n > 1)
+        qsort(lw.v, lw.n, sizeof(*lw.v), lw_cmp);
+    /* one candidate per address: a list entry wins over a registry entry */
+    for (i = 0, j = 0; i < lw.n; i++) {
+        if (j && lw.v[j - 1].addr == lw.v[i].addr) {
+            struct list_cand *k = &lw.v[j - 1];
+
+            k->running = k->running || lw.v[i].running;
+            k->listed = k->listed || lw.v[i].listed;
+            if (!k->tid)
+                k->tid = lw.v[i].tid;
+            continue;
+        }
+        lw.v[j++] = lw.v[i];
+    }
+    lw.n = j;
+    aux = xcalloc(lw.n ? lw.n : 1, sizeof(*aux));
+    for (i = 0; i < lw.n; i++) {
+        if (!lw_is_task(c, &lw.v[i])) {
+            skipped += lw.v[i].listed;
+            continue;
+        }
+        tw_read_task(c, lw.v[i].addr, &none, &aux[n]);
+        if (c->snap->ntasks > n) {
+            struct snap_task *t = &c->snap->tasks[n];
+
+            if (lw.v[i].tid)
+                t->thread_tid = lw.v[i].tid;
+            t->running = lw.v[i].running;
+            n++;
+        }
+    }
+    if (skipped)
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
+                      "%zu entries of the task lists are not tasks", skipped);
+    if (n && !layout_has(c->L, PYF_FUT_STATE))
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_LAYOUT,
+                      "task states are unknown (no layout for fut_state): finished tasks "
+                      "still referenced are shown as pending");
+    /* candidates were visited in address order, so tasks and aux are both sorted */
+    snap_tasks_sort(c->snap);
+    if (n > 1)
+        qsort(aux, n, sizeof(*aux), tw_aux_cmp);
+    tw_edges(c, aux);
+    free(aux);
+    free(lw.v);
+    return 0;
 }
 
 int
@@ -335,10 +581,18 @@ py_tasks_walk(struct py_ctx *c)
     int rc;
 
     memset(&tw, 0, sizeof(tw));
+    if (c->ops->tasks_find && !layout_has(c->L, PYF_TASK_NODE) && tw_asyncio_mapped(c->src)) {
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_LAYOUT, "the _asyncio module is "
+                      "loaded but the layout of its tasks is unknown (no AsyncioDebug section "
+                      "and no DWARF): tasks are not shown");
+        return 0;
+    }
     if (!layout_has(c->L, PYF_TASK) || layout_off(c->L, PYF_TASK) > MAX_TASK_BUF) {
         c->snap->flags |= SNAP_F_NO_TASKS;
         return 0;   /* _asyncio not loaded (or no layout): asyncio is not in use */
     }
+    if (c->ops->tasks_find)
+        return tw_walk_lists(c);
     if ((rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp)) < 0 ||
         (rc = py_read_ptr(c, interp, PYF_IS_MODULES, &modules)) < 0 || !modules)
         goto fail;

@@ -12,4 +12,5 @@
     X(suite_linetable) \
     X(suite_ui) \
     X(suite_unwind) \
-    X(suite_image)
+    X(suite_image) \
+    X(suite_debugoffsets)

@@ -86,6 +86,9 @@ static const struct layout_table_entry py313_entries[] = {
     { "TASK_NAME", 128, 8, 0, 0 },
     { "TASK_MUST_CANCEL", 100, 4, 2, 1 },
     { "TASK_NUM_CANCELS", 104, 4, 0, 0 },
+    { "LLIST_NEXT", 0, 8, 0, 0 },
+    { "LLIST_PREV", 8, 8, 0, 0 },
+    { "TS_ASYNCIO_RUNNING_LOOP", 304, 8, 0, 0 },
 };
 
 const struct layout_table layout_table_py313 = {
