@@ -85,19 +85,42 @@ live_has(const struct live *lv, long tid)
     return false;
 }
 
-/* Wait until tid reports a stop; false if it exited meanwhile. */
+/* Give up on a thread that neither stops nor goes away within this long. */
+#define LIVE_STOP_TIMEOUT_NS 2000000000ull
+
+/*
+ * Wait until tid reports a stop; false if it exited meanwhile (or never
+ * stopped).  Not a blocking waitpid: when a process exits (or a non-leader
+ * thread execs) while we seize it, a zombie leader is not reported while
+ * other traced threads are unreaped, and a blocking wait would hang for ever.
+ * So: poll with WNOHANG, and between polls look at the thread's state.
+ */
 static bool
-live_wait_stop(struct live_tid *t)
+live_wait_stop(int pid, struct live_tid *t)
 {
+    uint64_t deadline = clock_now_ns(CLOCK_MONOTONIC) + LIVE_STOP_TIMEOUT_NS;
+    unsigned spins = 0;
     int status;
 
     for (;;) {
-        pid_t r = waitpid((pid_t)t->tid, &status, __WALL);
+        pid_t r = waitpid((pid_t)t->tid, &status, __WALL | WNOHANG);
 
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return false;   /* ECHILD: it is gone */
+        }
+        if (r == 0) {
+            char st = proc_thread_state(pid, t->tid);
+            struct timespec ts = { 0, spins < 20 ? 20000 : 500000 };
+
+            if (st == 0 || st == 'Z' || st == 'X')
+                return false;   /* exited (or exiting) without a stop to report */
+            if (clock_now_ns(CLOCK_MONOTONIC) > deadline)
+                return false;
+            spins++;
+            nanosleep(&ts, NULL);
+            continue;
         }
         if (WIFEXITED(status) || WIFSIGNALED(status))
             return false;
@@ -227,7 +250,7 @@ live_stop(struct source *src)
         rc = 0;
         /* wait for the stops of the threads seized in this round */
         for (; waited < lv->n; waited++) {
-            if (!live_wait_stop(&lv->t[waited]))
+            if (!live_wait_stop(src->pid, &lv->t[waited]))
                 lv->t[waited].tid = -lv->t[waited].tid;   /* exited: mark */
         }
         if (!added)

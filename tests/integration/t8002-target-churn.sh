@@ -10,15 +10,13 @@
 #     line "aiomon-attach: ..." on stderr and nothing on stdout; never a
 #     crash, never a hang; a forking target keeps running.
 #
-# KNOWN BUG (reported, P8): a target that exits, or whose non-main thread
-# execs, while aiomon-attach seizes its threads makes the tool wait for ever
-# in waitpid() on the leader (live.c live_wait_stop: a zombie leader is not
-# reported while other traced threads are unreaped).  Until live.c is fixed,
-# such a hang in the exit and exec cases is reported as XFAIL, not a failure;
-# XFAIL_EXIT_HANG=0 makes it fail (set the default to 0 with the fix).
+# A target that exits, or whose non-main thread execs, while aiomon-attach
+# seizes its threads once made the tool wait for ever in waitpid() on a zombie
+# leader (fixed in live.c: WNOHANG polls plus the thread's /proc state).  A hang
+# now fails the test; XFAIL_EXIT_HANG=1 would tolerate it again.
 . "$(dirname "$0")/lib.sh"
 
-XFAIL_EXIT_HANG=${XFAIL_EXIT_HANG:-1}
+XFAIL_EXIT_HANG=${XFAIL_EXIT_HANG:-0}
 
 json_valid() {      # json_valid FILE: a JSON snapshot (strict UTF-8)
     "$HOST_PY" -c 'import json, sys
