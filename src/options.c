@@ -17,7 +17,7 @@ static const char options_usage[] =
     "       aiomon-attach --run [--timeout SECS] [--on-signal] [-o DIR] -- CMD ARGS...\n"
     "       aiomon-attach --load FILE [--dump [--json]]\n"
     "\n"
-    "Attach to a running CPython process (3.8-3.13) from outside and show what every\n"
+    "Attach to a running CPython process (3.8-3.14) from outside and show what every\n"
     "thread and every asyncio task is doing.  The process is stopped only while its\n"
     "memory is read (the live view: every refresh).\n"
     "\n"
