@@ -30,7 +30,7 @@ image_runtime_ops(uint64_t hex)
     case 11: return &py_ops_311;
     case 12: return &py_ops_312;
     case 13: return &py_ops_313;
-    default: return NULL;
+    default: return minor >= 14 ? &py_ops_314 : NULL;  /* through _Py_DebugOffsets */
     }
 }
 
