@@ -90,7 +90,7 @@ ops311_gil_addr(struct py_ctx *c, uint64_t interp)
     return 0;
 }
 
-static long
+long
 ops311_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
 {
     int64_t v;
@@ -101,7 +101,7 @@ ops311_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
     return (long)v;
 }
 
-static int
+int
 ops311_gen_frame(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live)
 {
     int64_t state;

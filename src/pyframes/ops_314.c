@@ -99,34 +99,6 @@ ops314_gil_addr(struct py_ctx *c, uint64_t interp)
     return gil;
 }
 
-static long
-ops314_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
-{
-    int64_t v;
-
-    (void)thread_id;
-    if (py_read_int(c, tstate, PYF_TS_NATIVE_TID, &v) < 0)
-        return 0;
-    return (long)v;
-}
-
-static int
-ops314_gen_frame(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live)
-{
-    int64_t state;
-    int rc;
-
-    *live = false;
-    if (!layout_has(c->L, PYF_GEN_IFRAME))
-        return err_set(AIO_E_LAYOUT, "layout of generator frames is missing");
-    *frame = gen + layout_off(c->L, PYF_GEN_IFRAME);
-    rc = py_read_int(c, gen, PYF_GEN_FRAME_STATE, &state);
-    if (rc < 0)
-        return rc;
-    *live = state < c->ops->fs_cleared;
-    return 0;
-}
-
 /*
  * FRAME_SUSPENDED_YIELD_FROM: the awaited object is the top of the frame's
  * stack, the slot below stackpointer.
@@ -304,8 +276,8 @@ const struct py_ops py_ops_314 = {
     .frame_read = ops314_frame_read,
     .code_line = ops314_code_line,
     .gil_addr = ops314_gil_addr,
-    .thread_native_id = ops314_thread_native_id,
-    .gen_frame = ops314_gen_frame,
+    .thread_native_id = ops311_thread_native_id,
+    .gen_frame = ops311_gen_frame,
     .gen_awaiting = ops314_gen_awaiting,
     .frame_local_addr = ops314_frame_local_addr,
     .instance_dict = ops314_instance_dict,

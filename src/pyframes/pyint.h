@@ -104,6 +104,13 @@ struct py_ops {
 
 extern const struct py_ops py_ops_38;
 extern const struct py_ops py_ops_310;
+/*
+ * Shared by the 3.11+ families (ops_311.c): the native tid field of the
+ * thread state, and the frame embedded in a generator with its state.
+ */
+long ops311_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id);
+int ops311_gen_frame(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live);
+
 extern const struct py_ops py_ops_311;
 extern const struct py_ops py_ops_312;
 extern const struct py_ops py_ops_313;
