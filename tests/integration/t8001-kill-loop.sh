@@ -32,8 +32,13 @@ states_now() {
     done
 }
 quick_check() {
-    local what=$1
-    [ -d "/proc/$PID" ] || fail_ "$what: target $PID is gone"
+    local what=$1 st
+    if [ ! -d "/proc/$PID" ]; then
+        wait "$PID" 2>/dev/null
+        st=$?
+        say "--- target log:"; tail -n 20 "$TARGET_DIR/log"
+        fail_ "$what: target $PID is gone (wait status $st: 137 = SIGKILL, 139 = SIGSEGV)"
+    fi
     states_now
     case $STATES in
     *[tTZX]*)
