@@ -87,10 +87,21 @@ py_threads_walk(struct py_ctx *c)
              * Sanity check of the layout (a table may not fit a patch release):
              * every thread state points back to its interpreter.
              */
-            if (py_read_ptr(c, ts, PYF_TS_INTERP, &owner) < 0 || owner != interp)
-                return err_set(AIO_E_LAYOUT, "the layout does not fit this interpreter: thread "
-                               "state 0x%llx does not point back to its interpreter (wrong "
-                               "layout table for this patch release?)", (unsigned long long)ts);
+            if (py_read_ptr(c, ts, PYF_TS_INTERP, &owner) < 0 || owner != interp) {
+                /*
+                 * The first thread state proves the layout; a later one failing
+                 * is a thread that ended under a torn (--nonblocking) read.
+                 */
+                if (ni == 0 && nt == 0)
+                    return err_set(AIO_E_LAYOUT, "the layout does not fit this interpreter: "
+                                   "thread state 0x%llx does not point back to its interpreter "
+                                   "(wrong layout table for this patch release?)",
+                                   (unsigned long long)ts);
+                snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
+                              "thread list changed while read: stopped at thread state 0x%llx",
+                              (unsigned long long)ts);
+                break;
+            }
 
             threads_add(c, ts, holder);
             if (py_read_ptr(c, ts, PYF_TS_NEXT, &next) < 0 || next == head || next == ts)

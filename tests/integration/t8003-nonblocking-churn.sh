@@ -12,7 +12,7 @@
 # is XFAIL; XFAIL_TORN_TSTATE=0 makes it fail (set the default to 0 with the fix).
 . "$(dirname "$0")/lib.sh"
 
-XFAIL_TORN_TSTATE=${XFAIL_TORN_TSTATE:-1}
+XFAIL_TORN_TSTATE=${XFAIL_TORN_TSTATE:-0}
 xfails=0
 
 start_target fault_churn.py churn 200
