@@ -27,38 +27,20 @@ struct capture {
 /*
  * Page faults cost ~10 us each on small VMs, and a 10,000-task snapshot
  * allocates some 10 MB: faulted in one by one while the target is stopped,
- * that would double the stop.  So the heap is grown and populated in one go
- * before the stop, and glibc is told to keep it (not to trim it, not to use
- * fresh mmaps for large blocks).
+ * that would double the stop.  The walk done before the stop (see
+ * capture_prewalk) faults in what the walk under the stop will reuse, as long
+ * as glibc keeps it: not trimmed, no fresh mmaps for large blocks.
  */
-#define CAPTURE_HEAP_RESERVE (48u << 20)
-
 static void
-capture_heap_reserve(void)
+capture_heap_keep(void)
 {
     static bool done;
-    char *p;
 
     if (done)
         return;
     done = true;
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    p = malloc(CAPTURE_HEAP_RESERVE);
-    if (!p)
-        return;
-#ifdef MADV_POPULATE_WRITE
-    {
-        uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-        uintptr_t e = ((uintptr_t)p + CAPTURE_HEAP_RESERVE) & ~(uintptr_t)4095;
-
-        if (e > a && madvise((void *)a, e - a, MADV_POPULATE_WRITE) != 0)
-            memset(p, 0, CAPTURE_HEAP_RESERVE);
-    }
-#else
-    memset(p, 0, CAPTURE_HEAP_RESERVE);
-#endif
-    free(p);
 }
 
 /* Find the runtime in an opened source. */
@@ -83,7 +65,7 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
         goto fail;
     }
     source_cache_prepare(&cap->src);
-    capture_heap_reserve();
+    capture_heap_keep();
     *err = 0;
     return cap;
 fail:
@@ -133,6 +115,29 @@ capture_runtime(const struct capture *cap)
     return &cap->rt;
 }
 
+static double
+ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+/*
+ * Walk once while the target runs, into a snapshot thrown away: it leaves in
+ * the page cache the pages the real walk will need, so that under the stop
+ * they are re-read in a few large batches, and it takes the first-touch
+ * costs (ours and the kernel's) out of the stop.  Its errors do not matter.
+ */
+static void
+capture_prewalk(struct capture *cap)
+{
+    struct snap *scratch = snap_new(cap->src.pid);
+
+    source_cache_enable(&cap->src, true);
+    (void)py_snapshot_read(&cap->src, &cap->rt, scratch);
+    source_cache_suspend(&cap->src);
+    snap_free(scratch);
+}
+
 struct snap *
 capture_take(struct capture *cap, int *err)
 {
@@ -141,7 +146,8 @@ capture_take(struct capture *cap, int *err)
     char cmd[4096];
     size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd));
     uint64_t t0, stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
-    uint64_t calls0 = src->stats.read_calls;
+    uint64_t calls0 = src->stats.read_calls, refreshed0 = src->stats.refreshed_pages;
+    uint64_t t_pre, t_stop, t_refresh, t_walk;
     int rc;
 
     if (cap->core) {
@@ -154,16 +160,29 @@ capture_take(struct capture *cap, int *err)
     }
     s->cmdline = snap_str_from(s, cmd, n);
     t0 = clock_now_ns(CLOCK_MONOTONIC);
+    if (!cap->core && !cap->o.nonblocking && !cap->o.pretraced && !src->cache_kept)
+        capture_prewalk(cap);
+    t_pre = clock_now_ns(CLOCK_MONOTONIC);
     rc = source_stop(src);
     if (rc < 0)
         goto fail;
-    source_cache_enable(src, true);
+    t_stop = clock_now_ns(CLOCK_MONOTONIC);
+    if (cap->core || cap->o.nonblocking)
+        source_cache_enable(src, !cap->o.nonblocking);
+    else
+        source_cache_refresh(src);
+    t_refresh = clock_now_ns(CLOCK_MONOTONIC);
     rc = py_snapshot_read(src, &cap->rt, s);
+    t_walk = clock_now_ns(CLOCK_MONOTONIC);
     /* native stacks are walked while stopped; symbolised and merged after the resume */
     if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
         snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
                       err_msg(AIO_E_FAULT));
-    source_cache_enable(src, false);
+    /* the pages of this walk are the ones to refresh at the next stop */
+    if (cap->core || cap->o.nonblocking)
+        source_cache_enable(src, false);
+    else
+        source_cache_suspend(src);
     source_resume(src);
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
@@ -171,6 +190,13 @@ capture_take(struct capture *cap, int *err)
     s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
     s->bytes_read = src->stats.bytes_read - bytes0;
     s->read_calls = src->stats.read_calls - calls0;
+    if (cap->o.verbose)
+        fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
+                "(%llu pages), walk %.1f ms; stopped %.1f ms; %llu reads, %llu KiB\n",
+                ms(t_pre - t0), ms(t_stop - t_pre), ms(t_refresh - t_stop),
+                (unsigned long long)(src->stats.refreshed_pages - refreshed0),
+                ms(t_walk - t_refresh), ms(s->stopped_ns), (unsigned long long)s->read_calls,
+                (unsigned long long)(s->bytes_read >> 10));
     if (cap->o.nonblocking)
         s->flags |= SNAP_F_TORN;
     if (cap->core)

@@ -73,6 +73,22 @@ live_read(struct source *src, uint64_t addr, void *buf, size_t len)
     return n == (ssize_t)len ? 0 : -AIO_E_FAULT;
 }
 
+static long
+live_readv(struct source *src, const struct iovec *local, const struct iovec *remote, size_t n)
+{
+    struct live *lv = src->priv;
+    ssize_t got;
+
+    if (lv->use_memfd || n == 0)
+        return 0;           /* the caller reads each range on its own */
+    got = process_vm_readv(src->pid, local, n, remote, n, 0);
+    if (got >= 0)
+        return got;
+    if (errno == ESRCH)
+        return -AIO_E_EXITED;
+    return 0;
+}
+
 static bool
 live_has(const struct live *lv, long tid)
 {
@@ -352,6 +368,7 @@ static const struct source_ops live_ops = {
     .thread_name = live_thread_name,
     .thread_regs = live_thread_regs,
     .read = live_read,
+    .readv = live_readv,
     .stop = live_stop,
     .resume = live_resume,
     .close = live_close,

@@ -12,6 +12,12 @@
 /* A miss reads this many consecutive pages in one backend call when it can. */
 #define SOURCE_READAHEAD 4
 
+/* One contiguous run of kept pages: consecutive addresses in consecutive slots. */
+struct refresh_run {
+    size_t slot;
+    size_t npages;
+};
+
 void
 source_init(struct source *src, const struct source_ops *ops, int pid)
 {
@@ -26,16 +32,24 @@ source_cache_prepare(struct source *src)
     if (src->cache)
         return;
     src->cache = xcalloc(SOURCE_CACHE_PAGES, sizeof(*src->cache));
+    /* touched now, so that a refresh under the stop takes no page fault */
+    src->cache_runs = xmalloc(SOURCE_CACHE_PAGES * sizeof(struct refresh_run));
+    memset(src->cache_runs, 0, SOURCE_CACHE_PAGES * sizeof(struct refresh_run));
     /*
-     * Fault our own pages in now, in one go, not one by one while the target
-     * is stopped (a page fault costs ~10 us on these VMs).
+     * Our pages fault in as they are first used: by the walk done before the
+     * stop (see source_cache_suspend), not while the target is stopped.
      */
     src->cache_data = mmap(NULL, SOURCE_CACHE_BYTES, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (src->cache_data == MAP_FAILED)
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (src->cache_data == MAP_FAILED) {
         src->cache_data = xmalloc(SOURCE_CACHE_BYTES);
-    else
+    } else {
         src->cache_mapped = true;
+#ifdef MADV_HUGEPAGE
+        /* where transparent huge pages are on request: 16 faults instead of thousands */
+        (void)madvise(src->cache_data, SOURCE_CACHE_BYTES, MADV_HUGEPAGE);
+#endif
+    }
 }
 
 void
@@ -53,6 +67,123 @@ source_cache_enable(struct source *src, bool on)
         src->cache_gen = 1;
     }
     src->cache_on = on;
+    src->cache_kept = false;
+}
+
+void
+source_cache_suspend(struct source *src)
+{
+    src->cache_on = false;
+    src->cache_kept = src->cache != NULL;
+}
+
+/* Mark the pages of a run read under generation gen, or dropped. */
+static void
+source_run_mark(struct source *src, const struct refresh_run *r, uint32_t gen)
+{
+    size_t i;
+
+    for (i = 0; i < r->npages; i++) {
+        src->cache[r->slot + i].gen = gen;
+        src->cache[r->slot + i].err = 0;
+    }
+}
+
+/* A run the batch could not read: page by page, dropping what fails. */
+static size_t
+source_run_slow(struct source *src, const struct refresh_run *r)
+{
+    size_t i, ok = 0;
+
+    for (i = 0; i < r->npages; i++) {
+        struct source_page *pg = &src->cache[r->slot + i];
+
+        src->stats.read_calls++;
+        if (src->ops->read(src, pg->base, src->cache_data + (r->slot + i) * SOURCE_PAGE,
+                           SOURCE_PAGE) == 0) {
+            pg->gen = src->cache_gen;
+            src->stats.bytes_read += SOURCE_PAGE;
+            ok++;
+        } else {
+            pg->gen = 0;                      /* dropped: no page has address 0 */
+            pg->base = 0;
+        }
+    }
+    return ok;
+}
+
+/* Read runs[0..n) in as few backend calls as possible; returns the pages read. */
+static size_t
+source_runs_read(struct source *src, const struct refresh_run *runs, size_t n)
+{
+    struct iovec local[SOURCE_IOV_MAX], remote[SOURCE_IOV_MAX];
+    size_t i = 0, done = 0;
+
+    while (i < n) {
+        size_t k = n - i > SOURCE_IOV_MAX ? SOURCE_IOV_MAX : n - i, j;
+        long got;
+
+        for (j = 0; j < k; j++) {
+            const struct refresh_run *r = &runs[i + j];
+
+            local[j].iov_base = src->cache_data + r->slot * SOURCE_PAGE;
+            local[j].iov_len = r->npages * SOURCE_PAGE;
+            remote[j].iov_base = (void *)(uintptr_t)src->cache[r->slot].base;
+            remote[j].iov_len = local[j].iov_len;
+        }
+        got = -AIO_E_FAULT;
+        if (src->ops->readv) {
+            src->stats.read_calls++;
+            got = src->ops->readv(src, local, remote, k);
+        }
+        if (got < 0)
+            got = 0;
+        src->stats.bytes_read += (uint64_t)got;
+        /* whole runs up to the first one that failed */
+        for (j = 0; j < k && (long)local[j].iov_len <= got; j++) {
+            got -= (long)local[j].iov_len;
+            source_run_mark(src, &runs[i + j], src->cache_gen);
+            done += runs[i + j].npages;
+        }
+        if (j < k) {
+            done += source_run_slow(src, &runs[i + j]);
+            j++;
+        }
+        i += j;
+    }
+    return done;
+}
+
+size_t
+source_cache_refresh(struct source *src)
+{
+    struct refresh_run *runs;
+    uint32_t old = src->cache_gen;
+    size_t i, n = 0, done;
+
+    if (!src->cache_kept) {
+        source_cache_enable(src, true);
+        return 0;
+    }
+    source_cache_enable(src, true);      /* new generation: nothing current yet */
+    runs = src->cache_runs;
+    for (i = 0; i < SOURCE_CACHE_PAGES; i++) {
+        const struct source_page *pg = &src->cache[i];
+
+        if (pg->gen != old || pg->err || pg->base == 0)
+            continue;
+        if (n && runs[n - 1].slot + runs[n - 1].npages == i &&
+            src->cache[i - 1].base + SOURCE_PAGE == pg->base) {
+            runs[n - 1].npages++;
+            continue;
+        }
+        runs[n].slot = i;
+        runs[n].npages = 1;
+        n++;
+    }
+    done = source_runs_read(src, runs, n);
+    src->stats.refreshed_pages += done;
+    return done;
 }
 
 static int
@@ -260,6 +391,8 @@ source_close(struct source *src)
     maps_free(&src->maps);
     free(src->tids);
     free(src->cache);
+    free(src->cache_runs);
+    src->cache_runs = NULL;
     if (src->cache_mapped)
         munmap(src->cache_data, SOURCE_CACHE_BYTES);
     else

@@ -35,6 +35,14 @@ struct source_ops {
      */
     int (*thread_regs)(struct source *src, long tid, void *regs, size_t size);
     /*
+     * Read n (<= SOURCE_IOV_MAX) separate ranges in one go, like
+     * process_vm_readv: returns the number of bytes read, which covers whole
+     * elements and stops at the first that cannot be read, or a negative
+     * AIO_E_* code.  May be NULL (then each range is read on its own).
+     */
+    long (*readv)(struct source *src, const struct iovec *local, const struct iovec *remote,
+                  size_t n);
+    /*
      * The tid as seen from here of a thread whose tid the target knows in its
      * own PID namespace (containers); may be NULL (identity).
      */
@@ -45,10 +53,12 @@ struct source_stats {
     uint64_t read_calls;        /* reads issued to the backend */
     uint64_t bytes_read;
     uint64_t cache_hits;
+    uint64_t refreshed_pages;   /* pages re-read in batches by source_cache_refresh */
     uint64_t stopped_ns;        /* time between stop and resume */
 };
 
 #define SOURCE_PAGE 4096
+#define SOURCE_IOV_MAX 1024     /* ranges per readv call (the kernel's UIO_MAXIOV) */
 #define SOURCE_CACHE_PAGES 8192 /* 32 MiB of cached target pages, direct-mapped */
 
 struct source_page {
@@ -68,7 +78,9 @@ struct source {
     struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
     unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages, pre-faulted */
     bool cache_mapped;          /* cache_data came from mmap (else malloc) */
+    void *cache_runs;           /* owned: scratch of source_cache_refresh */
     uint32_t cache_gen;         /* bumped to drop the whole cache in O(1) */
+    bool cache_kept;            /* pages of generation cache_gen are a hint for the next refresh */
     struct source_stats stats;
     void *priv;                 /* owned by the implementation */
 };
@@ -97,6 +109,25 @@ void source_cache_prepare(struct source *src);
 
 /* Turn the page cache on (after stop) or off (before resume); off drops it. */
 void source_cache_enable(struct source *src, bool on);
+
+/*
+ * Turn the page cache off but keep the list of pages it holds: the next
+ * source_cache_refresh re-reads exactly those.  A walk done while the target
+ * runs (results thrown away) thus tells which pages the walk under the stop
+ * will need, so that they are copied in a few large batches instead of one
+ * call per miss, and touched once before the stop (the first touch of
+ * another process's page is what costs most on virtual machines).
+ */
+void source_cache_suspend(struct source *src);
+
+/*
+ * Turn the page cache on with fresh contents: every page kept by
+ * source_cache_suspend is re-read now, in batches of SOURCE_IOV_MAX; a page
+ * that can no longer be read is dropped (a later read of it reports the
+ * error).  Without kept pages this is source_cache_enable(src, true).
+ * Returns the number of pages re-read.
+ */
+size_t source_cache_refresh(struct source *src);
 
 int source_stop(struct source *src);
 void source_resume(struct source *src);

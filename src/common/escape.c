@@ -164,6 +164,19 @@ esc_run(struct esc_out *o, const char *str, size_t len, size_t cap, bool json)
     if (cap == 0 || cap > len)
         cap = len;
     while (i < len) {
+        /*
+         * Fast path to a FILE: a run of printable ASCII that needs no escape
+         * goes out in one piece (a buffer needs the unit-by-unit boundaries).
+         */
+        n = 0;
+        while (o->f && i + n < cap && s[i + n] >= 0x20 && s[i + n] < 0x7f &&
+               !(json && (s[i + n] == '"' || s[i + n] == '\\')))
+            n++;
+        if (n) {
+            esc_put(o, (const char *)s + i, n);
+            i += n;
+            continue;
+        }
         n = escape_utf8_seq(s + i, len - i);
         if (i + (n ? n : 1) > cap)
             break;

@@ -118,6 +118,36 @@ py_code_is(const struct py_code *co, const char *name, const char *file_suffix)
                                            n) == 0;
 }
 
+/*
+ * Lines by (code object, offset), remembered: a flood of tasks suspended at
+ * the same few places would otherwise decode the same line tables again and
+ * again while the target is stopped.
+ */
+#define LINE_MEMO 4096
+
+struct py_line_memo {
+    const struct py_code *co;
+    int64_t lasti;
+    int line;
+};
+
+static int
+py_code_line(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
+{
+    uint64_t h = (co->addr >> 4) ^ ((uint64_t)lasti_bytes * 0x9e3779b97f4a7c15ull);
+    struct py_line_memo *m;
+
+    if (!c->lines)
+        c->lines = xcalloc(LINE_MEMO, sizeof(*c->lines));
+    m = &c->lines[(h ^ (h >> 29)) % LINE_MEMO];
+    if (m->co != co || m->lasti != lasti_bytes) {
+        m->co = co;
+        m->lasti = lasti_bytes;
+        m->line = c->ops->code_line(co, lasti_bytes);
+    }
+    return m->line;
+}
+
 void
 py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
 {
@@ -127,7 +157,7 @@ py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes)
     f->function = co->name;
     f->qualname = co->qualname;
     f->file = co->filename;
-    f->line = c->ops->code_line(co, lasti_bytes);
+    f->line = py_code_line(c, co, lasti_bytes);
 }
 
 /*

@@ -33,9 +33,11 @@ py_ctx_done(struct py_ctx *c)
 {
     free(c->codes);
     free(c->types);
+    free(c->lines);
     free(c->loop_tids);
     c->codes = NULL;
     c->types = NULL;
+    c->lines = NULL;
     c->loop_tids = NULL;
     c->ncodes = c->cap_codes = 0;
     c->nloops = c->cap_loops = 0;

@@ -145,6 +145,7 @@ struct py_ctx {
     struct py_code_slot *codes; /* owned: open-addressing cache of code objects */
     size_t ncodes, cap_codes;
     struct py_type_slot *types; /* owned: cache of type names, MAX_TYPE_CACHE slots */
+    struct py_line_memo *lines; /* owned: last lines computed, by (code, offset); lazily */
     uint64_t *loop_tids;        /* owned: pairs (loop address, native tid) seen in thread stacks */
     long cur_tid;               /* thread whose stack is being walked, 0 for task stacks */
     int pthread_tid_off;        /* offset of the tid in glibc's struct pthread, -1 unknown */

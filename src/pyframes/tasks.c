@@ -134,6 +134,8 @@ struct chain_frame {
     int64_t lasti;
 };
 
+#define CHAIN_SMALL 32
+
 /*
  * The coroutine stack of a task: from task_coro, follow what each suspended
  * coroutine awaits down to the innermost one.  Appends frames innermost
@@ -142,8 +144,9 @@ struct chain_frame {
 static size_t
 tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *truncated)
 {
-    struct chain_frame *chain = xmalloc(MAX_AWAIT_DEPTH * sizeof(*chain));
-    uint64_t *seen = xmalloc(MAX_AWAIT_DEPTH * sizeof(*seen));
+    /* most chains are a few coroutines deep: the heap only for deep ones */
+    struct chain_frame chain_small[CHAIN_SMALL], *chain = chain_small;
+    uint64_t seen_small[CHAIN_SMALL], *seen = seen_small;
     uint64_t obj = coro;
     size_t n = 0, i, nseen = 0;
 
@@ -161,6 +164,12 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
         if (nseen >= MAX_AWAIT_DEPTH) {
             *truncated = true;
             break;
+        }
+        if (nseen == CHAIN_SMALL) {
+            chain = xmalloc(MAX_AWAIT_DEPTH * sizeof(*chain));
+            seen = xmalloc(MAX_AWAIT_DEPTH * sizeof(*seen));
+            memcpy(chain, chain_small, sizeof(chain_small));
+            memcpy(seen, seen_small, sizeof(seen_small));
         }
         seen[nseen++] = obj;
         if (tw_is(tn, "async_generator_asend") || tw_is(tn, "async_generator_athrow")) {
@@ -190,8 +199,10 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
 done:
     for (i = n; i > 0; i--)
         py_frame_emit(c, chain[i - 1].co, chain[i - 1].lasti);
-    free(chain);
-    free(seen);
+    if (chain != chain_small) {
+        free(chain);
+        free(seen);
+    }
     return n;
 }
 

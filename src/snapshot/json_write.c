@@ -39,13 +39,43 @@ json_cstr(FILE *f, const char *c)
         fputs("null", f);
 }
 
+/*
+ * Numbers are formatted here rather than by fprintf: a 10,000-task snapshot
+ * writes some 100,000 of them, and printf's parser was a third of the time.
+ */
 static void
 json_hex(FILE *f, uint64_t v, bool zero_is_null)
 {
-    if (zero_is_null && v == 0)
+    char b[24], *p = b + sizeof(b);
+
+    if (zero_is_null && v == 0) {
         fputs("null", f);
-    else
-        fprintf(f, "\"0x%" PRIx64 "\"", v);
+        return;
+    }
+    *--p = '"';
+    do {
+        *--p = "0123456789abcdef"[v & 0xf];
+        v >>= 4;
+    } while (v);
+    *--p = 'x';
+    *--p = '0';
+    *--p = '"';
+    fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
+}
+
+static void
+json_int(FILE *f, int64_t v)
+{
+    char b[24], *p = b + sizeof(b);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
 }
 
 static const char *
@@ -63,7 +93,8 @@ json_frame(FILE *f, const struct snap_frame *fr)
     json_str(f, fr->qualname);
     fputs(", \"file\": ", f);
     json_str(f, fr->file);
-    fprintf(f, ", \"line\": %d", fr->line);
+    fputs(", \"line\": ", f);
+    json_int(f, fr->line);
     if (fr->kind == SNAP_FRAME_NATIVE) {
         fputs(", \"kind\": \"native\", \"symbol\": ", f);
         json_str(f, fr->function);
@@ -88,7 +119,8 @@ json_frames(FILE *f, const struct snap *s, size_t first, size_t count, const cha
     }
     fputs("[\n", f);
     for (i = 0; i < count; i++) {
-        fprintf(f, "%s  ", indent);
+        fputs(indent, f);
+        fputs("  ", f);
         json_frame(f, &fr[i]);
         fputs(i + 1 < count ? ",\n" : "\n", f);
     }
@@ -209,24 +241,30 @@ json_tasks(FILE *f, const struct snap *s, const struct tree_graph *g)
         json_hex(f, t->addr, false);
         fputs(",\n      \"name\": ", f);
         json_str(f, t->name);
-        fprintf(f, ",\n      \"state\": \"%s\",\n      \"coroutine\": ",
-                snap_task_state_name(t->state));
+        fputs(",\n      \"state\": \"", f);
+        fputs(snap_task_state_name(t->state), f);
+        fputs("\",\n      \"coroutine\": ", f);
         json_str(f, t->coro);
         fputs(",\n      \"coroutine_id\": ", f);
         json_hex(f, t->coro_addr, true);
-        fprintf(f, ",\n      \"running\": %s,\n      \"cancel_requests\": %d,\n"
-                "      \"must_cancel\": %s,\n      \"thread\": ",
-                json_bool(t->running), t->cancel_requests, json_bool(t->must_cancel));
+        fputs(",\n      \"running\": ", f);
+        fputs(json_bool(t->running), f);
+        fputs(",\n      \"cancel_requests\": ", f);
+        json_int(f, t->cancel_requests);
+        fputs(",\n      \"must_cancel\": ", f);
+        fputs(json_bool(t->must_cancel), f);
+        fputs(",\n      \"thread\": ", f);
         if (t->thread_tid)
-            fprintf(f, "%ld", t->thread_tid);
+            json_int(f, t->thread_tid);
         else
             fputs("null", f);
         fputs(",\n      \"loop\": ", f);
         json_hex(f, t->loop, true);
         fputs(",\n      \"group\": ", f);
         json_hex(f, t->group, true);
-        fprintf(f, ",\n      \"stack_truncated\": %s,\n      \"stack\": ",
-                json_bool(t->stack_truncated));
+        fputs(",\n      \"stack_truncated\": ", f);
+        fputs(json_bool(t->stack_truncated), f);
+        fputs(",\n      \"stack\": ", f);
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
         fputs(",\n      \"awaiting\": ", f);
         json_ids(f, s, g->out, g->out_first[i], g->out_first[i + 1], true);
@@ -252,7 +290,9 @@ json_edges(FILE *f, const struct snap *s)
         json_hex(f, s->tasks[e->waiter].addr, false);
         fputs(", \"awaited\": ", f);
         json_hex(f, s->tasks[e->awaited].addr, false);
-        fprintf(f, ", \"kind\": \"%s\"}", snap_edge_kind_name(e->kind));
+        fputs(", \"kind\": \"", f);
+        fputs(snap_edge_kind_name(e->kind), f);
+        fputs("\"}", f);
     }
     fputs(n ? "\n  ]\n" : "]\n", f);
 }

@@ -5,6 +5,7 @@
 #define UNIT_SUITES(X) \
     X(suite_snapshot) \
     X(suite_escape) \
+    X(suite_source) \
     X(suite_tree) \
     X(suite_writers) \
     X(suite_history) \

@@ -1,0 +1,259 @@
+/*
+ * The page cache of source.c: reads through it, and the refresh that re-reads
+ * under the stop exactly the pages a walk done before the stop kept.  A fake
+ * source over a local buffer whose pages can change or disappear between
+ * passes, with and without a batched readv.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach/source.h"
+#include "common/err.h"
+
+Suite *suite_source(void);
+
+#define FK_BASE 0x7f1200000000ull
+#define FK_PAGES 64
+
+struct fake {
+    unsigned char mem[FK_PAGES * SOURCE_PAGE];
+    bool unmapped[FK_PAGES];
+    unsigned reads, readvs, max_iov;
+};
+
+static bool
+fk_ok(const struct fake *fk, uint64_t addr, size_t len)
+{
+    uint64_t p;
+
+    if (addr < FK_BASE || len > sizeof(fk->mem) || addr - FK_BASE > sizeof(fk->mem) - len)
+        return false;
+    for (p = (addr - FK_BASE) / SOURCE_PAGE; p <= (addr - FK_BASE + len - 1) / SOURCE_PAGE; p++) {
+        if (fk->unmapped[p])
+            return false;
+    }
+    return true;
+}
+
+static int
+fk_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    struct fake *fk = src->priv;
+
+    fk->reads++;
+    if (!fk_ok(fk, addr, len))
+        return -AIO_E_FAULT;
+    memcpy(buf, fk->mem + (addr - FK_BASE), len);
+    return 0;
+}
+
+/* Like process_vm_readv: whole elements, stops at the first that fails. */
+static long
+fk_readv(struct source *src, const struct iovec *local, const struct iovec *remote, size_t n)
+{
+    struct fake *fk = src->priv;
+    long got = 0;
+    size_t i;
+
+    fk->readvs++;
+    if (n > fk->max_iov)
+        fk->max_iov = (unsigned)n;
+    ck_assert_uint_le(n, SOURCE_IOV_MAX);
+    for (i = 0; i < n; i++) {
+        uint64_t a = (uint64_t)(uintptr_t)remote[i].iov_base;
+
+        ck_assert_uint_eq(local[i].iov_len, remote[i].iov_len);
+        if (!fk_ok(fk, a, remote[i].iov_len))
+            break;
+        memcpy(local[i].iov_base, fk->mem + (a - FK_BASE), remote[i].iov_len);
+        got += (long)remote[i].iov_len;
+    }
+    return got;
+}
+
+static const struct source_ops fk_ops = { .read = fk_read, .readv = fk_readv };
+static const struct source_ops fk_ops_plain = { .read = fk_read };
+
+static struct fake *
+fk_new(struct source *src, const struct source_ops *ops)
+{
+    struct fake *fk = calloc(1, sizeof(*fk));
+    size_t i;
+
+    ck_assert_ptr_nonnull(fk);
+    for (i = 0; i < sizeof(fk->mem); i++)
+        fk->mem[i] = (unsigned char)(i / SOURCE_PAGE + 1);
+    source_init(src, ops, 0);
+    src->priv = fk;
+    return fk;
+}
+
+static void
+fk_free(struct source *src)
+{
+    free(src->priv);
+    src->priv = NULL;
+    source_close(src);
+}
+
+static unsigned char
+byte_at(struct source *src, uint64_t page, size_t off)
+{
+    unsigned char b = 0;
+
+    ck_assert_int_eq(source_read(src, FK_BASE + page * SOURCE_PAGE + off, &b, 1), 0);
+    return b;
+}
+
+/* A first pass leaves pages 3, 4, 5 and 20 in the cache (no maps: no read-ahead). */
+static void
+first_pass(struct source *src)
+{
+    source_cache_enable(src, true);
+    ck_assert_uint_eq(byte_at(src, 3, 0), 4);
+    ck_assert_uint_eq(byte_at(src, 5, 0), 6);
+    ck_assert_uint_eq(byte_at(src, 4, 0), 5);
+    ck_assert_uint_eq(byte_at(src, 20, 100), 21);
+    source_cache_suspend(src);
+}
+
+START_TEST(refresh_rereads_kept_pages_in_one_call)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops);
+    unsigned reads;
+
+    first_pass(&src);
+    /* the target runs: pages change */
+    fk->mem[3 * SOURCE_PAGE] = 0xaa;
+    fk->mem[20 * SOURCE_PAGE + 100] = 0xbb;
+    fk->mem[5 * SOURCE_PAGE + 7] = 0xcc;
+    reads = fk->reads;
+    fk->readvs = 0;
+    /* two runs (3..5 and 20), one call */
+    ck_assert_uint_eq(source_cache_refresh(&src), 4);
+    ck_assert_uint_eq(fk->readvs, 1);
+    ck_assert_uint_eq(fk->max_iov, 2);
+    ck_assert_uint_eq(byte_at(&src, 3, 0), 0xaa);
+    ck_assert_uint_eq(byte_at(&src, 20, 100), 0xbb);
+    ck_assert_uint_eq(byte_at(&src, 5, 7), 0xcc);
+    ck_assert_uint_eq(fk->reads, reads);         /* all from the cache */
+    ck_assert_uint_eq(src.stats.refreshed_pages, 4);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(refresh_drops_pages_gone_since)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops);
+    unsigned char b;
+
+    first_pass(&src);
+    fk->unmapped[4] = true;     /* in the middle of the first run */
+    fk->mem[20 * SOURCE_PAGE] = 0x11;
+    ck_assert_uint_eq(source_cache_refresh(&src), 3);
+    ck_assert_uint_eq(byte_at(&src, 3, 0), 4);
+    ck_assert_int_eq(source_read(&src, FK_BASE + 4 * SOURCE_PAGE, &b, 1), -AIO_E_FAULT);
+    ck_assert_uint_eq(byte_at(&src, 5, 0), 6);
+    ck_assert_uint_eq(byte_at(&src, 20, 0), 0x11);     /* the run after the bad one too */
+    /* within one stop the failure is remembered; at the next, the page is read again */
+    fk->unmapped[4] = false;
+    ck_assert_int_eq(source_read(&src, FK_BASE + 4 * SOURCE_PAGE, &b, 1), -AIO_E_FAULT);
+    source_cache_suspend(&src);
+    ck_assert_uint_eq(source_cache_refresh(&src), 3);
+    ck_assert_uint_eq(byte_at(&src, 4, 0), 5);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(refresh_without_readv_reads_page_by_page)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_plain);
+
+    first_pass(&src);
+    fk->mem[4 * SOURCE_PAGE] = 0x22;
+    fk->reads = 0;
+    ck_assert_uint_eq(source_cache_refresh(&src), 4);
+    ck_assert_uint_eq(fk->reads, 4);
+    ck_assert_uint_eq(byte_at(&src, 4, 0), 0x22);
+    ck_assert_uint_eq(fk->reads, 4);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(refresh_with_nothing_kept_is_an_empty_cache)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops);
+
+    ck_assert_uint_eq(source_cache_refresh(&src), 0);
+    ck_assert_uint_eq(fk->readvs, 0);
+    ck_assert_uint_eq(byte_at(&src, 9, 0), 10);
+    /* enable(false) drops, so a refresh after it re-reads nothing */
+    source_cache_enable(&src, false);
+    fk->mem[9 * SOURCE_PAGE] = 0x99;
+    ck_assert_uint_eq(source_cache_refresh(&src), 0);
+    ck_assert_uint_eq(byte_at(&src, 9, 0), 0x99);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(cache_off_reads_straight_through)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops);
+
+    first_pass(&src);
+    fk->mem[3 * SOURCE_PAGE] = 0x33;
+    /* suspended: not a cache any more, only a list of pages */
+    ck_assert_uint_eq(byte_at(&src, 3, 0), 0x33);
+    /* a read across the end of the memory fails whole */
+    {
+        unsigned char b[16];
+
+        ck_assert_int_eq(source_read(&src, FK_BASE + sizeof(fk->mem) - 8, b, sizeof(b)),
+                         -AIO_E_FAULT);
+    }
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(refresh_many_runs_span_calls)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops);
+    size_t i;
+
+    /* every other page: 32 runs of one page each (no read-ahead joins them) */
+    source_cache_enable(&src, true);
+    for (i = 0; i < FK_PAGES; i += 2)
+        fk->unmapped[i + 1] = true;
+    for (i = 0; i < FK_PAGES; i += 2)
+        ck_assert_uint_eq(byte_at(&src, i, 0), i + 1);
+    source_cache_suspend(&src);
+    fk->readvs = 0;
+    ck_assert_uint_eq(source_cache_refresh(&src), FK_PAGES / 2);
+    ck_assert_uint_eq(fk->readvs, 1);
+    ck_assert_uint_eq(fk->max_iov, FK_PAGES / 2);
+    fk_free(&src);
+}
+END_TEST
+
+Suite *
+suite_source(void)
+{
+    Suite *s = suite_create("source");
+    TCase *tc = tcase_create("cache");
+
+    tcase_add_test(tc, refresh_rereads_kept_pages_in_one_call);
+    tcase_add_test(tc, refresh_drops_pages_gone_since);
+    tcase_add_test(tc, refresh_without_readv_reads_page_by_page);
+    tcase_add_test(tc, refresh_with_nothing_kept_is_an_empty_cache);
+    tcase_add_test(tc, cache_off_reads_straight_through);
+    tcase_add_test(tc, refresh_many_runs_span_calls);
+    suite_add_tcase(s, tc);
+    return s;
+}
