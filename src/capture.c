@@ -52,7 +52,7 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
 
     rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
     if (rc < 0) {
-        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !cap->core && proc_exists(pid) < 0)
+        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !cap->core && proc_gone(pid))
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
         goto fail;
     }
@@ -201,7 +201,7 @@ capture_take(struct capture *cap, int *err)
         s->flags |= SNAP_F_TORN;
     if (cap->core)
         s->flags |= SNAP_F_CORE;
-    if (rc < 0 && !cap->core && proc_exists(src->pid) < 0)
+    if (rc < 0 && !cap->core && proc_gone(src->pid))
         rc = err_set(AIO_E_EXITED, "process %d exited during the read", src->pid);
     if (rc < 0)
         goto fail;

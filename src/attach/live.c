@@ -189,6 +189,46 @@ live_resume(struct source *src)
     errno = saved;
 }
 
+/*
+ * PTRACE_SEIZE failed with EPERM.  That is not always a permission problem:
+ * a thread that has begun to exit refuses too, and so do the threads of a
+ * process in the middle of an exec.  Give such a thread a few milliseconds,
+ * seizing again; returns 0 when it was seized after all, 1 when the thread is
+ * gone (skip it), or a negative AIO_E_* code with the message.
+ */
+static int
+live_seize_eperm(struct source *src, long tid)
+{
+    struct live *lv = src->priv;
+    int i;
+
+    /* after an exec the leader's pid names a thread we already hold under its old tid */
+    if (tid == src->pid && proc_tracer_pid(src->pid) == getpid())
+        return err_set(AIO_E_EXITED, "process %d ran exec while being attached", src->pid);
+    for (i = 0; i < 10; i++) {
+        char st = proc_thread_state(src->pid, tid);
+
+        if (proc_gone(src->pid))
+            return err_set(AIO_E_EXITED, "process %d exited while being attached", src->pid);
+        if (st == 0 || st == 'Z' || st == 'X')
+            return 1;       /* only this thread is on its way out */
+        usleep(2000);
+        if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) == 0)
+            return 0;
+        if (errno == ESRCH)
+            return 1;
+    }
+    if (lv->n > 0)
+        /* we may trace this process (we hold some of its threads): it is changing */
+        return err_set(AIO_E_EXITED, "process %d exited or ran exec while being attached",
+                       src->pid);
+    if (proc_tracer_pid(src->pid) > 0)
+        return err_set(AIO_E_TRACED, "process %d is already traced by process %d "
+                       "(a debugger?); detach it first", src->pid, proc_tracer_pid(src->pid));
+    return err_set(AIO_E_PERM, "cannot attach to process %d: permission denied; %s",
+                   src->pid, proc_perm_hint(src->pid));
+}
+
 static int
 live_seize(struct source *src, long tid)
 {
@@ -199,20 +239,21 @@ live_seize(struct source *src, long tid)
     if (guard_add(tid) < 0)
         return -AIO_E_BOUND;
     if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) < 0) {
-        int e = errno;
+        int e = errno, rc;
 
-        guard_remove(tid);
-        if (e == ESRCH)
+        if (e == ESRCH) {
+            guard_remove(tid);
             return 1;       /* the thread ended meanwhile: skip it */
-        if (e == EPERM) {
-            if (proc_tracer_pid(src->pid) > 0)
-                return err_set(AIO_E_TRACED, "process %d is already traced by process %d "
-                               "(a debugger?); detach it first", src->pid,
-                               proc_tracer_pid(src->pid));
-            return err_set(AIO_E_PERM, "cannot attach to process %d: permission denied; %s",
-                           src->pid, proc_perm_hint(src->pid));
         }
-        return err_set(AIO_E_PERM, "cannot attach to thread %ld: %s", tid, strerror(e));
+        if (e != EPERM) {
+            guard_remove(tid);
+            return err_set(AIO_E_PERM, "cannot attach to thread %ld: %s", tid, strerror(e));
+        }
+        rc = live_seize_eperm(src, tid);
+        if (rc != 0) {
+            guard_remove(tid);
+            return rc;
+        }
     }
     xgrow((void **)&lv->t, &lv->cap, lv->n + 1, sizeof(*lv->t));
     t = &lv->t[lv->n++];

@@ -27,6 +27,14 @@ proc_exists(int pid)
     return stat(path, &st) == 0 ? 0 : -AIO_E_NOPROC;
 }
 
+bool
+proc_gone(int pid)
+{
+    char st = proc_thread_state(pid, pid);
+
+    return proc_exists(pid) < 0 || st == 0 || st == 'Z' || st == 'X';
+}
+
 static ssize_t
 proc_read_file(const char *path, char *buf, size_t size)
 {

@@ -4,10 +4,14 @@
 #ifndef AIO_ATTACH_PROC_H
 #define AIO_ATTACH_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 if pid exists, -AIO_E_NOPROC otherwise. */
 int proc_exists(int pid);
+
+/* The process is gone, or only its zombie leader is left (it is exiting). */
+bool proc_gone(int pid);
 
 /* TracerPid of pid, 0 if none, -1 if unreadable. */
 int proc_tracer_pid(int pid);

@@ -7,8 +7,10 @@
 #     once, non-stop) in the middle of a snapshot: triggered as soon as it
 #     sees aiomon-attach seize it, or after a delay of 0-60 ms.  Every run
 #     ends cleanly: valid JSON with exit 0 or 1, or exit 2 with exactly one
-#     line "aiomon-attach: ..." on stderr and nothing on stdout; never a
-#     crash, never a hang; a forking target keeps running.
+#     line "aiomon-attach: ..." on stderr and nothing on stdout (never a
+#     "permission denied": a thread that has begun to exit refuses
+#     PTRACE_SEIZE with EPERM); never a crash, never a hang; a forking target
+#     keeps running.
 #
 # A target that exits, or whose non-main thread execs, while aiomon-attach
 # seizes its threads once made the tool wait for ever in waitpid() on a zombie
@@ -87,6 +89,10 @@ for mode in exit exec fork; do
         check_run "$mode (trigger $trig)"
         say "$mode (trigger $trig): exit $AIO_RC $(head -c 200 "$TMPD/err")"
         seen[$AIO_RC]=$(( ${seen[$AIO_RC]:-0} + 1 ))
+        # a target on its way out is "exited", never a permission problem
+        if [ "$AIO_RC" -eq 2 ] && grep -qi 'permission' "$TMPD/err"; then
+            fail_ "$mode (trigger $trig): a vanishing target reported as a permission problem"
+        fi
         if [ "$mode" = fork ]; then
             [ "$AIO_RC" -eq 2 ] && fail_ "fork (trigger $trig): exit 2 on a target that is still there"
             assert_running "$TARGET_PID"
