@@ -62,31 +62,42 @@ py_type_name(struct py_ctx *c, uint64_t type)
     return ts ? ts->name : "";
 }
 
-bool
-py_type_is_task(struct py_ctx *c, uint64_t type)
+/*
+ * A C task has _asyncio.Task among its bases.  A pure-Python one (no C
+ * accelerator, or asyncio.tasks._PyTask made on purpose) has a class named
+ * "Task" with a class named "Future" further down (asyncio.futures._PyFuture);
+ * only registry entries are asked, so the names are enough.
+ */
+enum py_task_kind
+py_type_task_kind(struct py_ctx *c, uint64_t type)
 {
     struct py_type_slot *ts = type ? py_type_slot(c, type) : NULL;
     uint64_t t = type;
+    bool py_task = false;
     int depth;
 
     if (!ts)
-        return false;
+        return PY_TASK_NONE;
     if (ts->is_task >= 0)
-        return ts->is_task;
-    ts->is_task = 0;
+        return (enum py_task_kind)ts->is_task;
+    ts->is_task = PY_TASK_NONE;
     for (depth = 0; t && depth < MAX_TYPE_DEPTH; depth++) {
         struct py_type_slot *b = py_type_slot(c, t);
 
         if (!b)
             break;
         if (strcmp(b->name, "_asyncio.Task") == 0) {
-            ts->is_task = 1;
+            ts->is_task = PY_TASK_C;
             break;
         }
+        if (strcmp(b->name, "Task") == 0)
+            py_task = true;
+        else if (py_task && strcmp(b->name, "Future") == 0)
+            ts->is_task = PY_TASK_PY;
         if (py_read_ptr(c, t, PYF_TP_BASE, &t) < 0)
             break;
     }
-    return ts->is_task;
+    return (enum py_task_kind)ts->is_task;
 }
 
 /* ---- str and int ---- */
@@ -120,7 +131,10 @@ py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out)
     uint32_t digit = 0;
     int64_t size = 0;
 
-    if (strcmp(py_type_name(c, type), "int") != 0 || !layout_has(c->L, PYF_LONG_DIGIT))
+    const char *tn = py_type_name(c, type);
+
+    /* bool is an int with the same layout */
+    if ((strcmp(tn, "int") != 0 && strcmp(tn, "bool") != 0) || !layout_has(c->L, PYF_LONG_DIGIT))
         return false;
     if (layout_has(c->L, PYF_LONG_TAG)) {
         uint64_t tag;
@@ -263,53 +277,63 @@ py_dict_items(struct py_ctx *c, uint64_t dict, py_pair_fn fn, void *arg)
 }
 
 struct py_find_arg {
-    const char *name;
-    uint64_t value;
+    const char *const *names;
+    uint64_t *values;
+    size_t n, found;
 };
 
 static int
 py_find_cb(struct py_ctx *c, uint64_t key, uint64_t value, void *arg)
 {
     struct py_find_arg *fa = arg;
+    size_t i;
 
-    if (py_str_eq(c, key, fa->name)) {
-        fa->value = value;
-        return 1;
+    for (i = 0; i < fa->n; i++) {
+        if (!fa->values[i] && py_str_eq(c, key, fa->names[i])) {
+            fa->values[i] = value;
+            fa->found++;
+            break;
+        }
     }
-    return 0;
+    return fa->found == fa->n;
 }
 
 int
 py_dict_get_str(struct py_ctx *c, uint64_t dict, const char *name, uint64_t *value)
 {
-    struct py_find_arg fa = { name, 0 };
-    int rc = py_dict_items(c, dict, py_find_cb, &fa);
+    struct py_find_arg fa = { &name, value, 1, 0 };
 
-    *value = fa.value;
-    return rc;
+    *value = 0;
+    return py_dict_items(c, dict, py_find_cb, &fa);
+}
+
+int
+py_attrs_get(struct py_ctx *c, uint64_t obj, const char *const *names, uint64_t *values,
+             size_t n)
+{
+    struct py_find_arg fa = { names, values, n, 0 };
+    uint64_t type = py_type_of(c, obj), dict = 0, vals = 0, keys = 0;
+    int rc;
+
+    memset(values, 0, n * sizeof(*values));
+    if (!type)
+        return -AIO_E_FAULT;
+    rc = c->ops->instance_dict(c, obj, type, &dict, &vals);
+    if (rc < 0)
+        return rc;
+    if (dict)
+        rc = py_dict_items(c, dict, py_find_cb, &fa);
+    else if (vals && py_read_ptr(c, type, PYF_HT_CACHED_KEYS, &keys) == 0 && keys)
+        rc = py_keys_items(c, keys, vals, py_find_cb, &fa);
+    else
+        return -AIO_E_CORRUPT;
+    return rc < 0 ? rc : 0;
 }
 
 int
 py_attr_get(struct py_ctx *c, uint64_t obj, const char *name, uint64_t *value)
 {
-    struct py_find_arg fa = { name, 0 };
-    uint64_t type = py_type_of(c, obj), dict = 0, values = 0, keys = 0;
-    int rc;
-
-    *value = 0;
-    if (!type)
-        return -AIO_E_FAULT;
-    rc = c->ops->instance_dict(c, obj, type, &dict, &values);
-    if (rc < 0)
-        return rc;
-    if (dict)
-        rc = py_dict_items(c, dict, py_find_cb, &fa);
-    else if (values && py_read_ptr(c, type, PYF_HT_CACHED_KEYS, &keys) == 0 && keys)
-        rc = py_keys_items(c, keys, values, py_find_cb, &fa);
-    else
-        return -AIO_E_CORRUPT;
-    *value = fa.value;
-    return rc;
+    return py_attrs_get(c, obj, &name, value, 1);
 }
 
 

@@ -132,7 +132,7 @@ struct py_code_slot {
 struct py_type_slot {
     uint64_t addr;
     char name[48];              /* tp_name, cut */
-    int8_t is_task;             /* -1 unknown, 0, 1: _asyncio.Task or a subclass */
+    int8_t is_task;             /* -1 unknown, else an enum py_task_kind */
 };
 
 struct py_ctx {
@@ -202,8 +202,14 @@ int py_tasks_walk(struct py_ctx *c);
 const char *py_type_name(struct py_ctx *c, uint64_t type);
 /* ob_type of obj, 0 when unreadable. */
 uint64_t py_type_of(struct py_ctx *c, uint64_t obj);
-/* Whether type is _asyncio.Task or a subclass (cached). */
-bool py_type_is_task(struct py_ctx *c, uint64_t type);
+/* What kind of task a type makes (cached). */
+enum py_task_kind {
+    PY_TASK_NONE = 0,
+    PY_TASK_C,                  /* _asyncio.Task or a subclass: TaskObj */
+    PY_TASK_PY,                 /* asyncio.tasks._PyTask ("Task" on a Python "Future") or a
+                                 * subclass: attributes in the instance dict */
+};
+enum py_task_kind py_type_task_kind(struct py_ctx *c, uint64_t type);
 
 typedef int (*py_pair_fn)(struct py_ctx *c, uint64_t key, uint64_t value, void *arg);
 typedef int (*py_item_fn)(struct py_ctx *c, uint64_t item, void *arg);
@@ -216,8 +222,11 @@ int py_dict_get_str(struct py_ctx *c, uint64_t dict, const char *name, uint64_t 
 int py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg);
 /* Every item of a list or tuple.  Bounded. */
 int py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg);
-/* Attribute `name` from an instance's __dict__ (managed, inline or tp_dictoffset). */
+/* Attribute `name` from an instance's __dict__ (managed, inline or tp_dictoffset); 0 if absent. */
 int py_attr_get(struct py_ctx *c, uint64_t obj, const char *name, uint64_t *value);
+/* Several attributes in one pass over the instance's __dict__; absent ones are 0. */
+int py_attrs_get(struct py_ctx *c, uint64_t obj, const char *const *names, uint64_t *values,
+                 size_t n);
 /* Instance dict through tp_dictoffset (types without a managed dict); *dict 0 if none. */
 int py_instance_dict_offset(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dict);
 /* Whether tp_flags has Py_TPFLAGS_MANAGED_DICT (3.11+); *flags gets tp_flags. */

@@ -238,49 +238,105 @@ tw_loop_tid(const struct py_ctx *c, uint64_t loop)
     return 0;
 }
 
-static void
-tw_read_task(struct py_ctx *c, uint64_t addr, const struct task_walk *tw, struct task_aux *aux)
+/* What a task says of itself, whichever kind it is. */
+struct task_fields {
+    enum snap_task_state state;
+    uint64_t loop, coro, name, waiter, awaited_by;
+    bool awaited_by_is_set, must_cancel;
+    int cancel_requests;
+};
+
+/* A C task: the TaskObj struct. */
+static int
+tw_fields_c(struct py_ctx *c, uint64_t addr, struct task_fields *f)
 {
     unsigned char buf[MAX_TASK_BUF];
     uint32_t size = layout_off(c->L, PYF_TASK);
-    struct snap *s = c->snap;
-    struct snap_task *t;
-    size_t idx, i, first;
-    uint64_t coro;
     int64_t state;
-    bool cut = false;
 
     if (source_read(c->src, addr, buf, size) < 0)
+        return -AIO_E_FAULT;
+    state = py_buf_int(c, buf, size, PYF_FUT_STATE);
+    f->state = state == FUT_CANCELLED ? SNAP_TASK_CANCELLED :
+               state == FUT_FINISHED ? SNAP_TASK_DONE : SNAP_TASK_PENDING;
+    f->loop = py_buf_ptr(c, buf, size, PYF_FUT_LOOP);
+    f->must_cancel = py_buf_int(c, buf, size, PYF_TASK_MUST_CANCEL) != 0;
+    f->cancel_requests = layout_has(c->L, PYF_TASK_NUM_CANCELS) ?
+                         (int)py_buf_int(c, buf, size, PYF_TASK_NUM_CANCELS) : 0;
+    f->waiter = py_buf_ptr(c, buf, size, PYF_TASK_FUT_WAITER);
+    f->awaited_by = py_buf_ptr(c, buf, size, PYF_TASK_AWAITED_BY);
+    f->awaited_by_is_set = py_buf_int(c, buf, size, PYF_TASK_AWAITED_BY_IS_SET) != 0;
+    f->coro = py_buf_ptr(c, buf, size, PYF_TASK_CORO);
+    f->name = py_buf_ptr(c, buf, size, PYF_TASK_NAME);
+    return 0;
+}
+
+/* A pure-Python task (asyncio.tasks._PyTask): the same facts in its instance dict. */
+static int
+tw_fields_py(struct py_ctx *c, uint64_t addr, struct task_fields *f)
+{
+    static const char *const names[] = { "_state", "_loop", "_must_cancel",
+                                         "_num_cancels_requested", "_fut_waiter", "_coro",
+                                         "_name" };
+    uint64_t v[sizeof(names) / sizeof(names[0])];
+    int64_t n;
+
+    /* _state stays a class attribute ("PENDING") until the future's state changes */
+    if (py_attrs_get(c, addr, names, v, sizeof(names) / sizeof(names[0])) < 0 || !v[5])
+        return -AIO_E_CORRUPT;
+    f->state = !v[0] ? SNAP_TASK_PENDING :
+               py_str_eq(c, v[0], "CANCELLED") ? SNAP_TASK_CANCELLED :
+               py_str_eq(c, v[0], "FINISHED") ? SNAP_TASK_DONE : SNAP_TASK_PENDING;
+    f->loop = v[1];
+    f->must_cancel = py_long_value(c, v[2], &n) && n != 0;
+    f->cancel_requests = py_long_value(c, v[3], &n) && n > 0 && n < (1 << 30) ? (int)n : 0;
+    f->waiter = v[4];
+    f->coro = v[5];
+    f->name = v[6];
+    /* None is an object like any other: a waiter or coroutine of type NoneType is none */
+    if (f->waiter && strcmp(py_type_name(c, py_type_of(c, f->waiter)), "NoneType") == 0)
+        f->waiter = 0;
+    return 0;
+}
+
+static void
+tw_read_task(struct py_ctx *c, uint64_t addr, enum py_task_kind kind,
+             const struct task_walk *tw, struct task_aux *aux)
+{
+    struct snap *s = c->snap;
+    struct task_fields tf;
+    struct snap_task *t;
+    size_t idx, i, first;
+    bool cut = false;
+
+    memset(&tf, 0, sizeof(tf));
+    if ((kind == PY_TASK_PY ? tw_fields_py(c, addr, &tf) : tw_fields_c(c, addr, &tf)) < 0)
         return;
     t = snap_task_add(s);
     idx = s->ntasks - 1;
     t->addr = addr;
-    state = py_buf_int(c, buf, size, PYF_FUT_STATE);
-    t->state = state == FUT_CANCELLED ? SNAP_TASK_CANCELLED :
-               state == FUT_FINISHED ? SNAP_TASK_DONE : SNAP_TASK_PENDING;
-    t->loop = py_buf_ptr(c, buf, size, PYF_FUT_LOOP);
-    t->must_cancel = py_buf_int(c, buf, size, PYF_TASK_MUST_CANCEL) != 0;
-    t->cancel_requests = layout_has(c->L, PYF_TASK_NUM_CANCELS) ?
-                         (int)py_buf_int(c, buf, size, PYF_TASK_NUM_CANCELS) : 0;
+    t->state = tf.state;
+    t->loop = tf.loop;
+    t->must_cancel = tf.must_cancel;
+    t->cancel_requests = tf.cancel_requests;
     t->thread_tid = tw_loop_tid(c, t->loop);
     for (i = 0; i + 1 < tw->nrunning; i += 2) {
         if (tw->running[i + 1] == addr && tw->running[i] == t->loop)
             t->running = true;
     }
     aux->addr = addr;
-    aux->waiter = py_buf_ptr(c, buf, size, PYF_TASK_FUT_WAITER);
-    aux->awaited_by = py_buf_ptr(c, buf, size, PYF_TASK_AWAITED_BY);
-    aux->awaited_by_is_set = py_buf_int(c, buf, size, PYF_TASK_AWAITED_BY_IS_SET) != 0;
-    coro = py_buf_ptr(c, buf, size, PYF_TASK_CORO);
-    tw_task_name(c, t, py_buf_ptr(c, buf, size, PYF_TASK_NAME));
+    aux->waiter = tf.waiter;
+    aux->awaited_by = tf.awaited_by;
+    aux->awaited_by_is_set = tf.awaited_by_is_set;
+    tw_task_name(c, t, tf.name);
     t = &s->tasks[idx];
-    t->coro_addr = coro;
-    if (coro) {
-        uint64_t type = py_type_of(c, coro), q = 0;
+    t->coro_addr = tf.coro;
+    if (tf.coro) {
+        uint64_t type = py_type_of(c, tf.coro), q = 0;
         const char *tn = py_type_name(c, type);
 
         if ((tw_is(tn, "coroutine") || tw_is(tn, "generator") || tw_is(tn, "async_generator")) &&
-            py_read_ptr(c, coro, PYF_GEN_QUALNAME, &q) == 0 && q &&
+            py_read_ptr(c, tf.coro, PYF_GEN_QUALNAME, &q) == 0 && q &&
             py_read_str(c, q, MAX_NAME_BYTES, &t->coro, NULL) == 0) {
             /* qualname read */
         } else {
@@ -289,7 +345,7 @@ tw_read_task(struct py_ctx *c, uint64_t addr, const struct task_walk *tw, struct
     }
     first = s->nframes;
     s->tasks[idx].frame_first = first;
-    s->tasks[idx].frame_count = coro ? tw_coro_stack(c, coro, aux, &cut) : 0;
+    s->tasks[idx].frame_count = tf.coro ? tw_coro_stack(c, tf.coro, aux, &cut) : 0;
     s->tasks[idx].stack_truncated = cut;
     if (cut)
         snap_diag_add(s, SNAP_DIAG_TASK, idx, AIO_E_BOUND, "await chain cut at %d coroutines",
@@ -487,14 +543,15 @@ lw_fallback(struct py_ctx *c, struct list_walk *lw)
 }
 
 /* A listed task must say it is one (TaskObj.task_is_task); others must be of a Task type. */
-static bool
-lw_is_task(struct py_ctx *c, const struct list_cand *lc)
+static enum py_task_kind
+lw_task_kind(struct py_ctx *c, const struct list_cand *lc)
 {
     int64_t is_task = 0;
 
     if (lc->listed && layout_has(c->L, PYF_TASK_IS_TASK))
-        return py_read_int(c, lc->addr, PYF_TASK_IS_TASK, &is_task) == 0 && is_task == 1;
-    return py_type_is_task(c, py_type_of(c, lc->addr));
+        return py_read_int(c, lc->addr, PYF_TASK_IS_TASK, &is_task) == 0 && is_task == 1 ?
+               PY_TASK_C : PY_TASK_NONE;
+    return py_type_task_kind(c, py_type_of(c, lc->addr));
 }
 
 /* Whether an _asyncio extension module is mapped (its offsets may still be unknown). */
@@ -551,11 +608,13 @@ tw_walk_lists(struct py_ctx *c)
     lw.n = j;
     aux = xcalloc(lw.n ? lw.n : 1, sizeof(*aux));
     for (i = 0; i < lw.n; i++) {
-        if (!lw_is_task(c, &lw.v[i])) {
+        enum py_task_kind kind = lw_task_kind(c, &lw.v[i]);
+
+        if (kind == PY_TASK_NONE) {
             skipped += lw.v[i].listed;
             continue;
         }
-        tw_read_task(c, lw.v[i].addr, &none, &aux[n]);
+        tw_read_task(c, lw.v[i].addr, kind, &none, &aux[n]);
         if (c->snap->ntasks > n) {
             struct snap_task *t = &c->snap->tasks[n];
 
@@ -588,7 +647,8 @@ py_tasks_walk(struct py_ctx *c)
     struct task_walk tw;
     struct task_aux *aux = NULL;
     uint64_t interp = 0, modules = 0, mod = 0, mdict = 0;
-    size_t i, n = 0;
+    size_t i, n = 0, c_unknown = 0;
+    bool c_layout;
     int rc;
 
     memset(&tw, 0, sizeof(tw));
@@ -598,12 +658,15 @@ py_tasks_walk(struct py_ctx *c)
                       "and no DWARF): tasks are not shown");
         return 0;
     }
-    if (!layout_has(c->L, PYF_TASK) || layout_off(c->L, PYF_TASK) > MAX_TASK_BUF) {
-        c->snap->flags |= SNAP_F_NO_TASKS;
-        return 0;   /* _asyncio not loaded (or no layout): asyncio is not in use */
-    }
-    if (c->ops->tasks_find)
+    c_layout = layout_has(c->L, PYF_TASK) && layout_off(c->L, PYF_TASK) <= MAX_TASK_BUF;
+    if (c->ops->tasks_find) {
+        if (!c_layout) {
+            c->snap->flags |= SNAP_F_NO_TASKS;
+            return 0;   /* _asyncio not loaded: asyncio is not in use */
+        }
         return tw_walk_lists(c);
+    }
+    /* without _asyncio (or its layout), pure-Python tasks may still be there */
     if ((rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp)) < 0 ||
         (rc = py_read_ptr(c, interp, PYF_IS_MODULES, &modules)) < 0 || !modules)
         goto fail;
@@ -618,14 +681,24 @@ py_tasks_walk(struct py_ctx *c)
         qsort(tw.cand, tw.ncand, sizeof(*tw.cand), tw_u64_cmp);
     aux = xcalloc(tw.ncand ? tw.ncand : 1, sizeof(*aux));
     for (i = 0; i < tw.ncand; i++) {
+        enum py_task_kind kind;
+
         if (i > 0 && tw.cand[i] == tw.cand[i - 1])
             continue;
-        if (!py_type_is_task(c, py_type_of(c, tw.cand[i])))
+        kind = py_type_task_kind(c, py_type_of(c, tw.cand[i]));
+        if (kind == PY_TASK_NONE)
             continue;
-        tw_read_task(c, tw.cand[i], &tw, &aux[n]);
+        if (kind == PY_TASK_C && !c_layout) {
+            c_unknown++;
+            continue;
+        }
+        tw_read_task(c, tw.cand[i], kind, &tw, &aux[n]);
         if (c->snap->ntasks > n)
             n++;
     }
+    if (c_unknown)
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_LAYOUT, "%zu C tasks not shown: "
+                      "the layout of _asyncio's TaskObj is unknown", c_unknown);
     /* candidates were visited in address order, so tasks and aux are both sorted */
     snap_tasks_sort(c->snap);
     if (n > 1)
