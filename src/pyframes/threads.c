@@ -58,6 +58,31 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
                       "stack of thread %ld cut at %d frames", tid, MAX_FRAMES);
 }
 
+/*
+ * The first thread state proves the layout (a table may not fit a patch
+ * release): it must point back to its interpreter.  Read while the target
+ * runs (--nonblocking), the head may be a thread state being freed: the head
+ * is read again a few times before the layout is blamed.
+ */
+static int
+threads_first_checked(struct py_ctx *c, uint64_t interp, uint64_t *head)
+{
+    uint64_t owner = 0;
+    int tries;
+
+    for (tries = 0; *head; tries++) {
+        if (py_read_ptr(c, *head, PYF_TS_INTERP, &owner) == 0 && owner == interp)
+            return 0;
+        if (tries == 8)
+            return err_set(AIO_E_LAYOUT, "the layout does not fit this interpreter: thread "
+                           "state 0x%llx does not point back to its interpreter (wrong layout "
+                           "table for this patch release?)", (unsigned long long)*head);
+        if (py_read_ptr(c, interp, PYF_IS_TSTATE_HEAD, head) < 0)
+            return err_set(AIO_E_FAULT, "cannot read the thread list of the interpreter");
+    }
+    return 0;
+}
+
 int
 py_threads_walk(struct py_ctx *c)
 {
@@ -80,6 +105,8 @@ py_threads_walk(struct py_ctx *c)
                           "cannot read the thread list of interpreter %d", ni);
             break;
         }
+        if (ni == 0 && (rc = threads_first_checked(c, interp, &head)) < 0)
+            return rc;
         for (ts = head, nt = 0; ts && nt < MAX_THREADS; nt++) {
             uint64_t next = 0, owner = 0;
 
@@ -88,15 +115,7 @@ py_threads_walk(struct py_ctx *c)
              * every thread state points back to its interpreter.
              */
             if (py_read_ptr(c, ts, PYF_TS_INTERP, &owner) < 0 || owner != interp) {
-                /*
-                 * The first thread state proves the layout; a later one failing
-                 * is a thread that ended under a torn (--nonblocking) read.
-                 */
-                if (ni == 0 && nt == 0)
-                    return err_set(AIO_E_LAYOUT, "the layout does not fit this interpreter: "
-                                   "thread state 0x%llx does not point back to its interpreter "
-                                   "(wrong layout table for this patch release?)",
-                                   (unsigned long long)ts);
+                /* past the first (checked above): a thread that ended under a torn read */
                 snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
                               "thread list changed while read: stopped at thread state 0x%llx",
                               (unsigned long long)ts);
