@@ -380,6 +380,8 @@ json_write_special(const char *path, const struct snap *s, enum snap_format fmt,
     if (fd < 0)
         return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
     f = fdopen(fd, "w");
+    if (f)
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
     if (!f) {
         close(fd);
         return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
@@ -435,6 +437,8 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
     }
     created = true;
     f = fdopen(fd, "w");
+    if (f)
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
     if (!f) {
         rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
         goto out;
