@@ -10,7 +10,9 @@
  * unit boundary that still leaves room for "…" before the NUL.
  */
 struct esc_out {
-    FILE *f;            /* borrowed; NULL for the buffer variant */
+    FILE *f;            /* borrowed; NULL for the buffer and sink variants */
+    escape_sink sink;   /* the sink variant: where output goes, with sink_arg */
+    void *sink_arg;
     char *buf;          /* borrowed */
     size_t size, used, mark;
     bool full;
@@ -25,6 +27,10 @@ esc_put(struct esc_out *o, const char *p, size_t n)
 {
     size_t room;
 
+    if (o->sink) {
+        o->sink(o->sink_arg, p, n);
+        return;
+    }
     if (o->f) {
         if (n == 1)
             putc(*p, o->f);
@@ -165,11 +171,11 @@ esc_run(struct esc_out *o, const char *str, size_t len, size_t cap, bool json)
         cap = len;
     while (i < len) {
         /*
-         * Fast path to a FILE: a run of printable ASCII that needs no escape
+         * Fast path to a FILE or sink: a run of printable ASCII that needs no escape
          * goes out in one piece (a buffer needs the unit-by-unit boundaries).
          */
         n = 0;
-        while (o->f && i + n < cap && s[i + n] >= 0x20 && s[i + n] < 0x7f &&
+        while ((o->f || o->sink) && i + n < cap && s[i + n] >= 0x20 && s[i + n] < 0x7f &&
                !(json && (s[i + n] == '"' || s[i + n] == '\\')))
             n++;
         if (n) {
@@ -234,4 +240,14 @@ escape_json(FILE *f, const char *s, size_t len, size_t cap)
     putc('"', f);
     esc_run(&o, s, len, cap, true);
     putc('"', f);
+}
+
+void
+escape_json_sink(escape_sink put, void *arg, const char *s, size_t len, size_t cap)
+{
+    struct esc_out o = { .sink = put, .sink_arg = arg };
+
+    put(arg, "\"", 1);
+    esc_run(&o, s, len, cap, true);
+    put(arg, "\"", 1);
 }

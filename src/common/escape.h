@@ -37,6 +37,10 @@ size_t escape_text_buf(char *dst, size_t size, const char *s, size_t len, size_t
  */
 void escape_json(FILE *f, const char *s, size_t len, size_t cap);
 
+/* escape_json, its output going to put(arg, bytes, n) in pieces. */
+typedef void (*escape_sink)(void *arg, const char *p, size_t n);
+void escape_json_sink(escape_sink put, void *arg, const char *s, size_t len, size_t cap);
+
 /*
  * Length of the valid UTF-8 sequence starting at s (1..4), or 0 if the
  * bytes at s do not start a valid, shortest-form, non-surrogate sequence.

@@ -5,6 +5,7 @@
 #include "write.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
@@ -21,22 +22,96 @@
 
 #define MAX_TMP_TRIES 100
 
+/*
+ * The writer's own output buffer: a 10,000-task snapshot is some 400,000
+ * small pieces, and stdio's per-call cost was most of the time spent here.
+ */
+struct jw {
+    FILE *f;                    /* borrowed */
+    size_t n;
+    char buf[1 << 16];
+};
+
 static void
-json_str(FILE *f, struct snap_str v)
+jw_flush(struct jw *w)
 {
-    if (v.s)
-        escape_json(f, v.s, v.len, 0);
-    else
-        fputs("null", f);
+    if (w->n)
+        fwrite(w->buf, 1, w->n, w->f);
+    w->n = 0;
 }
 
 static void
-json_cstr(FILE *f, const char *c)
+jw_write(struct jw *w, const char *p, size_t n)
+{
+    if (n > sizeof(w->buf) - w->n) {
+        jw_flush(w);
+        if (n > sizeof(w->buf)) {
+            fwrite(p, 1, n, w->f);
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, p, n);
+    w->n += n;
+}
+
+static void
+jw_puts(struct jw *w, const char *s)
+{
+    jw_write(w, s, strlen(s));
+}
+
+static void
+jw_putc(struct jw *w, char c)
+{
+    if (w->n == sizeof(w->buf))
+        jw_flush(w);
+    w->buf[w->n++] = c;
+}
+
+static void jw_printf(struct jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+jw_printf(struct jw *w, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        jw_write(w, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static void
+jw_sink(void *arg, const char *p, size_t n)
+{
+    jw_write(arg, p, n);
+}
+
+static void
+jw_escape(struct jw *w, const char *s, size_t len, size_t cap)
+{
+    escape_json_sink(jw_sink, w, s, len, cap);
+}
+
+static void
+json_str(struct jw *f, struct snap_str v)
+{
+    if (v.s)
+        jw_escape(f, v.s, v.len, 0);
+    else
+        jw_puts(f, "null");
+}
+
+static void
+json_cstr(struct jw *f, const char *c)
 {
     if (c)
-        escape_json(f, c, strlen(c), 0);
+        jw_escape(f, c, strlen(c), 0);
     else
-        fputs("null", f);
+        jw_puts(f, "null");
 }
 
 /*
@@ -44,12 +119,12 @@ json_cstr(FILE *f, const char *c)
  * writes some 100,000 of them, and printf's parser was a third of the time.
  */
 static void
-json_hex(FILE *f, uint64_t v, bool zero_is_null)
+json_hex(struct jw *f, uint64_t v, bool zero_is_null)
 {
     char b[24], *p = b + sizeof(b);
 
     if (zero_is_null && v == 0) {
-        fputs("null", f);
+        jw_puts(f, "null");
         return;
     }
     *--p = '"';
@@ -60,11 +135,11 @@ json_hex(FILE *f, uint64_t v, bool zero_is_null)
     *--p = 'x';
     *--p = '0';
     *--p = '"';
-    fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
+    jw_write(f, p, (size_t)(b + sizeof(b) - p));
 }
 
 static void
-json_int(FILE *f, int64_t v)
+json_int(struct jw *f, int64_t v)
 {
     char b[24], *p = b + sizeof(b);
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -75,7 +150,7 @@ json_int(FILE *f, int64_t v)
     } while (u);
     if (v < 0)
         *--p = '-';
-    fwrite(p, 1, (size_t)(b + sizeof(b) - p), f);
+    jw_write(f, p, (size_t)(b + sizeof(b) - p));
 }
 
 static const char *
@@ -85,64 +160,64 @@ json_bool(bool b)
 }
 
 static void
-json_frame(FILE *f, const struct snap_frame *fr)
+json_frame(struct jw *f, const struct snap_frame *fr)
 {
-    fputs("{\"function\": ", f);
+    jw_puts(f, "{\"function\": ");
     json_str(f, fr->function);
-    fputs(", \"qualname\": ", f);
+    jw_puts(f, ", \"qualname\": ");
     json_str(f, fr->qualname);
-    fputs(", \"file\": ", f);
+    jw_puts(f, ", \"file\": ");
     json_str(f, fr->file);
-    fputs(", \"line\": ", f);
+    jw_puts(f, ", \"line\": ");
     json_int(f, fr->line);
     if (fr->kind == SNAP_FRAME_NATIVE) {
-        fputs(", \"kind\": \"native\", \"symbol\": ", f);
+        jw_puts(f, ", \"kind\": \"native\", \"symbol\": ");
         json_str(f, fr->function);
-        fputs(", \"module\": ", f);
+        jw_puts(f, ", \"module\": ");
         json_str(f, fr->module);
-        fprintf(f, ", \"offset\": %" PRIu64 ", \"pc\": ", fr->offset);
+        jw_printf(f, ", \"offset\": %" PRIu64 ", \"pc\": ", fr->offset);
         json_hex(f, fr->pc, false);
     }
-    fputc('}', f);
+    jw_putc(f, '}');
 }
 
 /* A stack, innermost first. */
 static void
-json_frames(FILE *f, const struct snap *s, size_t first, size_t count, const char *indent)
+json_frames(struct jw *f, const struct snap *s, size_t first, size_t count, const char *indent)
 {
     const struct snap_frame *fr = tree_frames(s, first, count, &count);
     size_t i;
 
     if (count == 0) {
-        fputs("[]", f);
+        jw_puts(f, "[]");
         return;
     }
-    fputs("[\n", f);
+    jw_puts(f, "[\n");
     for (i = 0; i < count; i++) {
-        fputs(indent, f);
-        fputs("  ", f);
+        jw_puts(f, indent);
+        jw_puts(f, "  ");
         json_frame(f, &fr[i]);
-        fputs(i + 1 < count ? ",\n" : "\n", f);
+        jw_puts(f, i + 1 < count ? ",\n" : "\n");
     }
-    fprintf(f, "%s]", indent);
+    jw_printf(f, "%s]", indent);
 }
 
 /* The ids at the far end of edge list list[first..end) of the graph. */
 static void
-json_ids(FILE *f, const struct snap *s, const size_t *list, size_t first, size_t end,
+json_ids(struct jw *f, const struct snap *s, const size_t *list, size_t first, size_t end,
          bool awaited_end)
 {
     size_t i;
 
-    fputc('[', f);
+    jw_putc(f, '[');
     for (i = first; i < end; i++) {
         const struct snap_edge *e = &s->edges[list[i]];
 
         if (i > first)
-            fputs(", ", f);
+            jw_puts(f, ", ");
         json_hex(f, s->tasks[awaited_end ? e->awaited : e->waiter].addr, false);
     }
-    fputc(']', f);
+    jw_putc(f, ']');
 }
 
 static const char *
@@ -173,150 +248,150 @@ snap_code_name(int code)
 }
 
 static void
-json_diags(FILE *f, const struct snap *s)
+json_diags(struct jw *f, const struct snap *s)
 {
     size_t i;
 
     if (s->ndiags == 0) {
-        fputs("  \"diagnostics\": [],\n", f);
+        jw_puts(f, "  \"diagnostics\": [],\n");
         return;
     }
-    fputs("  \"diagnostics\": [\n", f);
+    jw_puts(f, "  \"diagnostics\": [\n");
     for (i = 0; i < s->ndiags; i++) {
         const struct snap_diag *d = &s->diags[i];
 
-        fprintf(f, "    {\"scope\": \"%s\", \"index\": %zu, \"code\": \"%s\", \"message\": ",
+        jw_printf(f, "    {\"scope\": \"%s\", \"index\": %zu, \"code\": \"%s\", \"message\": ",
                 json_scope_name(d->scope), d->index, snap_code_name(d->code));
         json_cstr(f, d->message);
         if (d->scope == SNAP_DIAG_THREAD && d->index < s->nthreads)
-            fprintf(f, ", \"tid\": %ld", s->threads[d->index].tid);
+            jw_printf(f, ", \"tid\": %ld", s->threads[d->index].tid);
         if (d->scope == SNAP_DIAG_TASK && d->index < s->ntasks) {
-            fputs(", \"task\": ", f);
+            jw_puts(f, ", \"task\": ");
             json_hex(f, s->tasks[d->index].addr, false);
         }
-        fputs(i + 1 < s->ndiags ? "},\n" : "}\n", f);
+        jw_puts(f, i + 1 < s->ndiags ? "},\n" : "}\n");
     }
-    fputs("  ],\n", f);
+    jw_puts(f, "  ],\n");
 }
 
 static void
-json_threads(FILE *f, const struct snap *s)
+json_threads(struct jw *f, const struct snap *s)
 {
     size_t i;
 
     if (s->nthreads == 0) {
-        fputs("  \"threads\": [],\n", f);
+        jw_puts(f, "  \"threads\": [],\n");
         return;
     }
-    fputs("  \"threads\": [\n", f);
+    jw_puts(f, "  \"threads\": [\n");
     for (i = 0; i < s->nthreads; i++) {
         const struct snap_thread *t = &s->threads[i];
 
-        fprintf(f, "    {\n      \"tid\": %ld,\n      \"thread_id\": %" PRIu64 ",\n"
+        jw_printf(f, "    {\n      \"tid\": %ld,\n      \"thread_id\": %" PRIu64 ",\n"
                 "      \"name\": ", t->tid, t->thread_id);
         json_str(f, t->name);
-        fprintf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
+        jw_printf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
                 "      \"truncated\": %s,\n      \"frames\": ",
                 json_bool(t->holds_gil), json_bool(t->is_main), json_bool(t->truncated));
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
-        fputs(i + 1 < s->nthreads ? "\n    },\n" : "\n    }\n", f);
+        jw_puts(f, i + 1 < s->nthreads ? "\n    },\n" : "\n    }\n");
     }
-    fputs("  ],\n", f);
+    jw_puts(f, "  ],\n");
 }
 
 static void
-json_tasks(FILE *f, const struct snap *s, const struct tree_graph *g)
+json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
 {
     size_t i;
 
     if (s->ntasks == 0) {
-        fputs("  \"tasks\": [],\n", f);
+        jw_puts(f, "  \"tasks\": [],\n");
         return;
     }
-    fputs("  \"tasks\": [\n", f);
+    jw_puts(f, "  \"tasks\": [\n");
     for (i = 0; i < s->ntasks; i++) {
         const struct snap_task *t = &s->tasks[i];
 
-        fputs("    {\n      \"id\": ", f);
+        jw_puts(f, "    {\n      \"id\": ");
         json_hex(f, t->addr, false);
-        fputs(",\n      \"name\": ", f);
+        jw_puts(f, ",\n      \"name\": ");
         json_str(f, t->name);
-        fputs(",\n      \"state\": \"", f);
-        fputs(snap_task_state_name(t->state), f);
-        fputs("\",\n      \"coroutine\": ", f);
+        jw_puts(f, ",\n      \"state\": \"");
+        jw_puts(f, snap_task_state_name(t->state));
+        jw_puts(f, "\",\n      \"coroutine\": ");
         json_str(f, t->coro);
-        fputs(",\n      \"coroutine_id\": ", f);
+        jw_puts(f, ",\n      \"coroutine_id\": ");
         json_hex(f, t->coro_addr, true);
-        fputs(",\n      \"running\": ", f);
-        fputs(json_bool(t->running), f);
-        fputs(",\n      \"cancel_requests\": ", f);
+        jw_puts(f, ",\n      \"running\": ");
+        jw_puts(f, json_bool(t->running));
+        jw_puts(f, ",\n      \"cancel_requests\": ");
         json_int(f, t->cancel_requests);
-        fputs(",\n      \"must_cancel\": ", f);
-        fputs(json_bool(t->must_cancel), f);
-        fputs(",\n      \"thread\": ", f);
+        jw_puts(f, ",\n      \"must_cancel\": ");
+        jw_puts(f, json_bool(t->must_cancel));
+        jw_puts(f, ",\n      \"thread\": ");
         if (t->thread_tid)
             json_int(f, t->thread_tid);
         else
-            fputs("null", f);
-        fputs(",\n      \"loop\": ", f);
+            jw_puts(f, "null");
+        jw_puts(f, ",\n      \"loop\": ");
         json_hex(f, t->loop, true);
-        fputs(",\n      \"group\": ", f);
+        jw_puts(f, ",\n      \"group\": ");
         json_hex(f, t->group, true);
-        fputs(",\n      \"stack_truncated\": ", f);
-        fputs(json_bool(t->stack_truncated), f);
-        fputs(",\n      \"stack\": ", f);
+        jw_puts(f, ",\n      \"stack_truncated\": ");
+        jw_puts(f, json_bool(t->stack_truncated));
+        jw_puts(f, ",\n      \"stack\": ");
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
-        fputs(",\n      \"awaiting\": ", f);
+        jw_puts(f, ",\n      \"awaiting\": ");
         json_ids(f, s, g->out, g->out_first[i], g->out_first[i + 1], true);
-        fputs(",\n      \"awaited_by\": ", f);
+        jw_puts(f, ",\n      \"awaited_by\": ");
         json_ids(f, s, g->in, g->in_first[i], g->in_first[i + 1], false);
-        fputs(i + 1 < s->ntasks ? "\n    },\n" : "\n    }\n", f);
+        jw_puts(f, i + 1 < s->ntasks ? "\n    },\n" : "\n    }\n");
     }
-    fputs("  ],\n", f);
+    jw_puts(f, "  ],\n");
 }
 
 static void
-json_edges(FILE *f, const struct snap *s)
+json_edges(struct jw *f, const struct snap *s)
 {
     size_t i, n = 0;
 
-    fputs("  \"edges\": [", f);
+    jw_puts(f, "  \"edges\": [");
     for (i = 0; i < s->nedges; i++) {
         const struct snap_edge *e = &s->edges[i];
 
         if (e->waiter >= s->ntasks || e->awaited >= s->ntasks)
             continue;
-        fputs(n++ ? ",\n    {\"waiter\": " : "\n    {\"waiter\": ", f);
+        jw_puts(f, n++ ? ",\n    {\"waiter\": " : "\n    {\"waiter\": ");
         json_hex(f, s->tasks[e->waiter].addr, false);
-        fputs(", \"awaited\": ", f);
+        jw_puts(f, ", \"awaited\": ");
         json_hex(f, s->tasks[e->awaited].addr, false);
-        fputs(", \"kind\": \"", f);
-        fputs(snap_edge_kind_name(e->kind), f);
-        fputs("\"}", f);
+        jw_puts(f, ", \"kind\": \"");
+        jw_puts(f, snap_edge_kind_name(e->kind));
+        jw_puts(f, "\"}");
     }
-    fputs(n ? "\n  ]\n" : "]\n", f);
+    jw_puts(f, n ? "\n  ]\n" : "]\n");
 }
 
-void
-snap_write_json(FILE *f, const struct snap *s)
+static void
+json_snapshot(struct jw *f, const struct snap *s)
 {
     struct tree_graph g;
 
     tree_graph_build(&g, s);
-    fprintf(f, "{\n  \"format\": \"aiomon-snapshot\",\n  \"format_version\": 1,\n"
+    jw_printf(f, "{\n  \"format\": \"aiomon-snapshot\",\n  \"format_version\": 1,\n"
             "  \"pid\": %d,\n  \"python_version\": ", s->pid);
-    escape_json(f, s->python_version, strnlen(s->python_version, sizeof(s->python_version)), 0);
-    fprintf(f, ",\n  \"py_version_hex\": %" PRIu64 ",\n  \"layout_source\": ",
+    jw_escape(f, s->python_version, strnlen(s->python_version, sizeof(s->python_version)), 0);
+    jw_printf(f, ",\n  \"py_version_hex\": %" PRIu64 ",\n  \"layout_source\": ",
             s->py_version_hex);
     json_cstr(f, s->layout_source);
-    fputs(",\n  \"cmdline\": ", f);
+    jw_puts(f, ",\n  \"cmdline\": ");
     json_str(f, s->cmdline);
-    fprintf(f, ",\n  \"flags\": {\"partial\": %s, \"torn\": %s, \"loaded\": %s, \"core\": %s, "
+    jw_printf(f, ",\n  \"flags\": {\"partial\": %s, \"torn\": %s, \"loaded\": %s, \"core\": %s, "
             "\"no_tasks\": %s},\n",
             json_bool(s->flags & SNAP_F_PARTIAL), json_bool(s->flags & SNAP_F_TORN),
             json_bool(s->flags & SNAP_F_LOADED), json_bool(s->flags & SNAP_F_CORE),
             json_bool(s->flags & SNAP_F_NO_TASKS));
-    fprintf(f, "  \"taken_at_ns\": %" PRIu64 ",\n  \"stopped_us\": %" PRIu64 ",\n"
+    jw_printf(f, "  \"taken_at_ns\": %" PRIu64 ",\n  \"stopped_us\": %" PRIu64 ",\n"
             "  \"read_us\": %" PRIu64 ",\n  \"bytes_read\": %" PRIu64 ",\n"
             "  \"read_calls\": %" PRIu64 ",\n",
             s->taken_at_ns, s->stopped_ns / 1000, s->read_ns / 1000, s->bytes_read,
@@ -325,8 +400,20 @@ snap_write_json(FILE *f, const struct snap *s)
     json_threads(f, s);
     json_tasks(f, s, &g);
     json_edges(f, s);
-    fputs("}\n", f);
+    jw_puts(f, "}\n");
     tree_graph_free(&g);
+}
+
+void
+snap_write_json(FILE *f, const struct snap *s)
+{
+    struct jw *w = xmalloc(sizeof(*w));
+
+    w->f = f;
+    w->n = 0;
+    json_snapshot(w, s);
+    jw_flush(w);
+    free(w);
 }
 
 int
