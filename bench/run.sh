@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmarks (not tests): wall time of a dump and how long the target was
 # stopped, for N tasks and for a 50-thread process, with the layout cache
-# cold and warm.  The JSON goes to a redirected stdout: -o FILE adds an fsync
+# cold and warm; and the stop per sample of --watch on 10,000 tasks.
+# `aiomon-attach -v --dump PID` shows where the time of one dump goes
+# (attach, walk before the stop, stop, refresh, walk under the stop, output).  The JSON goes to a redirected stdout: -o FILE adds an fsync
 # (durable, atomic writes), which costs ~20 ms per MB on these disks.  Prints one line per measurement; the median of REPS runs.
 #   bench/run.sh build/aiomon-attach [PYTHON]
 set -eu
@@ -63,9 +65,17 @@ report() {
 }
 
 echo "aiomon-attach benchmarks: $("$PY" -c 'import sys; print(sys.version.split()[0])') ($PY), median of $REPS"
+# --watch: every sample after the first refreshes the pages the last one used
+watch_report() {
+    h=$(XDG_CACHE_HOME=$tmp/cache timeout 120 "$bin" --watch --interval 200 --samples 11 "$pid" \
+        2>/dev/null | grep '^History' | tail -n 1)
+    printf '%-34s %s\n' "$1" "${h#History: }"
+}
+
 for n in 1000 10000 100000; do
     start "$n" 0
     COLD=0 report "$n tasks (layout cache warm)"
+    [ "$n" = 10000 ] && watch_report "$n tasks, --watch every 200 ms"
     kill $pid; wait $pid 2>/dev/null || true
 done
 start 0 50
