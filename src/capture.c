@@ -16,6 +16,8 @@
 #include "common/xalloc.h"
 #include "unwind/unwind.h"
 
+#define MAX_NATIVE_THREADS 4096
+
 struct capture {
     struct source src;
     struct py_runtime rt;
@@ -161,6 +163,35 @@ capture_prewalk(struct capture *cap)
     snap_free(scratch);
 }
 
+/*
+ * With --native every thread of the process is shown, also those without a
+ * Python thread state (C threads of extensions, thread pools of native
+ * libraries): appended after the interpreter's threads, native stack only.
+ */
+static void
+capture_native_threads(struct capture *cap, struct snap *s)
+{
+    size_t i, j, npy = s->nthreads;
+
+    for (i = 0; i < cap->src.ntids && s->nthreads < MAX_NATIVE_THREADS; i++) {
+        long tid = cap->src.tids[i];
+        struct snap_thread *t;
+        char name[64];
+
+        for (j = 0; j < npy && s->threads[j].tid != tid; j++)
+            ;
+        if (j < npy)
+            continue;
+        t = snap_thread_add(s);
+        t->tid = tid;
+        t->native_only = true;
+        t->is_main = tid == s->pid;
+        t->frame_first = s->nframes;
+        source_thread_name(&cap->src, tid, name, sizeof(name));
+        t->name = snap_str_cstr(s, name);
+    }
+}
+
 struct snap *
 capture_take(struct capture *cap, int *err)
 {
@@ -198,6 +229,8 @@ capture_take(struct capture *cap, int *err)
     rc = py_snapshot_read(src, &cap->rt, s);
     t_walk = clock_now_ns(CLOCK_MONOTONIC);
     /* native stacks are walked while stopped; symbolised and merged after the resume */
+    if (rc == 0 && cap->unw)
+        capture_native_threads(cap, s);
     if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
         snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
                       err_msg(AIO_E_FAULT));

@@ -325,6 +325,17 @@ live_stop(struct source *src)
         rc = err_set(AIO_E_EXITED, "process %d exited while being attached", src->pid);
         goto fail;
     }
+    /* the threads held stopped, main thread first (source.h) */
+    src->tids = xreallocarray(src->tids, keep, sizeof(*src->tids));
+    src->ntids = 0;
+    for (i = 0; i < keep; i++) {
+        if (lv->t[i].tid == src->pid)
+            src->tids[src->ntids++] = lv->t[i].tid;
+    }
+    for (i = 0; i < keep; i++) {
+        if (lv->t[i].tid != src->pid)
+            src->tids[src->ntids++] = lv->t[i].tid;
+    }
     /* libraries may have been loaded since the last stop: the maps must match this stop */
     {
         struct maps fresh;

@@ -636,6 +636,11 @@ jr_thread(struct jr *jr)
             r = jr_bool(jr, &t.holds_gil);
         } else if (jr_str_is(jr, "is_main")) {
             r = jr_bool(jr, &t.is_main);
+        } else if (jr_str_is(jr, "python")) {
+            bool py = true;
+
+            r = jr_bool(jr, &py);
+            t.native_only = !py;
         } else if (jr_str_is(jr, "truncated")) {
             r = jr_bool(jr, &t.truncated);
         } else if (jr_str_is(jr, "frames")) {

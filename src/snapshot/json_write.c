@@ -291,8 +291,9 @@ json_threads(struct jw *f, const struct snap *s)
                 "      \"name\": ", t->tid, t->thread_id);
         json_str(f, t->name);
         jw_printf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
-                "      \"truncated\": %s,\n      \"frames\": ",
-                json_bool(t->holds_gil), json_bool(t->is_main), json_bool(t->truncated));
+                "      \"python\": %s,\n      \"truncated\": %s,\n      \"frames\": ",
+                json_bool(t->holds_gil), json_bool(t->is_main), json_bool(!t->native_only),
+                json_bool(t->truncated));
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
         jw_puts(f, i + 1 < s->nthreads ? "\n    },\n" : "\n    }\n");
     }

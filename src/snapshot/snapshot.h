@@ -51,6 +51,8 @@ struct snap_thread {
     bool holds_gil;
     bool is_main;
     bool truncated;             /* frames were cut at the depth bound */
+    bool native_only;           /* no Python thread state: listed (with --native) for its
+                                 * native stack; thread_id is 0 */
     size_t frame_first;         /* index into snap.frames */
     size_t frame_count;         /* innermost first */
 };

@@ -145,6 +145,8 @@ text_threads(FILE *f, const struct snap *s)
             text_str(f, t->name);
             fputc('"', f);
         }
+        if (t->native_only)
+            fputs(" (no Python thread state)", f);
         fputs(t->holds_gil ? " (holds GIL)\n" : "\n", f);
         fr = tree_frames(s, t->frame_first, t->frame_count, &count);
         if (count == 0)

@@ -348,6 +348,10 @@ async def settle(max_rounds=100000):
 
 # ---------------------------------------------------------------- reporter
 
+# Scenario-specific facts a target adds to its truth before start_reporter().
+EXTRA_TRUTH = {}
+
+
 def _publish(truth):
     if TRUTH:
         tmp = TRUTH + ".tmp"
@@ -401,6 +405,7 @@ def _reporter(scenario, expect, want_tasks, timeout):
             "scenario": scenario,
             "threads": thread_truth(me),
         }
+        truth.update(EXTRA_TRUTH)
         if isinstance(want_tasks, list):        # computed by the loop thread itself
             truth["tasks"] = want_tasks
         elif want_tasks:
