@@ -216,8 +216,13 @@ json_threads(FILE *f, const struct snap *s)
                 "      \"name\": ", t->tid, t->thread_id);
         json_str(f, t->name);
         fprintf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
-                "      \"truncated\": %s,\n      \"frames\": ",
+                "      \"truncated\": %s,\n      \"cpu_ns\": ",
                 json_bool(t->holds_gil), json_bool(t->is_main), json_bool(t->truncated));
+        if (t->cpu_known)
+            json_int(f, (int64_t)t->cpu_ns);
+        else
+            fputs("null", f);
+        fputs(",\n      \"frames\": ", f);
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
         fputs(i + 1 < s->nthreads ? "\n    },\n" : "\n    }\n", f);
     }

@@ -51,6 +51,8 @@ struct snap_thread {
     bool holds_gil;
     bool is_main;
     bool truncated;             /* frames were cut at the depth bound */
+    bool cpu_known;             /* cpu_ns was read */
+    uint64_t cpu_ns;            /* user + system CPU time so far (/proc/PID/task/TID/stat) */
     size_t frame_first;         /* index into snap.frames */
     size_t frame_count;         /* innermost first */
 };

@@ -66,6 +66,8 @@ wt_sample(void)
     th->name = snap_str_cstr(s, "MainThread");
     th->holds_gil = true;
     th->is_main = true;
+    th->cpu_known = true;
+    th->cpu_ns = 1250000000;
     th->frame_first = s->nframes;
     fr = snap_frame_add(s);
     fr->kind = SNAP_FRAME_NATIVE;
@@ -175,6 +177,7 @@ static const char wt_json_expected[] =
     "      \"holds_gil\": true,\n"
     "      \"is_main\": true,\n"
     "      \"truncated\": false,\n"
+    "      \"cpu_ns\": 1250000000,\n"
     "      \"frames\": [\n"
     "        {\"function\": \"epoll_wait\", \"qualname\": null, \"file\": null, \"line\": 0, \""
         "kind\": \"native\", \"symbol\": \"epoll_wait\", \"module\": \"/usr/lib/x86_64-linux-gn"
@@ -194,6 +197,7 @@ static const char wt_json_expected[] =
     "      \"holds_gil\": false,\n"
     "      \"is_main\": false,\n"
     "      \"truncated\": true,\n"
+    "      \"cpu_ns\": null,\n"
     "      \"frames\": [\n"
     "        {\"function\": \"worker\", \"qualname\": \"Pool.worker\", \"file\": \"/srv/pool.py"
         "\", \"line\": 7}\n"
@@ -496,6 +500,9 @@ START_TEST(test_json_roundtrip)
     ck_assert_int_eq(r->frames[r->threads[0].frame_first].kind, SNAP_FRAME_NATIVE);
     ck_assert_int_eq(r->diags[0].code, AIO_E_BOUND);
     ck_assert_int_eq(r->stopped_ns, 1234000);
+    ck_assert(r->threads[0].cpu_known);
+    ck_assert_uint_eq(r->threads[0].cpu_ns, 1250000000);
+    ck_assert(!r->threads[1].cpu_known);
     ck_assert_int_eq(snap_write_path(wt_path("b.json"), r, SNAP_FMT_JSON, NULL), 0);
     r2 = snap_read_json(wt_path("b.json"), &err);
     ck_assert_ptr_nonnull(r2);
