@@ -114,7 +114,7 @@ START_TEST(test_rows_tree_order)
     struct ui_rows r = { 0 };
     char buf[512];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* forest order: roots by address, children in edge order (by awaited index) */
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0");
@@ -139,7 +139,7 @@ START_TEST(test_rows_sort_name_natural)
     char buf[512];
     size_t k;
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* siblings sorted, subtrees move with their root, numbers compare as numbers */
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
@@ -157,11 +157,11 @@ START_TEST(test_rows_sort_name_natural)
     ck_assert(r.rows[6].flags & TREE_ROW_LAST);     /* kid-10 */
     ck_assert_uint_eq(r.row_of_task[snap_task_find(s, 0x300)], 6);
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_STATE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_STATE, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0");
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_CORO, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_CORO, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0 request-9@0 root-a@0");
     ui_rows_free(&r);
@@ -178,7 +178,7 @@ START_TEST(test_rows_sort_age)
     uint64_t first[7] = { 5, 5, 5, 9, 1, 7, 5 };    /* per task index (sorted by address) */
     char buf[512];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_AGE, first);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_AGE, first, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* newest first; ties keep the forest order */
     ck_assert_str_eq(buf, "root-a@0 request-9@0 root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0");
@@ -202,7 +202,7 @@ START_TEST(test_rows_collapse_filter_group)
     ui_addrset_add(&set, 0x100);
     ui_addrset_mark(&set, s, flags);
     v.collapsed = flags;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0");
     ck_assert(r.rows[3].flags & TREE_ROW_COLLAPSED);
@@ -213,14 +213,14 @@ START_TEST(test_rows_collapse_filter_group)
     /* a filter keeps matches and their ancestors, even under a collapsed task */
     v.filter = "leaf";
     v.filter_icase = true;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2");
 
     /* grouping: the two request-* roots share coroutine and suspension point */
     memset(&v, 0, sizeof(v));
     v.group = true;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* the row shows the member that sorts first (request-9), not the lowest address */
     ck_assert_str_eq(buf, "request-9@0* root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
@@ -241,7 +241,7 @@ START_TEST(test_rows_search)
     struct tree_forest *t = tree_forest_build(s);
     struct ui_rows r = { 0 };
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0 */
     ck_assert_uint_eq(ui_rows_search(&r, s, TREE_NONE, 1, "kid"), 1);
     ck_assert_uint_eq(ui_rows_search(&r, s, 1, 1, "kid"), 3);
@@ -268,7 +268,7 @@ START_TEST(test_rows_prefix)
     const struct ui_glyphs *a = ui_glyphs_get(false), *u = ui_glyphs_get(true);
     char buf[256];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 ... */
     ck_assert_int_eq(ui_rows_prefix(&r, 0, a, 40, buf, sizeof(buf)), 2);
     ck_assert_str_eq(buf, "- ");
@@ -313,7 +313,7 @@ START_TEST(test_rows_prefix_deep)
     }
     s = ut_snap(tk, N, (const uint64_t (*)[2])e, N - 1);
     t = tree_forest_build(s);
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, N);
     ck_assert_uint_eq(r.rows[N - 1].depth, N - 1);
     w = ui_rows_prefix(&r, N - 1, ui_glyphs_get(false), 30, buf, sizeof(buf));
@@ -355,12 +355,12 @@ START_TEST(test_rows_flood)
         snap_edge_add(s, 0, i, SNAP_EDGE_GATHER);
     snap_edges_finish(s);
     t = tree_forest_build(s);
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, N + 1);
     ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
     ck_assert_str_eq(s->tasks[r.rows[N].task].name.s, "flood-100000");
     ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "flood-99999"), 99999);
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, 2);
     ck_assert_uint_eq(r.rows[1].count, N);
     ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
@@ -384,7 +384,7 @@ START_TEST(test_sel_across_refresh)
     static const uint64_t more_edges[][2] = { { 0x100, 0x200 }, { 0x200, 0x700 } };
     size_t row;
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     /* request-9 request-10 root-a root-b kid-9 leaf kid-10: select leaf */
     ui_sel_set(&sel, &r, s, 5);
     ck_assert(sel.valid);
@@ -396,7 +396,7 @@ START_TEST(test_sel_across_refresh)
     more[7] = (struct ut_task){ 0x800, "zzz", "x", NULL, 0, SNAP_TASK_PENDING };
     s2 = ut_snap(more, 8, more_edges, 2);
     t2 = tree_forest_build(s2);
-    ui_rows_build(&r, s2, t2, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s2, t2, NULL, UI_SORT_NAME, NULL, NULL);
     row = ui_sel_resolve(&sel, &r, s2, t2);
     ck_assert_str_eq(s2->tasks[r.rows[row].task].name.s, "leaf");
     ck_assert_uint_eq(row, 6);
@@ -850,7 +850,7 @@ START_TEST(test_threads)
     f->module = snap_str_cstr(s, "/usr/lib/libc.so.6");
     f->offset = 0x1a;
     snap_diag_add(s, SNAP_DIAG_PROCESS, 0, 8, "asyncio not found");
-    ui_threads_build(&L, s, NULL);
+    ui_threads_build(&L, s, NULL, NULL);
     ut_lines_clean(&L);
     ck_assert_int_eq(ut_lines_find(&L, "Thread 4242 \"wo\\x1bker\"  main  holds the GIL"), 0);
     ck_assert_int_eq(ut_lines_find(&L, "#0  run  /nonexistent/w.py:7"), 1);

@@ -152,6 +152,11 @@ def detail_name(scr):
     return detail_lines(scr)[0]
 
 
+# Where the task column starts: read from the column titles by tree_rows() (the
+# activity columns RUN% and IDLE are only there on wide terminals).
+TASK_X = [16]
+
+
 def tree_rows(scr):
     """The task rows: the lines between the column titles and the detail title."""
     lines = scr.split("\n")
@@ -159,6 +164,7 @@ def tree_rows(scr):
     for line in lines:
         if line.startswith("STAT "):
             inside = True
+            TASK_X[0] = line.index(" TASK ") + 1
             continue
         if inside:
             if line.lstrip().startswith("Task detail") or line.startswith("F1"):
@@ -177,8 +183,8 @@ def row_of(rows, name):
 
 
 def name_col(row):
-    """Where the task column's text starts (after STAT, RC and AGE)."""
-    return row[15:]
+    """The task column's text on (after STAT, RCS, AGE and maybe RUN% and IDLE)."""
+    return row[TASK_X[0] - 1:]
 
 
 def truth_task(truth, name):
@@ -389,10 +395,11 @@ def scenario_detail(args, tui):
     tui.wait_re(r"^service\s+pending")
     ok("Esc clears the filter")
 
-    for want in ("state", "age", "coroutine", "address", "name"):
+    cycle = ("state", "age", "coroutine", "address", "running", "idle", "name")
+    for want in cycle:
         tui.keys("s")
         tui.wait_re(r"sort %s\b" % want)
-    ok("s cycles the sort: state, age, coroutine, address, name")
+    ok("s cycles the sort: %s" % ", ".join(cycle))
     quit_view(tui)
 
 
