@@ -192,6 +192,19 @@ capture_native_threads(struct capture *cap, struct snap *s)
     }
 }
 
+static void
+capture_thread_cpu(int pid, struct snap *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nthreads; i++) {
+        struct snap_thread *t = &s->threads[i];
+
+        if (t->tid > 0 && proc_thread_cpu_ns(pid, t->tid, &t->cpu_ns) == 0)
+            t->cpu_known = true;
+    }
+}
+
 struct snap *
 capture_take(struct capture *cap, int *err)
 {
@@ -240,6 +253,9 @@ capture_take(struct capture *cap, int *err)
     else
         source_cache_suspend(src);
     source_resume(src);
+    /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */
+    if (rc == 0 && !cap->core)
+        capture_thread_cpu(src->pid, s);
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
     s->stopped_ns = src->stats.stopped_ns - stop0;

@@ -69,6 +69,16 @@ main_dump_pid(const struct options *o)
     return main_one(o, cap, NULL);
 }
 
+/* The history options, as --watch takes them, for the view's own history. */
+static void
+main_ui_history(const struct options *o, struct ui_opts *uo)
+{
+    uo->history = o->history;
+    uo->stuck = o->stuck;
+    uo->critical = o->critical;
+    uo->ncritical = o->ncritical;
+}
+
 static struct snap *
 main_ui_take(void *arg, int *err)
 {
@@ -92,6 +102,7 @@ main_ui_pid(const struct options *o)
         return main_fail(rc);
     snprintf(desc, sizeof(desc), "pid %d", o->pid);
     uo.source_desc = desc;
+    main_ui_history(o, &uo);
     status = ui_run(&uo, main_ui_take, cap);
     capture_close(cap);
     return status;
@@ -178,8 +189,9 @@ main_replay_one(struct snap *s, void *arg)
 }
 
 /*
- * --load: one snapshot (the view on a terminal, else a dump), or a record of
- * several (--watch --record): replayed through the history, then reported.
+ * --load: one snapshot, or a record of several (--watch --record) replayed
+ * through the history.  On a terminal the view shows the last snapshot with
+ * that history (its terminated view); else a dump, or the history report.
  */
 static int
 main_load(const struct options *o)
@@ -198,14 +210,15 @@ main_load(const struct options *o)
         history_free(&r.h);
         return main_fail(rc);
     }
-    if (record) {
-        status = watch_report(o, &r.h, r.last);
-    } else if (main_wants_view(o)) {
-        struct ui_opts uo = { .readonly = true, .source_desc = o->load_path };
+    if (main_wants_view(o) && r.last) {
+        struct ui_opts uo = { .readonly = true, .source_desc = o->load_path,
+                              .replayed = &r.h };
         struct main_loaded ml = { r.last };
 
         r.last = NULL;
         status = ui_run(&uo, main_ui_loaded, &ml);
+    } else if (record) {
+        status = watch_report(o, &r.h, r.last);
     } else {
         status = main_output(o, r.last);
     }

@@ -85,6 +85,43 @@ proc_thread_state(int pid, long tid)
     return p[2];
 }
 
+int
+proc_thread_cpu_ns(int pid, long tid, uint64_t *ns)
+{
+    static long hz;
+    char path[96], buf[1024], *p, *end;
+    unsigned long long utime, stime;
+    int field;
+
+    if (hz <= 0)
+        hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        return -AIO_E_NOPROC;
+    snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", pid, tid);
+    if (proc_read_file(path, buf, sizeof(buf)) <= 0)
+        return -AIO_E_NOPROC;
+    /* fields after comm (which may hold spaces and ')'): state is field 3, utime 14, stime 15 */
+    p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return -AIO_E_NOPROC;
+    p += 2;
+    for (field = 3; field < 14 && *p; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return -AIO_E_NOPROC;
+        p++;
+    }
+    utime = strtoull(p, &end, 10);
+    if (end == p || *end != ' ')
+        return -AIO_E_NOPROC;
+    p = end + 1;
+    stime = strtoull(p, &end, 10);
+    if (end == p)
+        return -AIO_E_NOPROC;
+    *ns = (uint64_t)(utime + stime) * (1000000000ull / (unsigned long long)hz);
+    return 0;
+}
+
 void
 proc_thread_comm(int pid, long tid, char *buf, size_t size)
 {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 if pid exists, -AIO_E_NOPROC otherwise. */
 int proc_exists(int pid);
@@ -18,6 +19,13 @@ int proc_tracer_pid(int pid);
 
 /* State letter of a thread from /proc/PID/task/TID/stat ('R', 'S', 't', 'T', ...), or 0. */
 char proc_thread_state(int pid, long tid);
+
+/*
+ * CPU time of a thread so far (utime + stime of /proc/PID/task/TID/stat) in
+ * ns, at the kernel's clock-tick resolution.  0, or -AIO_E_NOPROC when
+ * unreadable (the thread exited).
+ */
+int proc_thread_cpu_ns(int pid, long tid, uint64_t *ns);
 
 /* Thread name (comm) into buf, NUL-terminated; "" when unreadable. */
 void proc_thread_comm(int pid, long tid, char *buf, size_t size);

@@ -643,6 +643,9 @@ jr_thread(struct jr *jr)
             t.native_only = !py;
         } else if (jr_str_is(jr, "truncated")) {
             r = jr_bool(jr, &t.truncated);
+        } else if (jr_str_is(jr, "cpu_ns")) {
+            t.cpu_known = !jr_lit(jr, "null");
+            r = t.cpu_known ? jr_uint(jr, INT64_MAX, &t.cpu_ns) : 0;
         } else if (jr_str_is(jr, "frames")) {
             r = jr_frames(jr, &t.frame_first, &t.frame_count);
         } else {

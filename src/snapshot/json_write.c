@@ -291,9 +291,14 @@ json_threads(struct jw *f, const struct snap *s)
                 "      \"name\": ", t->tid, t->thread_id);
         json_str(f, t->name);
         jw_printf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
-                "      \"python\": %s,\n      \"truncated\": %s,\n      \"frames\": ",
+                "      \"python\": %s,\n      \"truncated\": %s,\n      \"cpu_ns\": ",
                 json_bool(t->holds_gil), json_bool(t->is_main), json_bool(!t->native_only),
                 json_bool(t->truncated));
+        if (t->cpu_known)
+            json_int(f, (int64_t)t->cpu_ns);
+        else
+            jw_puts(f, "null");
+        jw_puts(f, ",\n      \"frames\": ");
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
         jw_puts(f, i + 1 < s->nthreads ? "\n    },\n" : "\n    }\n");
     }

@@ -53,6 +53,8 @@ struct snap_thread {
     bool truncated;             /* frames were cut at the depth bound */
     bool native_only;           /* no Python thread state: listed (with --native) for its
                                  * native stack; thread_id is 0 */
+    bool cpu_known;             /* cpu_ns was read */
+    uint64_t cpu_ns;            /* user + system CPU time so far (/proc/PID/task/TID/stat) */
     size_t frame_first;         /* index into snap.frames */
     size_t frame_count;         /* innermost first */
 };

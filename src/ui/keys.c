@@ -14,7 +14,8 @@
 
 #define UI_V_TASKS   0x1u
 #define UI_V_THREADS 0x2u
-#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS)
+#define UI_V_ENDED   0x4u
+#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS | UI_V_ENDED)
 
 typedef void (*ui_action)(struct ui_screen *S, int key);
 
@@ -47,7 +48,9 @@ ui_list_len(const struct ui_screen *S, size_t *page)
     int h = S->view == UI_VIEW_THREADS ? S->lay.full.h - 2 : S->lay.tree.h - 1;
 
     *page = h > 1 ? (size_t)h : 1;
-    return S->view == UI_VIEW_THREADS ? S->threads.nlines : S->rows.nrows;
+    if (S->view == UI_VIEW_THREADS)
+        return S->threads.nlines;
+    return S->view == UI_VIEW_ENDED ? S->ended.nlines : S->rows.nrows;
 }
 
 /* Select row v of the current view's list (clamped). */
@@ -64,6 +67,8 @@ ui_move_to(struct ui_screen *S, long long v)
         v = (long long)n - 1;
     if (S->view == UI_VIEW_THREADS)
         S->th_cur = (size_t)v;
+    else if (S->view == UI_VIEW_ENDED)
+        ui_screen_ended_select(S, (size_t)v);
     else
         ui_screen_select(S, (size_t)v);
 }
@@ -71,6 +76,8 @@ ui_move_to(struct ui_screen *S, long long v)
 static long long
 ui_cur_pos(const struct ui_screen *S)
 {
+    if (S->view == UI_VIEW_ENDED)
+        return (long long)S->en_cur;
     return (long long)(S->view == UI_VIEW_THREADS ? S->th_cur : S->cur);
 }
 
@@ -230,7 +237,10 @@ ui_act_sort(struct ui_screen *S, int key)
     S->sort = (enum ui_sort)((S->sort + 1) % UI_SORT__COUNT);
     ui_screen_rebuild(S);
     ui_screen_msg(S, "sort siblings by %s%s", ui_sort_name(S->sort),
-                  S->sort == UI_SORT_AGE ? " (newest first)" : "");
+                  S->sort == UI_SORT_AGE ? " (newest first)"
+                  : S->sort == UI_SORT_RUNNING ? " (share of samples running, highest first)"
+                  : S->sort == UI_SORT_IDLE ? " (time since the stack last changed, longest "
+                  "first)" : "");
 }
 
 /* ------------------------------------------------------------ search, filter */
@@ -470,15 +480,20 @@ static void
 ui_act_dscroll_down(struct ui_screen *S, int key)
 {
     (void)key;
-    S->detail_top++;            /* clamped when drawn */
+    if (S->view == UI_VIEW_ENDED)
+        S->en_detail_top++;     /* clamped when drawn */
+    else
+        S->detail_top++;
 }
 
 static void
 ui_act_dscroll_up(struct ui_screen *S, int key)
 {
+    size_t *top = S->view == UI_VIEW_ENDED ? &S->en_detail_top : &S->detail_top;
+
     (void)key;
-    if (S->detail_top > 0)
-        S->detail_top--;
+    if (*top > 0)
+        (*top)--;
 }
 
 /* ------------------------------------------------------------ views, refresh */
@@ -506,11 +521,19 @@ ui_act_threads(struct ui_screen *S, int key)
     S->view = S->view == UI_VIEW_THREADS ? UI_VIEW_TASKS : UI_VIEW_THREADS;
 }
 
+/* The terminated tasks of the history, newest first, and their last-seen stacks. */
+static void
+ui_act_ended(struct ui_screen *S, int key)
+{
+    (void)key;
+    S->view = S->view == UI_VIEW_ENDED ? UI_VIEW_TASKS : UI_VIEW_ENDED;
+}
+
 static void
 ui_act_escape(struct ui_screen *S, int key)
 {
     (void)key;
-    if (S->view == UI_VIEW_THREADS) {
+    if (S->view == UI_VIEW_THREADS || S->view == UI_VIEW_ENDED) {
         S->view = UI_VIEW_TASKS;
     } else if (S->filter[0]) {
         S->filter[0] = '\0';
@@ -625,15 +648,16 @@ static const struct ui_key ui_keys[] = {
     { { 'g' }, { KEY_F(7) }, "g F7", "group identical sibling tasks (same coroutine and "
       "suspension point) into one counted row, or ungroup", ui_act_group, UI_V_TASKS },
     { { 's' }, { KEY_F(6) }, "s F6", "sort siblings by: name, state, age (newest first), "
-      "coroutine, address", ui_act_sort, UI_V_TASKS },
+      "coroutine, address, running (share of samples running, highest first), idle (time "
+      "since the stack last changed, longest first)", ui_act_sort, UI_V_TASKS },
     { { '/' }, { KEY_F(3) }, "/ F3", "search task names, coroutines and files (as you type)",
       ui_act_search, UI_V_TASKS },
     { { 'n' }, { 0 }, "n", "next search match", ui_act_next, UI_V_TASKS },
     { { 'N' }, { 0 }, "N", "previous search match", ui_act_prev, UI_V_TASKS },
     { { 'f', '\\' }, { KEY_F(4) }, "f \\ F4", "filter the tree to matching tasks and their "
       "ancestors (empty: no filter)", ui_act_filter, UI_V_TASKS },
-    { { 27 }, { 0 }, "Esc", "clear the filter, then the search; leave the threads view",
-      ui_act_escape, UI_V_ALL },
+    { { 27 }, { 0 }, "Esc", "clear the filter, then the search; leave the threads or the "
+      "terminated view", ui_act_escape, UI_V_ALL },
     { { 'a' }, { 0 }, "a", "go to the first task the selected task awaits", ui_act_awaited,
       UI_V_TASKS },
     { { 'b' }, { 0 }, "b", "go to the task that awaits the selected task", ui_act_waiter,
@@ -643,17 +667,18 @@ static const struct ui_key ui_keys[] = {
     { { '5', '6', '7', '8' }, { 0 }, NULL, NULL, ui_act_link, UI_V_TASKS },
     { { '9' }, { 0 }, NULL, NULL, ui_act_link, UI_V_TASKS },
     { { 'J' }, { KEY_SF }, "J Shift-Down", "scroll the detail pane down", ui_act_dscroll_down,
-      UI_V_TASKS },
+      UI_V_TASKS | UI_V_ENDED },
     { { 'K' }, { KEY_SR }, "K Shift-Up", "scroll the detail pane up", ui_act_dscroll_up,
-      UI_V_TASKS },
-    { { 't', '\t' }, { KEY_F(2) }, "t Tab F2", "threads view (each thread's stack) / back to "
-      "the task tree", ui_act_threads, UI_V_ALL },
+      UI_V_TASKS | UI_V_ENDED },
+    { { 't', '\t' }, { KEY_F(2) }, "t Tab F2", "threads view (each thread's stack and CPU "
+      "share since the last refresh) / back to the task tree", ui_act_threads, UI_V_ALL },
+    { { 'e' }, { KEY_F(9) }, "e F9", "terminated view (tasks that ended while watched, "
+      "newest first, with their last-seen stack) / back to the task tree", ui_act_ended,
+      UI_V_ALL },
     { { 'r' }, { KEY_F(5) }, "r F5", "refresh now", ui_act_refresh, UI_V_ALL },
     { { 'p' }, { KEY_F(8) }, "p F8", "pause / resume the refreshes", ui_act_pause, UI_V_ALL },
-    { { '+', '=' }, { 0 }, "+", "refresh less often (longer interval)", ui_act_interval,
-      UI_V_ALL },
-    { { '-' }, { 0 }, "-", "refresh more often (shorter interval)", ui_act_interval,
-      UI_V_ALL },
+    { { '+', '=', '-' }, { 0 }, "+ -", "refresh less often / more often (interval)",
+      ui_act_interval, UI_V_ALL },
     { { 'w' }, { 0 }, "w", "write the snapshot shown as JSON to ./aiomon-PID-TIME.json",
       ui_act_write, UI_V_ALL },
     { { 12 }, { 0 }, "Ctrl-L", "redraw the screen", ui_act_redraw, UI_V_ALL },
@@ -703,7 +728,8 @@ ui_keys_handle(struct ui_screen *S, int key, bool fn)
             S->view = S->back_view;
         return;
     }
-    view = S->view == UI_VIEW_THREADS ? UI_V_THREADS : UI_V_TASKS;
+    view = S->view == UI_VIEW_THREADS ? UI_V_THREADS
+           : S->view == UI_VIEW_ENDED ? UI_V_ENDED : UI_V_TASKS;
     k = ui_key_find(key, fn, view);
     if (k)
         k->act(S, key);
@@ -720,13 +746,19 @@ ui_keys_help(struct ui_lines *L)
     ui_lines_add(L, UI_C_NORMAL, ": every asyncio task of the target as an await tree "
                  "(a task's children are the tasks it awaits).");
     ui_lines_begin(L);
-    ui_lines_add(L, UI_C_NORMAL, "Columns: STAT pend/done/canc; RC: ");
+    ui_lines_add(L, UI_C_NORMAL, "Columns: STAT pend/done/canc; RCS: ");
     ui_lines_add(L, UI_C_RUNNING, "R");
     ui_lines_add(L, UI_C_NORMAL, " running now, ");
     ui_lines_add(L, UI_C_CANCEL, "C");
-    ui_lines_add(L, UI_C_NORMAL, " cancellation pending; AGE since first seen by this view; "
-                 "WHERE: the innermost frame.");
+    ui_lines_add(L, UI_C_NORMAL, " cancellation pending (");
+    ui_lines_add(L, UI_C_CANCEL, "W");
+    ui_lines_add(L, UI_C_NORMAL, ": swallowed, still running after it), ");
+    ui_lines_add(L, UI_C_WARN, "S");
+    ui_lines_add(L, UI_C_NORMAL, " stuck (stack unchanged longer than --stuck);");
     ui_lines_begin(L);
+    ui_lines_add(L, UI_C_NORMAL, "AGE since first seen by this view; RUN%% share of the "
+                 "refreshes it was running in; IDLE since its stack last changed (wide "
+                 "terminals); WHERE: the innermost frame.");
     for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++) {
         const struct ui_key *k = &ui_keys[i];
 
@@ -735,7 +767,9 @@ ui_keys_help(struct ui_lines *L)
         ui_lines_begin(L);
         ui_lines_add(L, UI_C_FKEY, "  %-14s", k->keys);
         ui_lines_add(L, UI_C_NORMAL, "%s%s", k->help,
-                     k->views == UI_V_TASKS ? "" : "  (also in the threads view)");
+                     k->views == UI_V_ALL ? "  (every view)"
+                     : k->views == (UI_V_TASKS | UI_V_ENDED) ? "  (also in the terminated view)"
+                     : "");
     }
     ui_lines_begin(L);
     ui_lines_begin(L);
@@ -745,13 +779,18 @@ ui_keys_help(struct ui_lines *L)
 
 static const struct ui_fkey ui_fbar_tasks[] = {
     { "F1", "Help" }, { "F3", "Search" }, { "F4", "Filter" }, { "F5", "Refresh" },
-    { "F6", "Sort" }, { "Tab", "Threads" }, { "g", "Group" }, { "p", "Pause" },
-    { "F10", "Quit" }, { "w", "Write" },
+    { "F6", "Sort" }, { "Tab", "Threads" }, { "e", "Ended" }, { "g", "Group" },
+    { "p", "Pause" }, { "F10", "Quit" }, { "w", "Write" },
 };
 
 static const struct ui_fkey ui_fbar_threads[] = {
-    { "F1", "Help" }, { "Tab", "Tasks" }, { "F5", "Refresh" }, { "p", "Pause" },
-    { "F10", "Quit" }, { "w", "Write" },
+    { "F1", "Help" }, { "Tab", "Tasks" }, { "e", "Ended" }, { "F5", "Refresh" },
+    { "p", "Pause" }, { "F10", "Quit" }, { "w", "Write" },
+};
+
+static const struct ui_fkey ui_fbar_ended[] = {
+    { "F1", "Help" }, { "e", "Tasks" }, { "Tab", "Threads" }, { "J", "Scroll" },
+    { "F5", "Refresh" }, { "p", "Pause" }, { "F10", "Quit" },
 };
 
 static void
@@ -805,6 +844,8 @@ ui_keys_footer(struct ui_screen *S)
         ui_term_puts(T, r->y, r->x, r->w, UI_C_FLABEL, " any key: back");
     } else if (S->view == UI_VIEW_THREADS) {
         ui_funcbar_draw(S, ui_fbar_threads, sizeof(ui_fbar_threads) / sizeof(ui_fbar_threads[0]));
+    } else if (S->view == UI_VIEW_ENDED) {
+        ui_funcbar_draw(S, ui_fbar_ended, sizeof(ui_fbar_ended) / sizeof(ui_fbar_ended[0]));
     } else {
         ui_funcbar_draw(S, ui_fbar_tasks, sizeof(ui_fbar_tasks) / sizeof(ui_fbar_tasks[0]));
     }

@@ -58,8 +58,10 @@ ui_layout_compute(struct ui_layout *l, int lines, int cols)
 
 static const char *const ui_col_titles[UI_COL__COUNT] = {
     [UI_COL_STATE] = "STAT",
-    [UI_COL_MARK] = "RC",
+    [UI_COL_MARK] = "RCS",
     [UI_COL_AGE] = "AGE",
+    [UI_COL_RUN] = "RUN%",
+    [UI_COL_IDLE] = "IDLE",
     [UI_COL_TASK] = "TASK",
     [UI_COL_CORO] = "COROUTINE",
     [UI_COL_WHERE] = "WHERE",
@@ -80,14 +82,18 @@ ui_clamp(int v, int lo, int hi)
 void
 ui_cols_compute(struct ui_cols *c, int width)
 {
-    static const int fixed_w[3] = { 4, 2, 6 };
-    int x = 0, i, rest, coro = 0, where = 0;
+    static const int fixed_w[UI_COL_TASK] = { 4, 3, 6, 4, 6 };
+    int x = 0, i, n, rest, coro = 0, where = 0;
 
     memset(c, 0, sizeof(*c));
     if (width <= 0)
         return;
-    /* the fixed columns, each followed by one blank, while they leave 10 columns */
-    for (i = 0; i < 3; i++) {
+    /*
+     * The fixed columns, each followed by one blank, while they leave 10
+     * columns; the activity ones only where they leave the names room.
+     */
+    n = width >= UI_ACT_COLS_MIN ? UI_COL_TASK : UI_COL_RUN;
+    for (i = 0; i < n; i++) {
         if (width - (x + fixed_w[i] + 1) < 10)
             break;
         c->x[i] = x;

@@ -287,18 +287,18 @@ ui_state_color(enum snap_task_state st)
     }
 }
 
-/* The source line under a frame, trimmed, tabs as blanks; nothing if unreadable. */
+/* The source line file:line, trimmed, tabs as blanks; nothing if unreadable. */
 static void
-ui_src_add(struct ui_lines *L, struct ui_srccache *src, const struct snap_frame *f,
-           const char *indent)
+ui_src_add(struct ui_lines *L, struct ui_srccache *src, const char *file, size_t filelen,
+           int line, const char *indent)
 {
     char buf[UI_SRC_LINE_CAP];
     const char *p;
     size_t len, i, n = 0;
 
-    if (!src || !f->file.s || f->line <= 0)
+    if (!src || !file || line <= 0)
         return;
-    p = ui_src_line(src, f->file.s, f->file.len, f->line, &len);
+    p = ui_src_line(src, file, filelen, line, &len);
     if (!p)
         return;
     while (len > 0 && (*p == ' ' || *p == '\t')) {
@@ -354,7 +354,7 @@ ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
     ui_lines_add_str(L, UI_C_FILE, &f->file, "??");
     if (f->line > 0)
         ui_lines_add(L, UI_C_FILE, ":%d", f->line);
-    ui_src_add(L, src, f, "        ");
+    ui_src_add(L, src, f->file.s, f->file.len, f->line, "        ");
 }
 
 /* "name (coro) file:line" of a listed task */
@@ -431,6 +431,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
     const struct snap *s = in->s;
     const struct snap_task *t;
     const struct snap_frame *fr;
+    const struct ui_act *act;
     size_t n, i;
     char age[32];
 
@@ -443,6 +444,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         return;
     }
     t = &s->tasks[in->task];
+    act = in->act ? &in->act[in->task] : NULL;
 
     ui_lines_begin(L);
     ui_lines_add_str(L, UI_C_BOLD, &t->name, "(null name)");
@@ -458,6 +460,12 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_lines_add(L, UI_C_CANCEL, "  CANCEL pending (must_cancel)");
     if (in->count > 1)
         ui_lines_add(L, UI_C_GROUP, "  group of %zu identical tasks (g: unfold)", in->count);
+    if (act && (act->flags & UI_ACT_STUCK))
+        ui_lines_add(L, UI_C_WARN, "  STUCK (stack unchanged)");
+    if (act && (act->flags & UI_ACT_SWALLOW))
+        ui_lines_add(L, UI_C_CANCEL, "  SWALLOWED CANCEL (still running after it)");
+    if (act && (act->flags & UI_ACT_CRITICAL))
+        ui_lines_add(L, UI_C_WARN, "  CRITICAL");
 
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");
@@ -473,6 +481,17 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
     }
     if (t->group)
         ui_lines_add(L, UI_C_NORMAL, "  taskgroup 0x%llx", (unsigned long long)t->group);
+    if (act && (act->flags & UI_ACT_KNOWN)) {
+        unsigned pm = ui_act_permille(act);
+
+        ui_fmt_age(age, sizeof(age), act->idle_ns);
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "activity ");
+        ui_lines_add(L, act->running ? UI_C_RUNNING : UI_C_NORMAL, "running in %u.%u%%",
+                     pm / 10, pm % 10);
+        ui_lines_add(L, UI_C_NORMAL, " of %u sample%s, stack unchanged for %s", act->samples,
+                     act->samples == 1 ? "" : "s", age);
+    }
 
     if (in->t && in->t->graph.ntasks == s->ntasks) {
         ui_edges_add(L, links, in, true);
@@ -504,7 +523,8 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
 }
 
 void
-ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *src)
+ui_threads_build(struct ui_lines *L, const struct snap *s, const double *cpu_pct,
+                 struct ui_srccache *src)
 {
     const struct snap_frame *fr;
     size_t i, k, n, nd = 0;
@@ -524,6 +544,11 @@ ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *s
             ui_lines_add(L, UI_C_NORMAL, "  main");
         if (th->holds_gil)
             ui_lines_add(L, UI_C_RUNNING, "  holds the GIL");
+        if (cpu_pct && cpu_pct[i] >= 0)
+            ui_lines_add(L, cpu_pct[i] >= 50 ? UI_C_RUNNING : UI_C_NORMAL, "  cpu %.1f%%",
+                         cpu_pct[i]);
+        else if (th->cpu_known)
+            ui_lines_add(L, UI_C_DIM, "  cpu -");
         ui_lines_add(L, UI_C_DIM, "  %zu frame%s%s", n, n == 1 ? "" : "s",
                      th->truncated ? " (cut at the depth bound)" : "");
         if (n == 0) {
@@ -561,5 +586,137 @@ ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *s
             ui_lines_add(L, UI_C_WARN, "  ! %s: %s", snap_code_name(d->code),
                          d->message ? d->message : "");
         }
+    }
+}
+
+/* ------------------------------------------------------------ terminated tasks */
+
+const char *
+ui_ended_how(enum snap_task_state st)
+{
+    switch (st) {
+    case SNAP_TASK_DONE: return "done";
+    case SNAP_TASK_CANCELLED: return "canc";
+    default: return "gone";     /* pending when last seen: it ended between two samples */
+    }
+}
+
+static enum ui_color
+ui_ended_color(enum snap_task_state st)
+{
+    return st == SNAP_TASK_PENDING ? UI_C_DIM : ui_state_color(st);
+}
+
+/* "function  file:line" of a history frame (basename of the file when short). */
+static void
+ui_hist_frame_add(struct ui_lines *L, const struct hist_frame *f, bool base)
+{
+    const char *b = f->file;
+    size_t bl = strlen(f->file);
+
+    ui_lines_add_bytes(L, UI_C_FUNC, f->function, strlen(f->function), UI_LINE_CAP);
+    ui_lines_add(L, UI_C_NORMAL, "  ");
+    if (base)
+        b = ui_basename(f->file, bl, &bl);
+    ui_lines_add_bytes(L, UI_C_FILE, b, bl, UI_LINE_CAP);
+    ui_lines_add(L, UI_C_FILE, ":%d", f->line);
+}
+
+void
+ui_ended_build(struct ui_lines *L, const struct history *h, uint64_t now_ns)
+{
+    char lived[32], ago[32];
+    size_t k, i;
+
+    ui_lines_reset(L);
+    for (k = 0; k < h->nended; k++) {
+        const struct hist_task *t = &h->ended[h->nended - 1 - k];
+
+        i = h->nended - 1 - k;
+        /* seen in one sample only: it lived less than an interval, how long is unknown */
+        if (t->samples <= 1)
+            snprintf(lived, sizeof(lived), "once");
+        else
+            ui_fmt_dur(lived, sizeof(lived), t->last_seen_ns - t->first_seen_ns);
+        ui_fmt_age(ago, sizeof(ago), now_ns > t->last_seen_ns ? now_ns - t->last_seen_ns : 0);
+        ui_lines_begin(L);
+        L->lines[L->nlines - 1].task = i;
+        ui_lines_add(L, UI_C_WARN, "%s", t->critical ? "!" : " ");
+        ui_lines_add(L, ui_ended_color(t->state), " %s", ui_ended_how(t->state));
+        ui_lines_add(L, UI_C_NORMAL, " %7s %6s ", lived, ago);
+        ui_lines_add_bytes(L, t->critical ? UI_C_WARN : UI_C_BOLD, t->name, strlen(t->name),
+                           UI_LINE_CAP);
+        ui_lines_add(L, UI_C_DIM, "  ");
+        ui_lines_add_bytes(L, UI_C_FUNC, t->coro, strlen(t->coro), UI_LINE_CAP);
+        if (t->nstack) {
+            ui_lines_add(L, UI_C_DIM, "  at ");
+            ui_hist_frame_add(L, &t->stack[0], true);
+        }
+    }
+}
+
+void
+ui_ended_detail(struct ui_lines *L, const struct history *h, size_t idx, uint64_t now_ns,
+                struct ui_srccache *src)
+{
+    const struct hist_task *t;
+    char a[32], b[32], c[32];
+    size_t i;
+
+    ui_lines_reset(L);
+    if (idx >= h->nended) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "no terminated task selected");
+        return;
+    }
+    t = &h->ended[idx];
+    ui_lines_begin(L);
+    ui_lines_add_bytes(L, UI_C_BOLD, t->name, strlen(t->name), UI_LINE_CAP);
+    ui_lines_add(L, UI_C_NORMAL, "  ");
+    ui_lines_add(L, ui_ended_color(t->state), "%s", t->state == SNAP_TASK_PENDING
+                 ? "ended between two samples" : snap_task_state_name(t->state));
+    if (t->critical)
+        ui_lines_add(L, UI_C_WARN, "  CRITICAL");
+    if (t->cancel_requests > 0)
+        ui_lines_add(L, UI_C_CANCEL, "  cancel requested x%d", t->cancel_requests);
+
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");
+    ui_lines_add_bytes(L, UI_C_FUNC, t->coro, strlen(t->coro), UI_LINE_CAP);
+    ui_lines_add(L, UI_C_HDR_LABEL, "  task ");
+    ui_lines_add(L, UI_C_NORMAL, "0x%llx", (unsigned long long)t->id);
+
+    ui_fmt_dur(a, sizeof(a), t->last_seen_ns - t->first_seen_ns);
+    ui_fmt_age(b, sizeof(b), now_ns > t->last_seen_ns ? now_ns - t->last_seen_ns : 0);
+    ui_fmt_age(c, sizeof(c), t->last_seen_ns > t->last_change_ns
+                             ? t->last_seen_ns - t->last_change_ns : 0);
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "seen for ");
+    ui_lines_add(L, UI_C_NORMAL, "%s", a);
+    ui_lines_add(L, UI_C_HDR_LABEL, "  last seen ");
+    ui_lines_add(L, UI_C_NORMAL, "%s ago", b);
+    ui_lines_add(L, UI_C_HDR_LABEL, "  running in ");
+    ui_lines_add(L, UI_C_NORMAL, "%u of %u sample%s", t->running, t->samples,
+                 t->samples == 1 ? "" : "s");
+    ui_lines_add(L, UI_C_HDR_LABEL, "  stack unchanged for ");
+    ui_lines_add(L, UI_C_NORMAL, "%s", c);
+
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, "last-seen stack");
+    ui_lines_add(L, UI_C_DIM, ", innermost first, %zu frame%s", t->nstack,
+                 t->nstack == 1 ? "" : "s");
+    if (t->nstack == 0) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "  (no frames: never seen suspended)");
+    }
+    for (i = 0; i < t->nstack; i++) {
+        char num[32];
+
+        snprintf(num, sizeof(num), "#%zu", i);
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "  %-3s ", num);
+        ui_hist_frame_add(L, &t->stack[i], false);
+        ui_src_add(L, src, t->stack[i].file, strlen(t->stack[i].file), t->stack[i].line,
+                   "        ");
     }
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../snapshot/history.h"
 #include "../snapshot/snapshot.h"
 #include "../snapshot/tree.h"
 #include "model.h"
@@ -134,20 +135,44 @@ struct ui_detail_in {
     size_t task;                /* index into s->tasks */
     size_t count;               /* tasks folded into its row (>= 1) */
     const uint64_t *first_seen; /* per task, or NULL */
+    const struct ui_act *act;   /* per task, or NULL: activity and history markers */
     uint64_t now_ns;            /* for ages */
     const struct ui_glyphs *g;
     struct ui_srccache *src;    /* NULL: no source lines */
 };
 
 /*
- * The detail pane of one task: name, state, markers, identity, the tasks it
- * awaits and that await it (numbered links), its whole coroutine stack
- * innermost first with source lines, its diagnostics.
+ * The detail pane of one task: name, state, markers, identity, activity,
+ * the tasks it awaits and that await it (numbered links), its whole
+ * coroutine stack innermost first with source lines, its diagnostics.
  */
 void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
 
-/* The threads view: every thread with its stack (python and native frames), then diagnostics. */
-void ui_threads_build(struct ui_lines *L, const struct snap *s, struct ui_srccache *src);
+/*
+ * The threads view: every thread with its CPU share since the previous
+ * refresh (cpu_pct per thread, < 0 unknown; the array may be NULL) and its
+ * stack (python and native frames), then diagnostics.
+ */
+void ui_threads_build(struct ui_lines *L, const struct snap *s, const double *cpu_pct,
+                      struct ui_srccache *src);
+
+/*
+ * The rows of the terminated view: one line per task of h->ended, newest
+ * first (the list is in the order the tasks ended), each line's .task its
+ * index in h->ended: critical marker, how it ended, how long it lived, how
+ * long ago it ended (now_ns), name, coroutine, innermost last-seen frame.
+ */
+void ui_ended_build(struct ui_lines *L, const struct history *h, uint64_t now_ns);
+
+/*
+ * The detail pane of terminated task h->ended[idx]: name, flags, lifetime,
+ * activity, and its last-seen stack innermost first with source lines.
+ */
+void ui_ended_detail(struct ui_lines *L, const struct history *h, size_t idx, uint64_t now_ns,
+                     struct ui_srccache *src);
+
+/* The short word of how a terminated task ended: "done", "canc", or "gone" (seen pending). */
+const char *ui_ended_how(enum snap_task_state st);
 
 /* The short state word of a task column: "pend", "done", "canc". */
 const char *ui_state_short(enum snap_task_state st);

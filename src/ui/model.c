@@ -15,6 +15,8 @@ static const char *const ui_sort_names[UI_SORT__COUNT] = {
     [UI_SORT_AGE] = "age",
     [UI_SORT_CORO] = "coroutine",
     [UI_SORT_TREE] = "address",
+    [UI_SORT_RUNNING] = "running",
+    [UI_SORT_IDLE] = "idle",
 };
 
 const char *
@@ -66,6 +68,125 @@ ui_ages_free(struct ui_ages *a)
     free(a->sorted);
     free(a->first);
     memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------ activity */
+
+void
+ui_act_build(struct ui_act *out, const struct history *h, const struct snap *s)
+{
+    size_t i, lo, hi, mid;
+
+    for (i = 0; i < s->ntasks; i++) {
+        const struct snap_task *t = &s->tasks[i];
+        const struct hist_task *ht = NULL;
+
+        memset(&out[i], 0, sizeof(out[i]));
+        /* live is sorted by (id, coroutine id) after every update */
+        for (lo = 0, hi = h ? h->nlive : 0; lo < hi;) {
+            const struct hist_task *m;
+
+            mid = lo + (hi - lo) / 2;
+            m = &h->live[mid];
+            if (m->id == t->addr && m->coro_id == t->coro_addr) {
+                ht = m;
+                break;
+            }
+            if (m->id < t->addr || (m->id == t->addr && m->coro_id < t->coro_addr))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (!ht)
+            continue;
+        out[i].flags = UI_ACT_KNOWN;
+        if (history_task_stuck(h, ht))
+            out[i].flags |= UI_ACT_STUCK;
+        if (history_task_swallowing(ht))
+            out[i].flags |= UI_ACT_SWALLOW;
+        if (ht->critical)
+            out[i].flags |= UI_ACT_CRITICAL;
+        out[i].samples = ht->samples;
+        out[i].running = ht->running;
+        out[i].idle_ns = h->last_ns > ht->last_change_ns ? h->last_ns - ht->last_change_ns : 0;
+    }
+}
+
+unsigned
+ui_act_permille(const struct ui_act *a)
+{
+    if (a->samples == 0)
+        return 0;
+    return (unsigned)((uint64_t)a->running * 1000u / a->samples);
+}
+
+/* ------------------------------------------------------------ thread CPU */
+
+struct ui_cpu_ent {
+    long tid;
+    uint64_t ns;
+};
+
+static int
+ui_cpu_ent_cmp(const void *a, const void *b)
+{
+    const struct ui_cpu_ent *x = a, *y = b;
+
+    return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+void
+ui_cpu_update(struct ui_cpu *c, const struct snap *s)
+{
+    size_t n = s->nthreads, i, k, lo, hi, mid;
+    struct ui_cpu_ent *cur = xreallocarray(NULL, n ? n : 1, sizeof(*cur));
+    uint64_t dt = c->n && s->taken_at_ns > c->t_ns ? s->taken_at_ns - c->t_ns : 0;
+
+    c->pct = xreallocarray(c->pct, n ? n : 1, sizeof(*c->pct));
+    c->npct = n;
+    for (i = 0, k = 0; i < n; i++) {
+        const struct snap_thread *th = &s->threads[i];
+
+        c->pct[i] = -1;
+        if (!th->cpu_known)
+            continue;
+        cur[k].tid = th->tid;
+        cur[k++].ns = th->cpu_ns;
+        if (dt == 0)
+            continue;
+        for (lo = 0, hi = c->n; lo < hi;) {
+            mid = lo + (hi - lo) / 2;
+            if (c->tid[mid] == th->tid) {
+                /* a reused tid (thread ended, new one started) may show less time: unknown */
+                if (th->cpu_ns >= c->ns[mid])
+                    c->pct[i] = 100.0 * (double)(th->cpu_ns - c->ns[mid]) / (double)dt;
+                break;
+            }
+            if (c->tid[mid] < th->tid)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    qsort(cur, k, sizeof(*cur), ui_cpu_ent_cmp);
+    c->tid = xreallocarray(c->tid, k ? k : 1, sizeof(*c->tid));
+    c->ns = xreallocarray(c->ns, k ? k : 1, sizeof(*c->ns));
+    for (i = 0; i < k; i++) {
+        c->tid[i] = cur[i].tid;
+        c->ns[i] = cur[i].ns;
+    }
+    c->n = k;
+    c->t_ns = s->taken_at_ns;
+    free(cur);
+}
+
+void
+ui_cpu_free(struct ui_cpu *c)
+{
+    free(c->tid);
+    free(c->ns);
+    free(c->pct);
+    memset(c, 0, sizeof(*c));
 }
 
 /* ------------------------------------------------------------ address set */
@@ -221,9 +342,12 @@ ui_key_cmp(const void *a, const void *b)
     return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
+/* Numbers that sort last: tasks the history does not know (yet). */
+#define UI_KEY_UNKNOWN UINT64_MAX
+
 static void
 ui_key_fill(struct ui_sortkey *k, const struct snap *s, size_t task, enum ui_sort sort,
-            const uint64_t *first_seen)
+            const uint64_t *first_seen, const struct ui_act *act)
 {
     const struct snap_task *t = &s->tasks[task];
 
@@ -247,6 +371,20 @@ ui_key_fill(struct ui_sortkey *k, const struct snap *s, size_t task, enum ui_sor
     case UI_SORT_CORO:
         k->str = t->coro.s;
         k->len = t->coro.len;
+        break;
+    case UI_SORT_RUNNING:
+        /* the busiest first; a tie (e.g. every idle task at 0%) by name */
+        k->num = act && (act[task].flags & UI_ACT_KNOWN)
+                 ? 1000u - ui_act_permille(&act[task]) : UI_KEY_UNKNOWN;
+        k->str = t->name.s;
+        k->len = t->name.len;
+        break;
+    case UI_SORT_IDLE:
+        /* the longest unchanged first: stuck tasks come to the top */
+        k->num = act && (act[task].flags & UI_ACT_KNOWN)
+                 ? UI_KEY_UNKNOWN - 1 - act[task].idle_ns / 1000000u : UI_KEY_UNKNOWN;
+        k->str = t->name.s;
+        k->len = t->name.len;
         break;
     default:
         break;
@@ -280,7 +418,7 @@ ui_rows_grow(struct ui_rows *r, size_t n, size_t ntasks)
  */
 static void
 ui_rows_sorted(struct ui_rows *r, const struct snap *s, enum ui_sort sort,
-               const uint64_t *first_seen)
+               const uint64_t *first_seen, const struct ui_act *act)
 {
     size_t n = r->base.nrows, k, p, sp = 0, pos, out = 0, old, nw;
     size_t *bparent = r->tmp, *start = bparent + n, *cnt = start + n + 1;
@@ -291,7 +429,7 @@ ui_rows_sorted(struct ui_rows *r, const struct snap *s, enum ui_sort sort,
     for (k = 0; k < n; k++) {
         r->keys[k].parent = bparent[k];
         r->keys[k].ord = k;
-        ui_key_fill(&r->keys[k], s, base[k].task, sort, first_seen);
+        ui_key_fill(&r->keys[k], s, base[k].task, sort, first_seen, act);
         cnt[bparent[k] == TREE_NONE ? n : bparent[k]]++;
     }
     qsort(r->keys, n, sizeof(*r->keys), ui_key_cmp);
@@ -371,7 +509,8 @@ ui_grp_cmp(const void *a, const void *b)
  */
 static void
 ui_rows_represent(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
-                  const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen)
+                  const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen,
+                  const struct ui_act *act)
 {
     struct ui_grp *g;
     struct ui_sortkey best, cand;
@@ -409,8 +548,8 @@ ui_rows_represent(struct ui_rows *r, const struct snap *s, const struct tree_for
 
                 if (row->task == task || !ui_same_group_key(s, row->task, task))
                     continue;
-                ui_key_fill(&best, s, row->task, sort, first_seen);
-                ui_key_fill(&cand, s, task, sort, first_seen);
+                ui_key_fill(&best, s, row->task, sort, first_seen, act);
+                ui_key_fill(&cand, s, task, sort, first_seen, act);
                 best.parent = cand.parent = 0;
                 best.ord = cand.ord = 0;
                 if (ui_key_cmp(&cand, &best) < 0) {
@@ -426,13 +565,14 @@ ui_rows_represent(struct ui_rows *r, const struct snap *s, const struct tree_for
 
 void
 ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
-              const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen)
+              const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen,
+              const struct ui_act *act)
 {
     size_t n, k, d, sp = 0, *bparent, *dstack;
 
     tree_rows_build(&r->base, s, t, v);
     if (v && v->group && sort != UI_SORT_TREE)
-        ui_rows_represent(r, s, t, v, sort, first_seen);
+        ui_rows_represent(r, s, t, v, sort, first_seen, act);
     n = r->base.nrows;
     ui_rows_grow(r, n ? n : 1, s->ntasks ? s->ntasks : 1);
     bparent = r->tmp;
@@ -457,7 +597,7 @@ ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest 
             r->rows[k].depth = bparent[k] == TREE_NONE ? 0 : r->rows[bparent[k]].depth + 1;
         }
     } else {
-        ui_rows_sorted(r, s, sort, first_seen);
+        ui_rows_sorted(r, s, sort, first_seen, act);
     }
     r->nrows = n;
     r->ntasks = s->ntasks;

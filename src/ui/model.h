@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../snapshot/history.h"
 #include "../snapshot/snapshot.h"
 #include "../snapshot/tree.h"
 
@@ -23,10 +24,12 @@ enum ui_sort {
     UI_SORT_AGE,                /* newest first */
     UI_SORT_CORO,
     UI_SORT_TREE,               /* the forest's order (by task address) */
+    UI_SORT_RUNNING,            /* share of samples it was running in, highest first */
+    UI_SORT_IDLE,               /* time since its stack last changed, longest first */
     UI_SORT__COUNT
 };
 
-/* "name", "state", "age", "coroutine", "address" */
+/* "name", "state", "age", "coroutine", "address", "running", "idle" */
 const char *ui_sort_name(enum ui_sort s);
 
 /* ------------------------------------------------------------ first seen */
@@ -50,6 +53,54 @@ struct ui_ages {
  */
 void ui_ages_update(struct ui_ages *a, const struct snap *s, uint64_t now_ns);
 void ui_ages_free(struct ui_ages *a);
+
+/* ------------------------------------------------------------ activity */
+
+#define UI_ACT_KNOWN    0x1u    /* the task is in the history */
+#define UI_ACT_STUCK    0x2u    /* stack unchanged for longer than --stuck */
+#define UI_ACT_SWALLOW  0x4u    /* cancellation requested, yet it kept running */
+#define UI_ACT_CRITICAL 0x8u    /* matches a --critical pattern */
+
+/* What the history says about one task of the snapshot shown. */
+struct ui_act {
+    unsigned flags;             /* UI_ACT_* */
+    unsigned samples, running;  /* samples it was in, and running in */
+    uint64_t idle_ns;           /* since its stack last changed */
+};
+
+/*
+ * out[0 .. s->ntasks): each task of s looked up in h by (address,
+ * coroutine address).  h must have been updated with s last (its `live`
+ * list is then s's tasks); a task not found gets flags 0.
+ */
+void ui_act_build(struct ui_act *out, const struct history *h, const struct snap *s);
+
+/* The running share in tenths of a percent (0 .. 1000); 0 with no samples. */
+unsigned ui_act_permille(const struct ui_act *a);
+
+/* ------------------------------------------------------------ thread CPU */
+
+/*
+ * CPU share of each thread between two snapshots, from their cpu_ns.
+ * Keep one struct across refreshes (zero-initialise it first).
+ */
+struct ui_cpu {
+    long *tid;                  /* owned; the previous snapshot's threads, ascending */
+    uint64_t *ns;               /* owned; their cpu_ns */
+    size_t n;
+    uint64_t t_ns;              /* taken_at_ns of the previous snapshot */
+    double *pct;                /* owned; per thread of the last snapshot, < 0: unknown */
+    size_t npct;
+};
+
+/*
+ * pct[i] for thread i of s: CPU time used since the previous snapshot over
+ * the wall time between the two, in percent (a thread on one CPU: <= 100).
+ * Unknown (-1) for the first snapshot, a new thread, a thread without
+ * cpu_ns, or time not moving forward.
+ */
+void ui_cpu_update(struct ui_cpu *c, const struct snap *s);
+void ui_cpu_free(struct ui_cpu *c);
 
 /* ------------------------------------------------------------ address set */
 
@@ -95,10 +146,13 @@ struct ui_rows {
 /*
  * Rebuild r: tree_rows_build(s, t, v), then siblings ordered by `sort`
  * (ties keep the forest order).  first_seen (per task; may be NULL) is used
- * by UI_SORT_AGE.  Never fails (dies on OOM); O(rows log rows).
+ * by UI_SORT_AGE, act (per task; may be NULL) by UI_SORT_RUNNING and
+ * UI_SORT_IDLE, where tasks unknown to the history sort last.  Never fails
+ * (dies on OOM); O(rows log rows).
  */
 void ui_rows_build(struct ui_rows *r, const struct snap *s, const struct tree_forest *t,
-                   const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen);
+                   const struct tree_view *v, enum ui_sort sort, const uint64_t *first_seen,
+                   const struct ui_act *act);
 void ui_rows_free(struct ui_rows *r);
 
 /*

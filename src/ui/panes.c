@@ -56,8 +56,15 @@ ui_header_build(struct ui_screen *S)
                      S->nrunning);
         ui_lines_add(L, S->ncancelling ? UI_C_CANCEL : UI_C_NORMAL, ", %zu cancelling",
                      S->ncancelling);
+        if (S->nstuck)
+            ui_lines_add(L, UI_C_WARN, ", %zu stuck", S->nstuck);
+        if (S->nswallow)
+            ui_lines_add(L, UI_C_CANCEL, ", %zu swallowed", S->nswallow);
         ui_lines_add(L, UI_C_HDR_LABEL, "  Threads ");
         ui_lines_add(L, UI_C_HDR_VALUE, "%zu", s->nthreads);
+        ui_lines_add(L, UI_C_HDR_LABEL, "  Ended ");
+        ui_lines_add(L, UI_C_HDR_VALUE, "%zu", S->h ? S->h->nended : (size_t)0);
+        ui_lines_add(L, UI_C_DIM, " (e)");
         if (s->flags & SNAP_F_NO_TASKS)
             ui_lines_add(L, UI_C_WARN, "  no asyncio tasks read");
         if (s->ndiags)
@@ -148,6 +155,15 @@ ui_where_draw(struct ui_screen *S, int y, int x, int w, size_t task, enum ui_col
     ui_term_puts(&S->term, y, x + used, w - used, over != UI_C__COUNT ? over : UI_C_FILE, num);
 }
 
+/* Our own text right-aligned in w columns at x. */
+static void
+ui_right(struct ui_screen *S, int y, int x, int w, enum ui_color c, const char *text)
+{
+    int n = (int)strlen(text);
+
+    ui_term_puts(&S->term, y, x + (w > n ? w - n : 0), w, c, text);
+}
+
 static void
 ui_row_draw(struct ui_screen *S, size_t k, int y)
 {
@@ -156,6 +172,7 @@ ui_row_draw(struct ui_screen *S, size_t k, int y)
     const struct snap_task *t = &S->snap->tasks[row->task];
     const struct tree_node *nd = &S->forest->nodes[row->node];
     const struct ui_rect *r = &S->lay.tree;
+    const struct ui_act *act = S->act ? &S->act[row->task] : NULL;
     enum ui_color over = k == S->cur ? UI_C_SELECT : UI_C__COUNT;
     struct ui_cols c;
     char pre[512], suffix[96], buf[32];
@@ -168,11 +185,16 @@ ui_row_draw(struct ui_screen *S, size_t k, int y)
         ui_term_puts(T, y, r->x + c.x[UI_COL_STATE], c.w[UI_COL_STATE],
                      UI_OVER(ui_state_color(t->state)), ui_state_short(t->state));
     if (c.w[UI_COL_MARK]) {
+        /* fixed places, so that a column of S or W reads at a glance */
         x = r->x + c.x[UI_COL_MARK];
         if (t->running)
-            x += ui_term_puts(T, y, x, 1, UI_OVER(UI_C_RUNNING), "R");
-        if (t->cancel_requests > 0 || t->must_cancel)
-            ui_term_puts(T, y, x, 1, UI_OVER(UI_C_CANCEL), "C");
+            ui_term_puts(T, y, x, 1, UI_OVER(UI_C_RUNNING), "R");
+        if (act && (act->flags & UI_ACT_SWALLOW))
+            ui_term_puts(T, y, x + 1, 1, UI_OVER(UI_C_CANCEL), "W");
+        else if (t->cancel_requests > 0 || t->must_cancel)
+            ui_term_puts(T, y, x + 1, 1, UI_OVER(UI_C_CANCEL), "C");
+        if (act && (act->flags & UI_ACT_STUCK) && c.w[UI_COL_MARK] > 2)
+            ui_term_puts(T, y, x + 2, 1, UI_OVER(UI_C_WARN), "S");
     }
     if (c.w[UI_COL_AGE] && S->ages.nfirst == S->snap->ntasks) {
         uint64_t first = S->ages.first[row->task];
@@ -181,6 +203,22 @@ ui_row_draw(struct ui_screen *S, size_t k, int y)
         n = (int)strlen(buf);
         ui_term_puts(T, y, r->x + c.x[UI_COL_AGE] + (c.w[UI_COL_AGE] > n ? c.w[UI_COL_AGE] - n : 0),
                      c.w[UI_COL_AGE], UI_OVER(UI_C_NORMAL), buf);
+    }
+    if (c.w[UI_COL_RUN]) {
+        if (act && (act->flags & UI_ACT_KNOWN))
+            snprintf(buf, sizeof(buf), "%u", (ui_act_permille(act) + 5) / 10);
+        else
+            snprintf(buf, sizeof(buf), "-");
+        ui_right(S, y, r->x + c.x[UI_COL_RUN], c.w[UI_COL_RUN],
+                 UI_OVER(act && act->running ? UI_C_RUNNING : UI_C_DIM), buf);
+    }
+    if (c.w[UI_COL_IDLE]) {
+        if (act && (act->flags & UI_ACT_KNOWN))
+            ui_fmt_age(buf, sizeof(buf), act->idle_ns);
+        else
+            snprintf(buf, sizeof(buf), "-");
+        ui_right(S, y, r->x + c.x[UI_COL_IDLE], c.w[UI_COL_IDLE],
+                 UI_OVER(act && (act->flags & UI_ACT_STUCK) ? UI_C_WARN : UI_C_NORMAL), buf);
     }
 
     /* the task column: tree glyphs, name, then a suffix that is never cut */
@@ -244,7 +282,7 @@ ui_pane_tasks(struct ui_screen *S)
 
         if (!c.w[col])
             continue;
-        if (col == UI_COL_AGE)
+        if (col == UI_COL_AGE || col == UI_COL_RUN || col == UI_COL_IDLE)
             x += c.w[col] > (int)strlen(title) ? c.w[col] - (int)strlen(title) : 0;
         ui_term_puts(T, h->y, x, c.w[col], UI_C_COLHDR, title);
     }
@@ -337,6 +375,53 @@ ui_pane_threads(struct ui_screen *S)
     snprintf(title, sizeof(title), " Threads (%zu)   Tab/t: back to the task tree",
              S->snap ? S->snap->nthreads : (size_t)0);
     ui_list_draw(S, &S->threads, &S->th_cur, &S->th_top, true, title);
+}
+
+/*
+ * The terminated view: the ended tasks newest first where the tree is, the
+ * selected one's last-seen stack where the detail pane is.
+ */
+void
+ui_pane_ended(struct ui_screen *S)
+{
+    struct ui_term *T = &S->term;
+    const struct ui_rect *h = &S->lay.colhdr, *r = &S->lay.tree, *d = &S->lay.detail;
+    size_t k, maxtop;
+    char title[160];
+    int i;
+
+    snprintf(title, sizeof(title), "! HOW %7s %6s TASK  COROUTINE  at the innermost frame",
+             "LIVED", "AGO");
+    ui_title_bar(S, h, title);
+    if (S->ended.nlines == 0) {
+        ui_term_puts(T, r->y, r->x + 1, r->w - 1, UI_C_DIM,
+                     S->opts->readonly && !S->opts->replayed
+                     ? "no terminated task: a single snapshot has no history (e: back)"
+                     : "no task has ended since the view started (e: back)");
+    } else {
+        S->en_top = ui_scroll_fit(S->en_top, S->en_cur, S->ended.nlines, (size_t)r->h);
+        for (i = 0; i < r->h; i++) {
+            k = S->en_top + (size_t)i;
+            if (k >= S->ended.nlines)
+                break;
+            ui_term_line(T, r->y + i, r->x, r->w, &S->ended, k,
+                         k == S->en_cur ? UI_C_SELECT : UI_C__COUNT);
+        }
+    }
+    if (S->lay.side) {
+        attrset((attr_t)T->attr[UI_C_TREE]);
+        mvvline(S->lay.colhdr.y, S->lay.colhdr.w, ACS_VLINE, S->lay.full.h);
+        attrset(A_NORMAL);
+    }
+    snprintf(title, sizeof(title), " Terminated (%zu): last-seen stack   J/K: scroll  "
+             "e: back to the tree", S->ended.nlines);
+    ui_title_bar(S, &S->lay.dtitle, title);
+    maxtop = S->ended_detail.nlines > (size_t)d->h ? S->ended_detail.nlines - (size_t)d->h : 0;
+    if (S->en_detail_top > maxtop)
+        S->en_detail_top = maxtop;
+    for (i = 0; i < d->h; i++)
+        ui_term_line(T, d->y + i, d->x, d->w, &S->ended_detail, S->en_detail_top + (size_t)i,
+                     UI_C__COUNT);
 }
 
 void

@@ -96,7 +96,7 @@ ui_screen_rebuild(struct ui_screen *S)
     v.filter = S->filter[0] ? S->filter : NULL;
     v.filter_icase = true;
     v.group = S->group;
-    ui_rows_build(&S->rows, S->snap, S->forest, &v, S->sort, S->ages.first);
+    ui_rows_build(&S->rows, S->snap, S->forest, &v, S->sort, S->ages.first, S->act);
     S->cur = ui_sel_resolve(&S->sel, &S->rows, S->snap, S->forest);
     /* the remembered task stays the same (it may be folded into this row) */
     if (S->sel.valid)
@@ -166,26 +166,77 @@ ui_screen_detail(struct ui_screen *S)
     in.task = task;
     in.count = S->rows.rows[S->cur].count;
     in.first_seen = S->ages.nfirst == S->snap->ntasks ? S->ages.first : NULL;
+    in.act = S->act;
     in.now_ns = S->now_ns;
     in.g = S->term.g;
     in.src = &S->src;
     ui_detail_build(&S->detail, &S->links, &in);
 }
 
-/* Install a new snapshot: derived data, counts, selection. */
+void
+ui_screen_ended_select(struct ui_screen *S, size_t row)
+{
+    const struct hist_task *t;
+
+    if (S->ended.nlines == 0) {
+        S->en_cur = 0;
+        S->en_valid = false;
+        ui_ended_detail(&S->ended_detail, S->h, (size_t)-1, S->now_ns, &S->src);
+        return;
+    }
+    if (row >= S->ended.nlines)
+        row = S->ended.nlines - 1;
+    if (row != S->en_cur)
+        S->en_detail_top = 0;
+    S->en_cur = row;
+    t = &S->h->ended[S->ended.lines[row].task];
+    S->en_valid = true;
+    S->en_id = t->id;
+    S->en_coro = t->coro_id;
+    S->en_first = t->first_seen_ns;
+    ui_ended_detail(&S->ended_detail, S->h, S->ended.lines[row].task, S->now_ns, &S->src);
+}
+
+/*
+ * The terminated view after a refresh: new rows come in on top and old ones
+ * are evicted, so the selection follows its task, not its row.
+ */
+static void
+ui_screen_ended(struct ui_screen *S)
+{
+    size_t k, row = S->en_cur;
+
+    ui_ended_build(&S->ended, S->h, S->now_ns);
+    for (k = 0; S->en_valid && k < S->ended.nlines; k++) {
+        const struct hist_task *t = &S->h->ended[S->ended.lines[k].task];
+
+        if (t->id == S->en_id && t->coro_id == S->en_coro && t->first_seen_ns == S->en_first) {
+            row = k;
+            break;
+        }
+    }
+    ui_screen_ended_select(S, row);
+}
+
+/* Install a new snapshot: derived data, history, counts, selection. */
 static void
 ui_screen_install(struct ui_screen *S, struct snap *ns)
 {
     size_t i;
 
     S->now_ns = ns->taken_at_ns ? ns->taken_at_ns : ui_realtime_ns();
+    if (!S->opts->replayed)
+        history_update(&S->hist, ns);
+    xgrow((void **)&S->act, &S->cap_act, ns->ntasks ? ns->ntasks : 1, sizeof(*S->act));
+    ui_act_build(S->act, S->h, ns);
+    ui_cpu_update(&S->cpu, ns);
     ui_ages_update(&S->ages, ns, S->now_ns);
     tree_forest_free(S->forest);
     S->forest = tree_forest_build(ns);
     snap_free(S->snap);
     S->snap = ns;
     memset(S->by_state, 0, sizeof(S->by_state));
-    S->nrunning = S->ncancelling = 0;
+    S->nrunning = S->ncancelling = S->nstuck = S->nswallow = 0;
     for (i = 0; i < ns->ntasks; i++) {
         const struct snap_task *t = &ns->tasks[i];
 
@@ -193,9 +244,12 @@ ui_screen_install(struct ui_screen *S, struct snap *ns)
             S->by_state[t->state]++;
         S->nrunning += t->running;
         S->ncancelling += t->cancel_requests > 0 || t->must_cancel;
+        S->nstuck += (S->act[i].flags & UI_ACT_STUCK) != 0;
+        S->nswallow += (S->act[i].flags & UI_ACT_SWALLOW) != 0;
     }
     ui_screen_rebuild(S);
-    ui_threads_build(&S->threads, ns, &S->src);
+    ui_threads_build(&S->threads, ns, S->cpu.pct, &S->src);
+    ui_screen_ended(S);
     if (S->th_cur >= S->threads.nlines)
         S->th_cur = S->threads.nlines ? S->threads.nlines - 1 : 0;
 }
@@ -248,6 +302,9 @@ ui_screen_draw(struct ui_screen *S)
     case UI_VIEW_THREADS:
         ui_pane_threads(S);
         break;
+    case UI_VIEW_ENDED:
+        ui_pane_ended(S);
+        break;
     case UI_VIEW_HELP:
         ui_pane_help(S);
         break;
@@ -299,6 +356,11 @@ ui_screen_free(struct ui_screen *S)
     free(S->collapsed_flags);
     ui_lines_free(&S->detail);
     ui_lines_free(&S->threads);
+    ui_lines_free(&S->ended);
+    ui_lines_free(&S->ended_detail);
+    history_free(&S->hist);
+    free(S->act);
+    ui_cpu_free(&S->cpu);
     ui_lines_free(&S->help);
     ui_lines_free(&S->header);
     ui_srccache_free(&S->src);
@@ -322,6 +384,13 @@ ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg)
     if (S->interval > UI_INTERVAL_MAX)
         S->interval = UI_INTERVAL_MAX;
     S->links.first_awaited = S->links.first_waiter = TREE_NONE;
+    history_init(&S->hist, S->opts->history > 0 ? (size_t)S->opts->history : 0,
+                 S->opts->stuck > 0 ? (uint64_t)(S->opts->stuck * 1e9) : 0);
+    for (r = 0; r < S->opts->ncritical; r++) {
+        if (history_add_critical(&S->hist, S->opts->critical[r]) < 0)
+            break;      /* options.c bounds them to the same number */
+    }
+    S->h = S->opts->replayed ? S->opts->replayed : &S->hist;
     rc = ui_term_open(&S->term);
     if (rc < 0) {
         fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));

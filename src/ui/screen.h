@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../snapshot/history.h"
 #include "../snapshot/snapshot.h"
 #include "../snapshot/tree.h"
 #include "layout.h"
@@ -26,6 +27,7 @@
 enum ui_view {
     UI_VIEW_TASKS = 0,
     UI_VIEW_THREADS,
+    UI_VIEW_ENDED,              /* the terminated tasks of the history */
     UI_VIEW_HELP,
 };
 
@@ -50,8 +52,15 @@ struct ui_screen {
     struct ui_addrset collapsed;    /* by task address */
     unsigned char *collapsed_flags; /* owned; per task, for tree_view */
     size_t cap_flags;
-    size_t by_state[3], nrunning, ncancelling;
+    size_t by_state[3], nrunning, ncancelling, nstuck, nswallow;
     uint64_t now_ns;                /* time of the snapshot shown */
+
+    /* the history of the refreshes (or the one replayed from a record) */
+    struct history hist;            /* owned; every snapshot installed is folded in */
+    const struct history *h;        /* &hist, or opts->replayed */
+    struct ui_act *act;             /* owned; per task of snap, from h */
+    size_t cap_act;
+    struct ui_cpu cpu;              /* per-thread CPU share between refreshes */
 
     /* the task pane */
     struct ui_sel sel;
@@ -72,6 +81,13 @@ struct ui_screen {
     size_t th_cur, th_top;
     struct ui_lines help;
     size_t help_top;
+
+    /* the terminated view: rows (newest first) and the selected one's detail */
+    struct ui_lines ended;
+    struct ui_lines ended_detail;
+    size_t en_cur, en_top, en_detail_top;
+    bool en_valid;                  /* en_id, en_coro, en_first: the selected task */
+    uint64_t en_id, en_coro, en_first;
     struct ui_lines header;
 
     struct ui_srccache src;
@@ -126,6 +142,9 @@ size_t ui_screen_cur_task(const struct ui_screen *S);
 /* Rebuild the detail pane's lines and links if the selection or snapshot changed. */
 void ui_screen_detail(struct ui_screen *S);
 
+/* Select row `row` (clamped) of the terminated view and show its detail. */
+void ui_screen_ended_select(struct ui_screen *S, size_t row);
+
 /* Draw everything and update the terminal. */
 void ui_screen_draw(struct ui_screen *S);
 
@@ -134,6 +153,7 @@ void ui_pane_header(struct ui_screen *S);
 void ui_pane_tasks(struct ui_screen *S);
 void ui_pane_detail(struct ui_screen *S);
 void ui_pane_threads(struct ui_screen *S);
+void ui_pane_ended(struct ui_screen *S);
 void ui_pane_help(struct ui_screen *S);
 
 /* keys.c */

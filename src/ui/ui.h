@@ -20,11 +20,20 @@
  */
 typedef struct snap *(*ui_snap_fn)(void *arg, int *err);
 
+struct history;
+
 struct ui_opts {
     double interval;            /* seconds between refreshes, default 2 (<= 0: default) */
     bool readonly;              /* --load: one snapshot, no refresh */
     const char *source_desc;    /* borrowed; e.g. "pid 4242" or "snap.json" for the header;
                                  * NULL: "pid N" from the snapshot */
+    /* the history every refresh is folded into, as --watch does it */
+    long history;               /* --history: terminated tasks kept (<= 0: the default) */
+    double stuck;               /* --stuck: seconds without a stack change (<= 0: never) */
+    const char *const *critical;    /* borrowed; --critical fnmatch patterns */
+    int ncritical;
+    const struct history *replayed; /* borrowed; --load of a record: the history replayed
+                                     * from it, shown as it is (nothing is folded in) */
 };
 
 /*

@@ -2,7 +2,9 @@
  * check_ui.c - the live view's pure logic (src/ui/model.c, layout.c,
  * lines.c): row order and parents, selection across refreshes, ages,
  * search, tree glyphs, screen layout, columns, text cut to columns, escaped
- * content of the detail pane and the threads view, the source-line cache.
+ * content of the detail pane and the threads view, the source-line cache;
+ * the history in the view: activity, markers, sorts by activity, the
+ * terminated view's rows and detail, per-thread CPU shares.
  */
 #include <check.h>
 #include <locale.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "snapshot/history.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/tree.h"
 #include "ui/layout.h"
@@ -114,7 +117,7 @@ START_TEST(test_rows_tree_order)
     struct ui_rows r = { 0 };
     char buf[512];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* forest order: roots by address, children in edge order (by awaited index) */
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0");
@@ -139,7 +142,7 @@ START_TEST(test_rows_sort_name_natural)
     char buf[512];
     size_t k;
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* siblings sorted, subtrees move with their root, numbers compare as numbers */
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
@@ -157,11 +160,11 @@ START_TEST(test_rows_sort_name_natural)
     ck_assert(r.rows[6].flags & TREE_ROW_LAST);     /* kid-10 */
     ck_assert_uint_eq(r.row_of_task[snap_task_find(s, 0x300)], 6);
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_STATE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_STATE, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0");
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_CORO, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_CORO, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0 request-9@0 root-a@0");
     ui_rows_free(&r);
@@ -178,7 +181,7 @@ START_TEST(test_rows_sort_age)
     uint64_t first[7] = { 5, 5, 5, 9, 1, 7, 5 };    /* per task index (sorted by address) */
     char buf[512];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_AGE, first);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_AGE, first, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* newest first; ties keep the forest order */
     ck_assert_str_eq(buf, "root-a@0 request-9@0 root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0");
@@ -202,7 +205,7 @@ START_TEST(test_rows_collapse_filter_group)
     ui_addrset_add(&set, 0x100);
     ui_addrset_mark(&set, s, flags);
     v.collapsed = flags;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0");
     ck_assert(r.rows[3].flags & TREE_ROW_COLLAPSED);
@@ -213,14 +216,14 @@ START_TEST(test_rows_collapse_filter_group)
     /* a filter keeps matches and their ancestors, even under a collapsed task */
     v.filter = "leaf";
     v.filter_icase = true;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     ck_assert_str_eq(buf, "root-b@0 kid-9@1 leaf@2");
 
     /* grouping: the two request-* roots share coroutine and suspension point */
     memset(&v, 0, sizeof(v));
     v.group = true;
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ut_rows_str(&r, s, buf, sizeof(buf));
     /* the row shows the member that sorts first (request-9), not the lowest address */
     ck_assert_str_eq(buf, "request-9@0* root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
@@ -241,7 +244,7 @@ START_TEST(test_rows_search)
     struct tree_forest *t = tree_forest_build(s);
     struct ui_rows r = { 0 };
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 request-10@0 request-9@0 */
     ck_assert_uint_eq(ui_rows_search(&r, s, TREE_NONE, 1, "kid"), 1);
     ck_assert_uint_eq(ui_rows_search(&r, s, 1, 1, "kid"), 3);
@@ -268,7 +271,7 @@ START_TEST(test_rows_prefix)
     const struct ui_glyphs *a = ui_glyphs_get(false), *u = ui_glyphs_get(true);
     char buf[256];
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_TREE, NULL, NULL);
     /* root-b@0 kid-9@1 leaf@2 kid-10@1 root-a@0 ... */
     ck_assert_int_eq(ui_rows_prefix(&r, 0, a, 40, buf, sizeof(buf)), 2);
     ck_assert_str_eq(buf, "- ");
@@ -313,7 +316,7 @@ START_TEST(test_rows_prefix_deep)
     }
     s = ut_snap(tk, N, (const uint64_t (*)[2])e, N - 1);
     t = tree_forest_build(s);
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, N);
     ck_assert_uint_eq(r.rows[N - 1].depth, N - 1);
     w = ui_rows_prefix(&r, N - 1, ui_glyphs_get(false), 30, buf, sizeof(buf));
@@ -355,12 +358,12 @@ START_TEST(test_rows_flood)
         snap_edge_add(s, 0, i, SNAP_EDGE_GATHER);
     snap_edges_finish(s);
     t = tree_forest_build(s);
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, N + 1);
     ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
     ck_assert_str_eq(s->tasks[r.rows[N].task].name.s, "flood-100000");
     ck_assert_uint_eq(ui_rows_search(&r, s, 0, 1, "flood-99999"), 99999);
-    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, &v, UI_SORT_NAME, NULL, NULL);
     ck_assert_uint_eq(r.nrows, 2);
     ck_assert_uint_eq(r.rows[1].count, N);
     ck_assert_str_eq(s->tasks[r.rows[1].task].name.s, "flood-1");
@@ -384,7 +387,7 @@ START_TEST(test_sel_across_refresh)
     static const uint64_t more_edges[][2] = { { 0x100, 0x200 }, { 0x200, 0x700 } };
     size_t row;
 
-    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_NAME, NULL, NULL);
     /* request-9 request-10 root-a root-b kid-9 leaf kid-10: select leaf */
     ui_sel_set(&sel, &r, s, 5);
     ck_assert(sel.valid);
@@ -396,7 +399,7 @@ START_TEST(test_sel_across_refresh)
     more[7] = (struct ut_task){ 0x800, "zzz", "x", NULL, 0, SNAP_TASK_PENDING };
     s2 = ut_snap(more, 8, more_edges, 2);
     t2 = tree_forest_build(s2);
-    ui_rows_build(&r, s2, t2, NULL, UI_SORT_NAME, NULL);
+    ui_rows_build(&r, s2, t2, NULL, UI_SORT_NAME, NULL, NULL);
     row = ui_sel_resolve(&sel, &r, s2, t2);
     ck_assert_str_eq(s2->tasks[r.rows[row].task].name.s, "leaf");
     ck_assert_uint_eq(row, 6);
@@ -600,6 +603,17 @@ START_TEST(test_cols)
         ck_assert_int_gt(c.w[UI_COL_TASK], 0);
     }
     ck_assert_str_eq(ui_col_title(UI_COL_WHERE), "WHERE");
+    /* the activity columns only where the names keep room */
+    ui_cols_compute(&c, 80);
+    ck_assert_int_eq(c.w[UI_COL_RUN], 0);
+    ck_assert_int_eq(c.w[UI_COL_IDLE], 0);
+    ui_cols_compute(&c, 120);
+    ck_assert_int_gt(c.w[UI_COL_RUN], 0);
+    ck_assert_int_ge(c.w[UI_COL_IDLE], 6);     /* "59m59s" */
+    ck_assert_int_gt(c.x[UI_COL_TASK], c.x[UI_COL_IDLE]);
+    ck_assert_int_ge(c.w[UI_COL_TASK], 40);
+    ck_assert_str_eq(ui_col_title(UI_COL_RUN), "RUN%");
+    ck_assert_str_eq(ui_col_title(UI_COL_MARK), "RCS");
 }
 END_TEST
 
@@ -850,7 +864,7 @@ START_TEST(test_threads)
     f->module = snap_str_cstr(s, "/usr/lib/libc.so.6");
     f->offset = 0x1a;
     snap_diag_add(s, SNAP_DIAG_PROCESS, 0, 8, "asyncio not found");
-    ui_threads_build(&L, s, NULL);
+    ui_threads_build(&L, s, NULL, NULL);
     ut_lines_clean(&L);
     ck_assert_int_eq(ut_lines_find(&L, "Thread 4242 \"wo\\x1bker\"  main  holds the GIL"), 0);
     ck_assert_int_eq(ut_lines_find(&L, "#0  run  /nonexistent/w.py:7"), 1);
@@ -859,6 +873,252 @@ START_TEST(test_threads)
     ck_assert_int_ge(ut_lines_find(&L, "asyncio not found"), 4);
     ui_lines_free(&L);
     snap_free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------ history in the view */
+
+/* ut_tree's snapshot at time t seconds (history_update uses taken_at_ns). */
+static struct snap *
+ut_tree_at(double t)
+{
+    struct snap *s = ut_tree_snap();
+
+    s->taken_at_ns = (uint64_t)(t * 1e9);
+    return s;
+}
+
+/* Move task addr's innermost frame to `line` (its stack changes). */
+static void
+ut_move(struct snap *s, uint64_t addr, int line)
+{
+    struct snap_task *t = &s->tasks[snap_task_find(s, addr)];
+
+    s->frames[t->frame_first].line = line;
+}
+
+START_TEST(test_act_markers_sort)
+{
+    struct history h;
+    struct snap *s = NULL;
+    struct ui_act act[7];
+    struct tree_forest *t;
+    struct ui_rows r = { 0 };
+    char buf[512];
+    size_t i;
+
+    /*
+     * 5 samples 1 s apart, --stuck 2: request-9 runs in every sample and
+     * moves every time; request-10 runs in 2 of 5 and moves once; leaf never
+     * moves (stuck); kid-9 has a cancellation pending from the second sample
+     * on (swallowed); root-b is critical.
+     */
+    history_init(&h, 10, 2000000000ull);
+    history_add_critical(&h, "root-*b");
+    for (i = 0; i < 5; i++) {
+        snap_free(s);
+        s = ut_tree_at(100.0 + (double)i);
+        s->tasks[snap_task_find(s, 0x600)].running = true;
+        ut_move(s, 0x600, 100 + (int)i);
+        if (i >= 3) {
+            s->tasks[snap_task_find(s, 0x500)].running = true;
+            ut_move(s, 0x500, 41);
+        }
+        if (i >= 1)
+            s->tasks[snap_task_find(s, 0x200)].cancel_requests = 1;
+        history_update(&h, s);
+    }
+    ui_act_build(act, &h, s);
+    for (i = 0; i < 7; i++)
+        ck_assert(act[i].flags & UI_ACT_KNOWN);
+    ck_assert_uint_eq(ui_act_permille(&act[snap_task_find(s, 0x600)]), 1000);
+    ck_assert_uint_eq(ui_act_permille(&act[snap_task_find(s, 0x500)]), 400);
+    ck_assert_uint_eq(ui_act_permille(&act[snap_task_find(s, 0x700)]), 0);
+    ck_assert_uint_eq(act[snap_task_find(s, 0x600)].idle_ns, 0);
+    ck_assert_uint_eq(act[snap_task_find(s, 0x500)].idle_ns, 1000000000ull);
+    ck_assert_uint_eq(act[snap_task_find(s, 0x700)].idle_ns, 4000000000ull);
+    ck_assert(act[snap_task_find(s, 0x700)].flags & UI_ACT_STUCK);
+    ck_assert(!(act[snap_task_find(s, 0x600)].flags & UI_ACT_STUCK));
+    ck_assert(!(act[snap_task_find(s, 0x500)].flags & UI_ACT_STUCK));
+    ck_assert(act[snap_task_find(s, 0x200)].flags & UI_ACT_SWALLOW);
+    ck_assert(!(act[snap_task_find(s, 0x700)].flags & UI_ACT_SWALLOW));
+    ck_assert(act[snap_task_find(s, 0x100)].flags & UI_ACT_CRITICAL);
+    ck_assert(!(act[snap_task_find(s, 0x400)].flags & UI_ACT_CRITICAL));
+
+    /* roots sorted by running share: request-9 (100%), request-10 (40%), then by name */
+    t = tree_forest_build(s);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_RUNNING, NULL, act);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
+    /* by idle time, longest first (ties by name): the 4 s ones, request-10 (1s), request-9 */
+    ui_rows_build(&r, s, t, NULL, UI_SORT_IDLE, NULL, act);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0 request-9@0");
+    /* without the history every task sorts as unknown: by name */
+    ui_rows_build(&r, s, t, NULL, UI_SORT_IDLE, NULL, NULL);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-9@0 request-10@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1");
+    ck_assert_str_eq(ui_sort_name(UI_SORT_RUNNING), "running");
+    ck_assert_str_eq(ui_sort_name(UI_SORT_IDLE), "idle");
+
+    /* a task the history does not know: no flags, sorts last */
+    s->tasks[snap_task_find(s, 0x500)].coro_addr = 0xdead;
+    ui_act_build(act, &h, s);
+    ck_assert_uint_eq(act[snap_task_find(s, 0x500)].flags, 0);
+    ui_rows_build(&r, s, t, NULL, UI_SORT_RUNNING, NULL, act);
+    ut_rows_str(&r, s, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "request-9@0 root-a@0 root-b@0 kid-9@1 leaf@2 kid-10@1 request-10@0");
+
+    ui_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_act_detail)
+{
+    struct history h;
+    struct snap *s;
+    struct ui_act act[7];
+    struct ui_lines L = { 0 };
+    struct ui_links links;
+    struct ui_detail_in in;
+    int i;
+
+    history_init(&h, 10, 1000000000ull);
+    for (i = 0; i < 3; i++) {
+        s = ut_tree_at(10.0 + i);
+        s->tasks[snap_task_find(s, 0x700)].running = i == 2;
+        history_update(&h, s);
+        if (i < 2)
+            snap_free(s);
+    }
+    ui_act_build(act, &h, s);
+    memset(&in, 0, sizeof(in));
+    in.s = s;
+    in.task = snap_task_find(s, 0x700);
+    in.count = 1;
+    in.act = act;
+    in.now_ns = s->taken_at_ns;
+    ui_detail_build(&L, &links, &in);
+    ut_lines_clean(&L);
+    ck_assert_int_eq(ut_lines_find(&L, "leaf  pending  RUNNING now  STUCK (stack unchanged)"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "activity running in 33.3% of 3 samples, stack unchanged "
+                                       "for 2s"), 1);
+    ui_lines_free(&L);
+    snap_free(s);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_ended_rows)
+{
+    static const struct ut_task tasks[] = {
+        { 0x100, "db-\x1b[31mwriter", "write_rows", "/srv/db.py", 77, SNAP_TASK_PENDING },
+        { 0x200, "poller", "poll", "/srv/poll.py", 12, SNAP_TASK_PENDING },
+        { 0x300, "main", "main", "/srv/app.py", 5, SNAP_TASK_PENDING },
+    };
+    struct history h;
+    struct snap *s;
+    struct ui_lines L = { 0 };
+    char buf[512];
+    int i;
+
+    history_init(&h, 10, 0);
+    history_add_critical(&h, "db-*");
+    /* t = 1, 2: all three; t = 3: the writer has gone; t = 4: the poller too */
+    for (i = 1; i <= 4; i++) {
+        if (i <= 2)
+            s = ut_snap(tasks, 3, NULL, 0);
+        else
+            s = ut_snap(tasks + i - 2, 5 - (size_t)i, NULL, 0);
+        s->taken_at_ns = (uint64_t)i * 1000000000ull;
+        history_update(&h, s);
+        snap_free(s);
+    }
+    ck_assert_uint_eq(h.nended, 2);
+    ui_ended_build(&L, &h, 6000000000ull);
+    ut_lines_clean(&L);
+    ck_assert_uint_eq(L.nlines, 2);
+    /* newest first; .task is the index into h.ended */
+    ck_assert_uint_eq(L.lines[0].task, 1);
+    ck_assert_uint_eq(L.lines[1].task, 0);
+    ui_lines_text(&L, 0, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "  gone   2.00s     3s poller  poll  at poll  poll.py:12");
+    ui_lines_text(&L, 1, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "! gone   1.00s     4s db-\\x1b[31mwriter  write_rows  at write_rows  "
+                     "db.py:77");
+    ck_assert_str_eq(ui_ended_how(SNAP_TASK_CANCELLED), "canc");
+
+    ui_ended_detail(&L, &h, 0, 6000000000ull, NULL);
+    ut_lines_clean(&L);
+    ck_assert_int_eq(ut_lines_find(&L, "db-\\x1b[31mwriter  ended between two samples  CRITICAL"),
+                     0);
+    ck_assert_int_ge(ut_lines_find(&L, "seen for 1.00s  last seen 4s ago"), 1);
+    ck_assert_int_ge(ut_lines_find(&L, "last-seen stack, innermost first, 1 frame"), 1);
+    ck_assert_int_ge(ut_lines_find(&L, "#0  write_rows  /srv/db.py:77"), 2);
+    ui_ended_detail(&L, &h, 5, 0, NULL);
+    ck_assert_int_eq(ut_lines_find(&L, "no terminated task selected"), 0);
+
+    /* an empty history: no rows */
+    history_free(&h);
+    history_init(&h, 10, 0);
+    ui_ended_build(&L, &h, 0);
+    ck_assert_uint_eq(L.nlines, 0);
+    ui_lines_free(&L);
+    history_free(&h);
+}
+END_TEST
+
+START_TEST(test_cpu)
+{
+    struct snap *a = snap_new(7), *b = snap_new(7);
+    struct ui_cpu c = { 0 };
+    struct snap_thread *th;
+    struct ui_lines L = { 0 };
+
+    a->taken_at_ns = 10000000000ull;
+    th = snap_thread_add(a);
+    th->tid = 10;
+    th->cpu_known = true;
+    th->cpu_ns = 3000000000ull;
+    th = snap_thread_add(a);
+    th->tid = 11;
+    th->cpu_known = true;
+    th->cpu_ns = 100;
+    ui_cpu_update(&c, a);
+    ck_assert_uint_eq(c.npct, 2);
+    ck_assert(c.pct[0] < 0 && c.pct[1] < 0);        /* the first snapshot: unknown */
+
+    /* 2 s later: 10 used 1.5 s (75%), 12 is new, 11 is gone, 13 has no cpu */
+    b->taken_at_ns = 12000000000ull;
+    th = snap_thread_add(b);
+    th->tid = 12;
+    th->cpu_known = true;
+    th->cpu_ns = 5;
+    th = snap_thread_add(b);
+    th->tid = 10;
+    th->cpu_known = true;
+    th->cpu_ns = 4500000000ull;
+    th = snap_thread_add(b);
+    th->tid = 13;
+    ui_cpu_update(&c, b);
+    ck_assert_uint_eq(c.npct, 3);
+    ck_assert(c.pct[0] < 0);
+    ck_assert(c.pct[1] > 74.99 && c.pct[1] < 75.01);
+    ck_assert(c.pct[2] < 0);
+    ui_threads_build(&L, b, c.pct, NULL);
+    ck_assert_int_ge(ut_lines_find(&L, "Thread 10 \"?\"  cpu 75.0%"), 0);
+    ck_assert_int_ge(ut_lines_find(&L, "Thread 12 \"?\"  cpu -"), 0);
+
+    /* the same snapshot time again: no interval, unknown */
+    ui_cpu_update(&c, b);
+    ck_assert(c.pct[1] < 0);
+    ui_lines_free(&L);
+    ui_cpu_free(&c);
+    snap_free(a);
+    snap_free(b);
 }
 END_TEST
 
@@ -891,6 +1151,10 @@ suite_ui(void)
     tcase_add_test(tx, test_src_cache);
     tcase_add_test(tx, test_detail);
     tcase_add_test(tx, test_threads);
+    tcase_add_test(tc, test_act_markers_sort);
+    tcase_add_test(tx, test_act_detail);
+    tcase_add_test(tx, test_ended_rows);
+    tcase_add_test(tc, test_cpu);
     suite_add_tcase(su, tc);
     suite_add_tcase(su, tl);
     suite_add_tcase(su, tx);

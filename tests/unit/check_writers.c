@@ -66,6 +66,8 @@ wt_sample(void)
     th->name = snap_str_cstr(s, "MainThread");
     th->holds_gil = true;
     th->is_main = true;
+    th->cpu_known = true;
+    th->cpu_ns = 1250000000;
     th->frame_first = s->nframes;
     fr = snap_frame_add(s);
     fr->kind = SNAP_FRAME_NATIVE;
@@ -174,7 +176,9 @@ static const char wt_json_expected[] =
     "      \"name\": \"MainThread\",\n"
     "      \"holds_gil\": true,\n"
     "      \"is_main\": true,\n"
+    "      \"python\": true,\n"
     "      \"truncated\": false,\n"
+    "      \"cpu_ns\": 1250000000,\n"
     "      \"frames\": [\n"
     "        {\"function\": \"epoll_wait\", \"qualname\": null, \"file\": null, \"line\": 0, \""
         "kind\": \"native\", \"symbol\": \"epoll_wait\", \"module\": \"/usr/lib/x86_64-linux-gn"
@@ -193,7 +197,9 @@ static const char wt_json_expected[] =
     "      \"name\": \"evil\\u001b]0;pwned\\u0007\xef\xbf\xbd\",\n"
     "      \"holds_gil\": false,\n"
     "      \"is_main\": false,\n"
+    "      \"python\": true,\n"
     "      \"truncated\": true,\n"
+    "      \"cpu_ns\": null,\n"
     "      \"frames\": [\n"
     "        {\"function\": \"worker\", \"qualname\": \"Pool.worker\", \"file\": \"/srv/pool.py"
         "\", \"line\": 7}\n"
@@ -482,6 +488,7 @@ START_TEST(test_json_roundtrip)
     /* hostile bytes: NUL, invalid UTF-8, a C1 control, an astral character */
     s->tasks[1].name = snap_str_from(s, "a\0b\xff\xc2\x9b\xf0\x9f\x98\x80\\\"", 12);
     s->flags |= SNAP_F_TORN | SNAP_F_CORE;
+    s->threads[1].native_only = true;
     ck_assert_int_eq(snap_write_path(wt_path("a.json"), s, SNAP_FMT_JSON, NULL), 0);
     r = snap_read_json(wt_path("a.json"), &err);
     ck_assert_msg(r != NULL, "%s", err_msg(err));
@@ -496,6 +503,11 @@ START_TEST(test_json_roundtrip)
     ck_assert_int_eq(r->frames[r->threads[0].frame_first].kind, SNAP_FRAME_NATIVE);
     ck_assert_int_eq(r->diags[0].code, AIO_E_BOUND);
     ck_assert_int_eq(r->stopped_ns, 1234000);
+    ck_assert(r->threads[0].cpu_known);
+    ck_assert_uint_eq(r->threads[0].cpu_ns, 1250000000);
+    ck_assert(!r->threads[1].cpu_known);
+    ck_assert(!r->threads[0].native_only);
+    ck_assert(r->threads[1].native_only);
     ck_assert_int_eq(snap_write_path(wt_path("b.json"), r, SNAP_FMT_JSON, NULL), 0);
     r2 = snap_read_json(wt_path("b.json"), &err);
     ck_assert_ptr_nonnull(r2);
@@ -541,6 +553,7 @@ START_TEST(test_json_read_minimal)
     ck_assert_str_eq(r->python_version, "3.11.7");
     ck_assert_uint_eq(r->nthreads, 1);
     ck_assert_uint_eq(r->threads[0].frame_count, 1);
+    ck_assert(!r->threads[0].native_only);     /* no "python" field: a Python thread */
     ck_assert_ptr_null(r->frames[0].qualname.s);
     ck_assert_str_eq(r->tasks[0].name.s, "t\xf0\x9f\x98\x80\xef\xbf\xbdx");
     ck_assert_int_eq(r->tasks[1].state, SNAP_TASK_CANCELLED);

@@ -152,6 +152,11 @@ def detail_name(scr):
     return detail_lines(scr)[0]
 
 
+# Where the task column starts: read from the column titles by tree_rows() (the
+# activity columns RUN% and IDLE are only there on wide terminals).
+TASK_X = [16]
+
+
 def tree_rows(scr):
     """The task rows: the lines between the column titles and the detail title."""
     lines = scr.split("\n")
@@ -159,6 +164,7 @@ def tree_rows(scr):
     for line in lines:
         if line.startswith("STAT "):
             inside = True
+            TASK_X[0] = line.index(" TASK ") + 1
             continue
         if inside:
             if line.lstrip().startswith("Task detail") or line.startswith("F1"):
@@ -177,8 +183,8 @@ def row_of(rows, name):
 
 
 def name_col(row):
-    """Where the task column's text starts (after STAT, RC and AGE)."""
-    return row[15:]
+    """The task column's text on (after STAT, RCS, AGE and maybe RUN% and IDLE)."""
+    return row[TASK_X[0] - 1:]
 
 
 def truth_task(truth, name):
@@ -389,10 +395,11 @@ def scenario_detail(args, tui):
     tui.wait_re(r"^service\s+pending")
     ok("Esc clears the filter")
 
-    for want in ("state", "age", "coroutine", "address", "name"):
+    cycle = ("state", "age", "coroutine", "address", "running", "idle", "name")
+    for want in cycle:
         tui.keys("s")
         tui.wait_re(r"sort %s\b" % want)
-    ok("s cycles the sort: state, age, coroutine, address, name")
+    ok("s cycles the sort: %s" % ", ".join(cycle))
     quit_view(tui)
 
 
@@ -573,7 +580,147 @@ def scenario_write_gone(args, tui):
     quit_view(tui)
 
 
+def parse_age(text):
+    """Seconds of a ui_fmt_age() text ("0s", "59s", "3m04s", "2h05m", "3d04h"), or None."""
+    m = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text.strip())
+    if not m or not text.strip() or text.strip() == "-":
+        return None
+    d, h, mi, se = (int(g) if g else 0 for g in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + se
+
+
+def colhdr(scr):
+    for line in scr.split("\n"):
+        if line.startswith("STAT "):
+            return line
+    raise Fail("no column titles on the screen")
+
+
+def scenario_history(args, tui):
+    """The history in the view (targets/history_app.py): the terminated view lists the
+    critical task that ended, with its last-seen stack; sort by running share and by idle
+    time; stuck and swallowed markers; per-thread CPU in the threads view."""
+    truth = args.truth
+    path, lines = truth["file"], truth["lines"]
+    tui.start([args.aiomon, "--interval", "200", "--stuck", "1", "--history", "5",
+               "--critical", "critical-*", str(args.pid)], width=120, height=40)
+    tui.wait_re(r"^Tasks \d+: ")
+
+    # the terminated view: critical-db ends ~1.5 s after the start, churn tasks all the time
+    tui.keys("e")
+    crit_row = r"^! (done|canc|gone)\s+\S+\s+\S+ critical-db  critical_db"
+    scr = tui.wait_re(crit_row)
+    if not re.search(r"^! HOW\s+LIVED\s+AGO TASK", scr, re.M):
+        dump(scr)
+        raise Fail("no column titles in the terminated view")
+    ok("e: the terminated view lists critical-db with the critical marker")
+
+    def crit_selected(s):
+        det = s.split("\n")
+        for i, line in enumerate(det):
+            if line.lstrip().startswith("Terminated ("):
+                return i + 1 < len(det) and det[i + 1].startswith("critical-db  ")
+        return False
+
+    # newest first, at most 5 others (--history 5): End reaches it once the churn passed it
+    end = time.monotonic() + WAIT
+    while True:
+        tui.keys("End")
+        time.sleep(0.2)         # the churn keeps adding rows: select again until it is the last
+        scr = tui.screen()
+        if crit_selected(scr):
+            break
+        if time.monotonic() > end:
+            dump(scr)
+            raise Fail("cannot select critical-db in the terminated view")
+    # the selection follows the task across refreshes
+    time.sleep(0.6)
+    scr = tui.wait("critical-db still selected", crit_selected)
+    body = scr.split("\n")
+    first = [l for l in body if l.startswith("critical-db  ")][0]
+    if "CRITICAL" not in first:
+        dump(scr)
+        raise Fail("the detail of critical-db does not say CRITICAL: %r" % first)
+    want = r"#\d+\s+critical_db  %s:%d$" % (re.escape(path), lines["critical"])
+    if not re.search(want, scr, re.M):
+        dump(scr)
+        raise Fail("the last-seen stack lacks critical_db at %s:%d" % (path, lines["critical"]))
+    if "# LINE critical" not in scr:
+        dump(scr)
+        raise Fail("no source line under the critical_db frame")
+    ok("critical-db's last-seen stack: critical_db %s:%d, with its source line"
+       % (os.path.basename(path), lines["critical"]))
+    tui.keys("e")
+    tui.wait_re("^STAT ")
+    ok("e: back to the task tree")
+
+    # sort by running share: the spinner (running on its loop in every sample) first
+    for want in ("state", "age", "coroutine", "address", "running"):
+        tui.keys("s")
+        tui.wait_re(r"sort %s\b" % want)
+    tui.keys("Home")
+    spin_where = "history_app.py:%d" % lines["spin"]
+    scr = tui.wait("the spinner on the first row",
+                   lambda s: tree_rows(s) and spin_where in tree_rows(s)[0])
+    hdr = colhdr(scr)
+    if "RUN%" not in hdr or "IDLE" not in hdr:
+        dump(scr)
+        raise Fail("no RUN% / IDLE columns at 120 columns")
+    row = tree_rows(scr)[0]
+    run_end = hdr.index("RUN%") + 4
+    run = row[run_end - 4:run_end].strip()
+    if not run.isdigit() or int(run) < 90:
+        dump(scr)
+        raise Fail("the spinner's RUN%% is %r, expected >= 90" % run)
+    if row[5] != "R" or row[7] != "S":
+        dump(scr)
+        raise Fail("the spinner lacks the R (running) and S (stuck) markers: %r" % row[:9])
+    ok("s: sort running: the spinner first, RUN%% %s, markers R and S" % run)
+    others = [r for r in tree_rows(scr)[1:] if r[run_end - 4:run_end].strip().isdigit()]
+    if any(int(r[run_end - 4:run_end].strip()) > int(run) for r in others):
+        dump(scr)
+        raise Fail("rows after the first run more than it")
+
+    # sort by idle time: longest unchanged first
+    tui.keys("s")
+    scr = tui.wait_re(r"sort idle\b")
+    time.sleep(0.5)
+    scr = tui.screen()
+    hdr = colhdr(scr)
+    a, b = hdr.index("RUN%") + 5, hdr.index("IDLE") + 4
+    idles = [parse_age(r[a:b]) for r in tree_rows(scr) if r[:4] in ("pend", "done", "canc")]
+    idles = [v for v in idles if v is not None]
+    # siblings are sorted, the roots too: the first row is the longest-idle root
+    if not idles or idles[0] < max(idles) or idles[0] < 1:
+        dump(scr)
+        raise Fail("sort idle: the first row is not the longest unchanged: %s" % idles[:10])
+    ok("s: sort idle: the first row has been unchanged longest (%ds)" % idles[0])
+
+    # the swallower: W marker (a cancellation requested, and it kept running)
+    tui.keys("/")
+    tui.text("swallower")
+    tui.keys("Enter")
+    scr = tui.wait_re(r"^swallower\s+pending.*SWALLOWED CANCEL")
+    r = [x for x in tree_rows(scr) if re.search(r"\bswallower\b", x)]
+    if not r or r[0][6] != "W":
+        dump(scr)
+        raise Fail("the swallower lacks the W marker: %r" % (r[:1],))
+    ok("the swallower: W marker, SWALLOWED CANCEL in the detail pane")
+
+    # the threads view: a CPU share per thread; the spinning thread uses a lot
+    tui.keys("Tab")
+    scr = tui.wait_re(r"^Thread \d+ .*cpu \d+\.\d%")
+    cpus = [float(m) for m in re.findall(r"^Thread \d+ .*cpu (\d+\.\d)%", scr, re.M)]
+    if len(cpus) < 2 or max(cpus) < 20:
+        dump(scr)
+        raise Fail("threads view: CPU shares %s, expected two and one >= 20%%" % cpus)
+    ok("Tab: threads view with CPU shares %s" % cpus)
+    tui.keys("Tab")
+    quit_view(tui)
+
+
 SCENARIOS = {
+    "history": scenario_history,
     "tree": scenario_tree,
     "detail": scenario_detail,
     "escape": scenario_escape,
