@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "attach/core.h"
@@ -18,53 +19,70 @@
 
 #define MAX_NATIVE_THREADS 4096
 
+/*
+ * Reads under the stop that the batched re-read did not cover (each one a
+ * call): beyond this many, the next capture walks once before stopping again.
+ */
+#define CAPTURE_PREWALK_MISSES 128
+
 struct capture {
     struct source src;
     struct py_runtime rt;
     struct capture_opts o;
     bool core;
     struct unwinder *unw;       /* owned; NULL without --native */
+    bool prewalk_next;          /* the last walk under the stop missed many pages */
+    size_t last_heap;           /* heap the last snapshot took */
 };
 
 /*
- * Page faults cost ~10 us each on small VMs, and a 10,000-task snapshot
- * allocates some 10 MB: faulted in one by one, that is 25 ms.  Populating the
- * heap in one call costs a tenth of that per page, so a reserve is grown and
- * populated before anything else, and glibc is told to keep it (not to trim
- * it, not to use fresh mmaps for large blocks).  What a larger snapshot needs
- * beyond it is faulted in by the walk done before the stop (capture_prewalk)
- * and reused under the stop.
+ * Page faults cost ~10 us each on these VMs, and so does the first access to
+ * a page even after MADV_POPULATE_WRITE (the hypervisor's shadow page tables
+ * fill lazily): a 10,000-task snapshot allocates some 10 MB, 25-45 ms if
+ * that happens under the stop.  So glibc is told to keep what it has (no
+ * trimming, no fresh mmaps for large blocks); the first capture's walk before
+ * the stop touches what the walk under the stop then reuses, and before each
+ * later capture (the last snapshot still alive: --watch, the live view) the
+ * top of the heap gets as much touched memory as the last snapshot took.
  */
-#define CAPTURE_HEAP_RESERVE (AIO_HEAP_RESERVE_MB << 20)
-#ifndef AIO_HEAP_RESERVE_MB
-#define AIO_HEAP_RESERVE_MB 16u
-#endif
+#define CAPTURE_HEAP_MAX (1024u << 20)
 
 static void
 capture_heap_keep(void)
 {
     static bool done;
-    char *p;
 
     if (done)
         return;
     done = true;
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    p = malloc(CAPTURE_HEAP_RESERVE);
+    /* 32 MiB is the largest mmap threshold glibc accepts on 64-bit (it refuses more) */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+}
+
+static void
+capture_heap_ready(size_t need)
+{
+    struct mallinfo2 mi;
+    size_t i;
+    char *p;
+
+    if (need > CAPTURE_HEAP_MAX)
+        need = CAPTURE_HEAP_MAX;
+    /*
+     * At the top of the heap (keepcost): the free chunks elsewhere are the
+     * last snapshot's small pieces, and the large arrays grow from the top.
+     */
+    mi = mallinfo2();
+    if (mi.keepcost >= need)
+        return;
+    need += mi.keepcost;
+    p = malloc(need);
     if (!p)
         return;
-#ifdef MADV_POPULATE_WRITE
-    {
-        uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-        uintptr_t e = ((uintptr_t)p + CAPTURE_HEAP_RESERVE) & ~(uintptr_t)4095;
-
-        if (e > a && madvise((void *)a, e - a, MADV_POPULATE_WRITE) != 0)
-            memset(p, 0, CAPTURE_HEAP_RESERVE);
-    }
-#else
-    memset(p, 0, CAPTURE_HEAP_RESERVE);
-#endif
+    /* a byte per page does it; volatile, or the compiler drops malloc+write+free */
+    for (i = 0; i < need; i += 4096)
+        ((volatile char *)p)[i] = 0;
     free(p);
 }
 
@@ -214,7 +232,9 @@ capture_take(struct capture *cap, int *err)
     size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd));
     uint64_t t0, stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
     uint64_t calls0 = src->stats.read_calls, refreshed0 = src->stats.refreshed_pages;
-    uint64_t t_pre, t_stop, t_refresh, t_walk;
+    uint64_t t_pre, t_stop, t_refresh, t_walk, calls_walk;
+    size_t heap0;
+    struct rusage ru0, ru1;
     int rc;
 
     if (cap->core) {
@@ -227,7 +247,11 @@ capture_take(struct capture *cap, int *err)
     }
     s->cmdline = snap_str_from(s, cmd, n);
     t0 = clock_now_ns(CLOCK_MONOTONIC);
-    if (!cap->core && !cap->o.nonblocking && !cap->o.pretraced && !src->cache_kept)
+    if (!cap->core && !cap->o.nonblocking && cap->last_heap)
+        capture_heap_ready(cap->last_heap + cap->last_heap / 4);
+    heap0 = mallinfo2().uordblks;
+    if (!cap->core && !cap->o.nonblocking && !cap->o.pretraced &&
+        (!src->cache_kept || cap->prewalk_next))
         capture_prewalk(cap);
     t_pre = clock_now_ns(CLOCK_MONOTONIC);
     rc = source_stop(src);
@@ -239,8 +263,13 @@ capture_take(struct capture *cap, int *err)
     else
         source_cache_refresh(src);
     t_refresh = clock_now_ns(CLOCK_MONOTONIC);
+    calls_walk = src->stats.read_calls;
+    getrusage(RUSAGE_SELF, &ru0);
     rc = py_snapshot_read(src, &cap->rt, s);
     t_walk = clock_now_ns(CLOCK_MONOTONIC);
+    getrusage(RUSAGE_SELF, &ru1);
+    /* the target changed a lot since the last walk: walk first again next time */
+    cap->prewalk_next = src->stats.read_calls - calls_walk > CAPTURE_PREWALK_MISSES;
     /* native stacks are walked while stopped; symbolised and merged after the resume */
     if (rc == 0 && cap->unw)
         capture_native_threads(cap, s);
@@ -258,16 +287,22 @@ capture_take(struct capture *cap, int *err)
         capture_thread_cpu(src->pid, s);
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
+    {
+        size_t used = mallinfo2().uordblks;
+
+        cap->last_heap = used > heap0 ? used - heap0 : 0;
+    }
     s->stopped_ns = src->stats.stopped_ns - stop0;
     s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
     s->bytes_read = src->stats.bytes_read - bytes0;
     s->read_calls = src->stats.read_calls - calls0;
     if (cap->o.verbose)
         fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
-                "(%llu pages), walk %.1f ms; stopped %.1f ms; %llu reads, %llu KiB\n",
+                "(%llu pages), walk %.1f ms (%ld page faults); stopped %.1f ms; "
+                "%llu reads, %llu KiB\n",
                 ms(t_pre - t0), ms(t_stop - t_pre), ms(t_refresh - t_stop),
                 (unsigned long long)(src->stats.refreshed_pages - refreshed0),
-                ms(t_walk - t_refresh), ms(s->stopped_ns), (unsigned long long)s->read_calls,
+                ms(t_walk - t_refresh), ru1.ru_minflt - ru0.ru_minflt, ms(s->stopped_ns), (unsigned long long)s->read_calls,
                 (unsigned long long)(s->bytes_read >> 10));
     if (cap->o.nonblocking)
         s->flags |= SNAP_F_TORN;
