@@ -75,6 +75,16 @@ declare -A _HEARTBEAT=()
 _ntargets=0
 _nhelpers=0
 
+# _ours PID: PID is still a process this script started (its parent is this
+# shell or one of ours).  A pid is only a number: once a target has died and
+# been reaped, it may name someone else's process on a busy machine.
+_ours() {
+    local pp
+    pp=$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')
+    [ -n "$pp" ] || return 1
+    [ "$pp" = "$$" ] || [[ " ${_PIDS[*]} " == *" $pp "* ]]
+}
+
 _cleanup() {
     local rc=$? p w c
     trap - EXIT
@@ -86,12 +96,12 @@ _cleanup() {
         if [[ " ${_WRAPPERS[*]} " == *" $w "* ]]; then
             for c in $(ps -o pid= --ppid "$w"); do kill -KILL "$c" 2>/dev/null; done
             wait "$w" 2>/dev/null
-        else
+        elif _ours "$w"; then
             kill -KILL "$w" 2>/dev/null
         fi
     done
     for p in "${_PIDS[@]}"; do
-        kill -KILL "$p" 2>/dev/null
+        _ours "$p" && kill -KILL "$p" 2>/dev/null
     done
     for p in "${_PIDS[@]}"; do
         wait "$p" 2>/dev/null
