@@ -8,6 +8,9 @@
 #   fuzz/corpus/json/py<label>.json   the same snapshot as JSON (seeds fuzz_json)
 #
 # usage: fuzz/capture-corpus.sh [LABEL...]   (default: 3.8 .. 3.13 debian3.11)
+# The pytask<label> seeds (pure-Python tasks next to C tasks) were made with
+#   TARGET=tasks_pure_python.py fuzz/capture-corpus.sh 3.12 3.8
+# and the outputs renamed from py<label> to pytask<label>.
 # Run after a change of the walkers' output or of the image format, then
 # commit the files.
 set -eu
