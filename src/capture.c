@@ -223,18 +223,100 @@ capture_thread_cpu(int pid, struct snap *s)
     }
 }
 
+/* Where the time of one capture went (for -v). */
+struct capture_times {
+    uint64_t start, stop, stopped, refreshed, walked;
+    long faults;                /* page faults taken by the walk under the stop */
+    uint64_t refreshed_pages;
+};
+
+static void
+capture_report(const struct snap *s, const struct capture_times *tm)
+{
+    fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
+            "(%llu pages), walk %.1f ms (%ld page faults); stopped %.1f ms; %llu reads, "
+            "%llu KiB\n", ms(tm->stop - tm->start), ms(tm->stopped - tm->stop),
+            ms(tm->refreshed - tm->stopped), (unsigned long long)tm->refreshed_pages,
+            ms(tm->walked - tm->refreshed), tm->faults, ms(s->stopped_ns),
+            (unsigned long long)s->read_calls, (unsigned long long)(s->bytes_read >> 10));
+}
+
+/* A live capture that stops the target (not a core, not --nonblocking). */
+static bool
+capture_stops(const struct capture *cap)
+{
+    return !cap->core && !cap->o.nonblocking;
+}
+
+/*
+ * Before the stop: the heap ready for this snapshot, and the walk that tells
+ * which pages to re-read under the stop (first capture, or the last one
+ * missed many; not when the caller already holds the target stopped).
+ */
+static void
+capture_before_stop(struct capture *cap)
+{
+    if (!capture_stops(cap))
+        return;
+    if (cap->last_heap)
+        capture_heap_ready(cap->last_heap + cap->last_heap / 4);
+    if (!cap->o.pretraced && (!cap->src.cache_kept || cap->prewalk_next))
+        capture_prewalk(cap);
+}
+
+/* Read the snapshot with the target stopped; fills the times of tm. */
+static int
+capture_walk_stopped(struct capture *cap, struct snap *s, struct capture_times *tm)
+{
+    struct source *src = &cap->src;
+    uint64_t calls, pages = src->stats.refreshed_pages;
+    struct rusage r0, r1;
+    int rc;
+
+    tm->stop = clock_now_ns(CLOCK_MONOTONIC);
+    rc = source_stop(src);
+    if (rc < 0)
+        return rc;
+    tm->stopped = clock_now_ns(CLOCK_MONOTONIC);
+    if (capture_stops(cap))
+        source_cache_refresh(src);
+    else
+        source_cache_enable(src, !cap->o.nonblocking);
+    tm->refreshed = clock_now_ns(CLOCK_MONOTONIC);
+    tm->refreshed_pages = src->stats.refreshed_pages - pages;
+    calls = src->stats.read_calls;
+    getrusage(RUSAGE_SELF, &r0);
+    rc = py_snapshot_read(src, &cap->rt, s);
+    getrusage(RUSAGE_SELF, &r1);
+    tm->walked = clock_now_ns(CLOCK_MONOTONIC);
+    tm->faults = r1.ru_minflt - r0.ru_minflt;
+    /* the target changed a lot since the last walk: walk first again next time */
+    cap->prewalk_next = src->stats.read_calls - calls > CAPTURE_PREWALK_MISSES;
+    /* native stacks are walked while stopped; symbolised and merged after the resume */
+    if (rc == 0 && cap->unw)
+        capture_native_threads(cap, s);
+    if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
+        snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
+                      err_msg(AIO_E_FAULT));
+    /* the pages of this walk are the ones to re-read at the next stop */
+    if (capture_stops(cap))
+        source_cache_suspend(src);
+    else
+        source_cache_enable(src, false);
+    source_resume(src);
+    return rc;
+}
+
 struct snap *
 capture_take(struct capture *cap, int *err)
 {
     struct source *src = &cap->src;
     struct snap *s = snap_new(src->pid);
+    struct capture_times tm = { 0 };
     char cmd[4096];
-    size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd));
-    uint64_t t0, stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
-    uint64_t calls0 = src->stats.read_calls, refreshed0 = src->stats.refreshed_pages;
-    uint64_t t_pre, t_stop, t_refresh, t_walk, calls_walk;
-    size_t heap0;
-    struct rusage ru0, ru1;
+    size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd)), heap0, used;
+    uint64_t stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
+    uint64_t calls0 = src->stats.read_calls;
     int rc;
 
     if (cap->core) {
@@ -246,64 +328,23 @@ capture_take(struct capture *cap, int *err)
         }
     }
     s->cmdline = snap_str_from(s, cmd, n);
-    t0 = clock_now_ns(CLOCK_MONOTONIC);
-    if (!cap->core && !cap->o.nonblocking && cap->last_heap)
-        capture_heap_ready(cap->last_heap + cap->last_heap / 4);
+    tm.start = clock_now_ns(CLOCK_MONOTONIC);
     heap0 = mallinfo2().uordblks;
-    if (!cap->core && !cap->o.nonblocking && !cap->o.pretraced &&
-        (!src->cache_kept || cap->prewalk_next))
-        capture_prewalk(cap);
-    t_pre = clock_now_ns(CLOCK_MONOTONIC);
-    rc = source_stop(src);
-    if (rc < 0)
-        goto fail;
-    t_stop = clock_now_ns(CLOCK_MONOTONIC);
-    if (cap->core || cap->o.nonblocking)
-        source_cache_enable(src, !cap->o.nonblocking);
-    else
-        source_cache_refresh(src);
-    t_refresh = clock_now_ns(CLOCK_MONOTONIC);
-    calls_walk = src->stats.read_calls;
-    getrusage(RUSAGE_SELF, &ru0);
-    rc = py_snapshot_read(src, &cap->rt, s);
-    t_walk = clock_now_ns(CLOCK_MONOTONIC);
-    getrusage(RUSAGE_SELF, &ru1);
-    /* the target changed a lot since the last walk: walk first again next time */
-    cap->prewalk_next = src->stats.read_calls - calls_walk > CAPTURE_PREWALK_MISSES;
-    /* native stacks are walked while stopped; symbolised and merged after the resume */
-    if (rc == 0 && cap->unw)
-        capture_native_threads(cap, s);
-    if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
-        snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
-                      err_msg(AIO_E_FAULT));
-    /* the pages of this walk are the ones to refresh at the next stop */
-    if (cap->core || cap->o.nonblocking)
-        source_cache_enable(src, false);
-    else
-        source_cache_suspend(src);
-    source_resume(src);
+    capture_before_stop(cap);
+    rc = capture_walk_stopped(cap, s, &tm);
     /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */
     if (rc == 0 && !cap->core)
         capture_thread_cpu(src->pid, s);
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
-    {
-        size_t used = mallinfo2().uordblks;
-
-        cap->last_heap = used > heap0 ? used - heap0 : 0;
-    }
+    used = mallinfo2().uordblks;
+    cap->last_heap = used > heap0 ? used - heap0 : 0;
     s->stopped_ns = src->stats.stopped_ns - stop0;
-    s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - t0;
+    s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - tm.start;
     s->bytes_read = src->stats.bytes_read - bytes0;
     s->read_calls = src->stats.read_calls - calls0;
-    if (cap->o.verbose)
-        fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
-                "(%llu pages), walk %.1f ms (%ld page faults); stopped %.1f ms; "
-                "%llu reads, %llu KiB\n",
-                ms(t_pre - t0), ms(t_stop - t_pre), ms(t_refresh - t_stop),
-                (unsigned long long)(src->stats.refreshed_pages - refreshed0),
-                ms(t_walk - t_refresh), ru1.ru_minflt - ru0.ru_minflt, ms(s->stopped_ns), (unsigned long long)s->read_calls,
-                (unsigned long long)(s->bytes_read >> 10));
+    if (cap->o.verbose && rc == 0)
+        capture_report(s, &tm);
     if (cap->o.nonblocking)
         s->flags |= SNAP_F_TORN;
     if (cap->core)
