@@ -23,6 +23,8 @@ struct task_aux {
     uint64_t addr;
     uint64_t waiter;            /* task_fut_waiter */
     uint64_t group;             /* TaskGroup whose __aexit__ the task is suspended in */
+    uint64_t wait_for;          /* what the task's asyncio.wait_for() frame waits on (its
+                                 * first local, `fut`, once ensure_future made it a task) */
     uint64_t awaited_by;        /* 3.14+: task_awaited_by, one object or a set; 0 none */
     bool awaited_by_is_set;
 };
@@ -190,6 +192,14 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
             if (aux->group == 0 && py_code_is(chain[n].co, "__aexit__", "asyncio/taskgroups.py") &&
                 source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group) == 0)
                 aux->group &= ~c->ops->slot_tag_mask;
+            /*
+             * Up to 3.11, wait_for() awaits a private future the inner task's
+             * callback completes: the link to that task is only its `fut`.
+             */
+            if (aux->wait_for == 0 && py_code_is(chain[n].co, "wait_for", "asyncio/tasks.py") &&
+                source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0),
+                                &aux->wait_for) == 0)
+                aux->wait_for &= ~c->ops->slot_tag_mask;
             n++;
         }
         if (c->ops->gen_awaiting(c, obj, frame, &yf) < 0)
@@ -439,6 +449,12 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
                 ea.kind = SNAP_EDGE_GATHER;
                 py_seq_items(c, children, tw_edge_cb, &ea);
             }
+        }
+        if (aux[i].wait_for) {
+            size_t j = snap_task_find(s, aux[i].wait_for);
+
+            if (j != (size_t)-1 && j != i)
+                snap_edge_add(s, i, j, SNAP_EDGE_AWAIT);
         }
         if (aux[i].group && py_attr_get(c, aux[i].group, "_tasks", &tasks) == 0 && tasks) {
             ea.kind = SNAP_EDGE_TASKGROUP;

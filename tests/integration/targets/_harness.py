@@ -258,7 +258,9 @@ def _awaited_tasks(task, chain):
       A._fut_waiter is a _GatheringFuture: A awaits each task in its _children
         (a child that is itself a _GatheringFuture is expanded the same way);
       A suspended in TaskGroup.__aexit__ (a frame of its await chain): A awaits
-        each task in that group's _tasks.
+        each task in that group's _tasks;
+      A suspended in asyncio.wait_for (a frame of its await chain): A awaits
+        that frame's `fut` when it is a task.
     """
     import asyncio
     import asyncio.tasks as T
@@ -274,6 +276,12 @@ def _awaited_tasks(task, chain):
     w = task._fut_waiter
     if w is not None:
         add_future(w)
+    for f in chain:
+        # wait_for() (up to 3.11 it awaits a private future): A awaits its `fut` when a task
+        if f.f_code.co_name == "wait_for" and f.f_code.co_filename.endswith("asyncio/tasks.py"):
+            inner = f.f_locals.get("fut")
+            if _is_task(inner):
+                out.append(inner)
     tg_class = getattr(asyncio, "TaskGroup", None)
     if tg_class is not None:
         for f in chain:
