@@ -211,6 +211,9 @@ py_dict_keys_view(struct py_ctx *c, uint64_t keys, struct py_dict_view *v)
     v->esize = v->has_hash ? layout_off(L, PYF_DICT_ENTRY) : layout_off(L, PYF_DICT_UENTRY);
     if (v->esize == 0)
         v->esize = v->has_hash ? 24 : 16;
+    /* an entry is (hash,) key, value: anything else is a layout not to be trusted */
+    if (v->esize < 16 || v->esize > 32)
+        return -AIO_E_CORRUPT;
     return 0;
 }
 
@@ -373,6 +376,8 @@ py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg)
 
     if (!es)
         es = 16;
+    if (es < 16 || es > 32)
+        return -AIO_E_CORRUPT;     /* a setentry is (key, hash): a layout not to be trusted */
     if ((rc = py_read_int(c, set, PYF_SET_MASK, &mask)) < 0 ||
         (rc = py_read_int(c, set, PYF_SET_USED, &used)) < 0 ||
         (rc = py_read_ptr(c, set, PYF_SET_TABLE, &table)) < 0)
