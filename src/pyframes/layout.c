@@ -77,6 +77,34 @@ layout_validate(struct layout *L)
     return dropped;
 }
 
+/*
+ * The field list this binary knows (names, owners, structs, members): part
+ * of a cache file's name, so that a cache written by a build that knew fewer
+ * fields is not taken for a complete one.
+ */
+static uint32_t
+layout_fields_hash(void)
+{
+    uint32_t h = 2166136261u;
+    int i;
+
+    for (i = 0; i < PYF__COUNT; i++) {
+        const char *parts[3] = { layout_descs[i].name, layout_descs[i].structs,
+                                 layout_descs[i].members };
+        int k;
+
+        for (k = 0; k < 3; k++) {
+            const char *p = parts[k] ? parts[k] : "";
+
+            for (; *p; p++)
+                h = (h ^ (unsigned char)*p) * 16777619u;
+            h = (h ^ '/') * 16777619u;
+        }
+        h = (h ^ (uint32_t)layout_descs[i].owner) * 16777619u;
+    }
+    return h;
+}
+
 static void
 layout_cache_path(char *buf, size_t size, enum layout_owner owner, const char *build_id,
                   bool mkdirs)
@@ -99,7 +127,8 @@ layout_cache_path(char *buf, size_t size, enum layout_owner owner, const char *b
         mkdir(parent, 0700);
         mkdir(dir, 0700);
     }
-    snprintf(buf, size, "%s/%s.%s.v1", dir, build_id, owner == LAYOUT_CORE ? "core" : "asyncio");
+    snprintf(buf, size, "%s/%s.%s.%08x", dir, build_id, owner == LAYOUT_CORE ? "core" : "asyncio",
+             (unsigned)layout_fields_hash());
 }
 
 int

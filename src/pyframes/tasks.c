@@ -428,6 +428,87 @@ tw_awaited_by_edges(struct py_ctx *c, const struct task_aux *aux)
     }
 }
 
+/*
+ * asyncio.shield(inner): the task awaits an outer future, and only the
+ * closure of the outer future's _outer_done_callback still names the inner
+ * task.  These callbacks collect the candidates, then the closure cells.
+ */
+#define SHIELD_MAX_CALLBACKS 16
+
+struct shield_arg {
+    uint64_t cb[SHIELD_MAX_CALLBACKS];
+    size_t n;
+};
+
+static int
+tw_shield_first_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct shield_arg *sa = arg;
+
+    (void)c;
+    if (sa->n < SHIELD_MAX_CALLBACKS)
+        sa->cb[sa->n++] = item;
+    return 1;       /* (callback, context): only the first item */
+}
+
+static int
+tw_shield_entry_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct shield_arg *sa = arg;
+
+    py_seq_items(c, item, tw_shield_first_cb, sa);
+    return sa->n >= SHIELD_MAX_CALLBACKS;
+}
+
+static int
+tw_shield_cell_cb(struct py_ctx *c, uint64_t cell, void *arg)
+{
+    struct edge_arg *ea = arg;
+    uint64_t ref = 0;
+
+    if (tw_is(py_type_name(c, py_type_of(c, cell)), "cell") &&
+        py_read_ptr(c, cell, PYF_CELL_REF, &ref) == 0 && ref)
+        tw_edge_cb(c, ref, ea);
+    return 0;
+}
+
+static void
+tw_shield_edges(struct py_ctx *c, uint64_t fut, size_t waiter)
+{
+    static const char suffix[] = "shield.<locals>._outer_done_callback";
+    struct shield_arg sa = { { 0 }, 0 };
+    struct edge_arg ea = { waiter, SNAP_EDGE_AWAIT };
+    uint64_t list = 0;
+    size_t i;
+
+    if (!layout_has(c->L, PYF_FUNC_CLOSURE) || !layout_has(c->L, PYF_FUNC_QUALNAME) ||
+        !layout_has(c->L, PYF_CELL_REF))
+        return;
+    if (tw_is(py_type_name(c, py_type_of(c, fut)), "_asyncio.Future")) {
+        if (py_read_ptr(c, fut, PYF_FUT_CALLBACK0, &sa.cb[0]) == 0 && sa.cb[0])
+            sa.n = 1;
+        if (py_read_ptr(c, fut, PYF_FUT_CALLBACKS, &list) < 0)
+            list = 0;
+    } else if (py_attr_get(c, fut, "_callbacks", &list) < 0) {
+        list = 0;           /* a pure-Python future keeps (callback, context) pairs */
+    }
+    if (list)
+        py_seq_items(c, list, tw_shield_entry_cb, &sa);
+    for (i = 0; i < sa.n; i++) {
+        uint64_t q = 0, closure = 0;
+        struct snap_str name = { NULL, 0 };
+
+        if (!tw_is(py_type_name(c, py_type_of(c, sa.cb[i])), "function") ||
+            py_read_ptr(c, sa.cb[i], PYF_FUNC_QUALNAME, &q) < 0 || !q ||
+            py_read_str(c, q, MAX_NAME_BYTES, &name, NULL) < 0 ||
+            name.len < sizeof(suffix) - 1 ||
+            memcmp(name.s + name.len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0)
+            continue;
+        if (py_read_ptr(c, sa.cb[i], PYF_FUNC_CLOSURE, &closure) == 0 && closure)
+            py_seq_items(c, closure, tw_shield_cell_cb, &ea);
+    }
+}
+
 static void
 tw_edges(struct py_ctx *c, const struct task_aux *aux)
 {
@@ -444,10 +525,13 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
             if (j != (size_t)-1) {
                 if (j != i)
                     snap_edge_add(s, i, j, SNAP_EDGE_AWAIT);
-            } else if (tw_is(py_type_name(c, py_type_of(c, w)), "_GatheringFuture") &&
-                       py_attr_get(c, w, "_children", &children) == 0 && children) {
-                ea.kind = SNAP_EDGE_GATHER;
-                py_seq_items(c, children, tw_edge_cb, &ea);
+            } else if (tw_is(py_type_name(c, py_type_of(c, w)), "_GatheringFuture")) {
+                if (py_attr_get(c, w, "_children", &children) == 0 && children) {
+                    ea.kind = SNAP_EDGE_GATHER;
+                    py_seq_items(c, children, tw_edge_cb, &ea);
+                }
+            } else {
+                tw_shield_edges(c, w, i);
             }
         }
         if (aux[i].wait_for) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # asyncio.wait_for / shield (targets/tasks_wait_for.py): a task in wait_for() awaits the
-# task it waits for (through wait_for's own frame up to 3.11, directly from 3.12); every
-# task and edge matches the truth.
+# task it waits for (through wait_for's own frame up to 3.11, directly from 3.12); a task
+# awaiting shield(inner) awaits inner (through the closure of the outer future's callback);
+# every task and edge matches the truth.
 MIN_VERSION=3.8
 . "$(dirname "$0")/lib.sh"
 

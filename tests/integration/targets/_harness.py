@@ -260,7 +260,9 @@ def _awaited_tasks(task, chain):
       A suspended in TaskGroup.__aexit__ (a frame of its await chain): A awaits
         each task in that group's _tasks;
       A suspended in asyncio.wait_for (a frame of its await chain): A awaits
-        that frame's `fut` when it is a task.
+        that frame's `fut` when it is a task;
+      A._fut_waiter is the outer future of asyncio.shield(): A awaits the inner
+        task named in the closure of its _outer_done_callback.
     """
     import asyncio
     import asyncio.tasks as T
@@ -276,6 +278,17 @@ def _awaited_tasks(task, chain):
     w = task._fut_waiter
     if w is not None:
         add_future(w)
+        if not _is_task(w) and not isinstance(w, T._GatheringFuture):
+            # shield(): the inner task is in the closure of the outer future's callback
+            for cb, _ctx in (getattr(w, "_callbacks", None) or ()):
+                if getattr(cb, "__qualname__", "").endswith("shield.<locals>._outer_done_callback"):
+                    for cell in cb.__closure__ or ():
+                        try:
+                            x = cell.cell_contents
+                        except ValueError:
+                            continue
+                        if _is_task(x):
+                            out.append(x)
     for f in chain:
         # wait_for() (up to 3.11 it awaits a private future): A awaits its `fut` when a task
         if f.f_code.co_name == "wait_for" and f.f_code.co_filename.endswith("asyncio/tasks.py"):

@@ -3,7 +3,7 @@
   wf-task ── wait_for(inner-a, 3600)        (a task passed in)
   wf-coro ── wait_for(sleeper(), 3600)      (a coroutine: a task of its own up to 3.11)
   wf-none ── wait_for(inner-b, None)        (no timeout: a plain await)
-  shielded ── await shield(inner-c)         (an outer future: no readable link)
+  shielded ── await shield(inner-c)         (an outer future: the link is in its callback)
 
 Up to 3.11 wait_for() awaits a private future that a callback of the inner
 task completes, so the link is found through wait_for's own frame; from 3.12
