@@ -56,7 +56,7 @@ py_code_cache_get(struct py_ctx *c, uint64_t addr)
 }
 
 /* Whether the object at addr is a code object, by its type's name. */
-static bool
+bool
 py_is_code(struct py_ctx *c, uint64_t addr)
 {
     uint64_t type, name;

@@ -15,10 +15,21 @@
  */
 #define OWNED_BY_CSTACK 3
 
+/* A frame that runs a code object, or a C-stack shim frame (3.12) in front of one. */
+static bool
+ops311_frame_plausible(struct py_ctx *c, uint64_t frame)
+{
+    uint64_t code = 0;
+
+    if (!frame || py_read_ptr(c, frame, PYF_IF_CODE, &code) < 0 || !code)
+        return false;
+    return py_is_code(c, code);
+}
+
 static int
 ops311_thread_top_frame(struct py_ctx *c, uint64_t tstate, uint64_t *frame)
 {
-    uint64_t cframe;
+    uint64_t cframe, prev = 0, alt = 0;
     int rc;
 
     if (layout_has(c->L, PYF_TS_CURRENT_FRAME))
@@ -30,7 +41,19 @@ ops311_thread_top_frame(struct py_ctx *c, uint64_t tstate, uint64_t *frame)
         *frame = 0;
         return 0;
     }
-    return py_read_ptr(c, cframe, PYF_CF_CURRENT_FRAME, frame);
+    rc = py_read_ptr(c, cframe, PYF_CF_CURRENT_FRAME, frame);
+    /*
+     * 3.11/3.12 enter the eval loop by pointing tstate->cframe at a new
+     * _PyCFrame (on the C stack) a few instructions before setting its
+     * current_frame: a thread stopped in between shows whatever the stack held
+     * there.  When that is not a frame running a code object, the thread's
+     * stack is its caller's: the previous cframe's.
+     */
+    if (rc == 0 && !ops311_frame_plausible(c, *frame) && layout_has(c->L, PYF_CF_PREVIOUS) &&
+        py_read_ptr(c, cframe, PYF_CF_PREVIOUS, &prev) == 0 && prev && prev != cframe &&
+        py_read_ptr(c, prev, PYF_CF_CURRENT_FRAME, &alt) == 0 && ops311_frame_plausible(c, alt))
+        *frame = alt;
+    return rc;
 }
 
 static int

@@ -175,6 +175,9 @@ int py_read_str(struct py_ctx *c, uint64_t obj, size_t max_chars, struct snap_st
 /* Read a bytes object's contents into the snapshot arena (at most max bytes). */
 int py_read_bytes(struct py_ctx *c, uint64_t obj, size_t max, const uint8_t **data, size_t *len);
 
+/* Whether the object at addr is a code object (its type is named "code"). */
+bool py_is_code(struct py_ctx *c, uint64_t addr);
+
 /* The code object at addr, from the cache or read now; NULL if unreadable. */
 const struct py_code *py_code_get(struct py_ctx *c, uint64_t addr);
 

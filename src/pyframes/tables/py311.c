@@ -21,6 +21,7 @@ static const struct layout_table_entry py311_entries[] = {
     { "TS_NATIVE_TID", 160, 8, 0, 0 },
     { "TS_CFRAME", 56, 8, 0, 0 },
     { "CF_CURRENT_FRAME", 8, 8, 0, 0 },
+    { "CF_PREVIOUS", 16, 8, 0, 0 },
     { "IFRAME", 80, 80, 0, 0 },
     { "IF_CODE", 32, 8, 0, 0 },
     { "IF_PREVIOUS", 48, 8, 0, 0 },
