@@ -264,6 +264,26 @@ capture_before_stop(struct capture *cap)
         capture_prewalk(cap);
 }
 
+/*
+ * The thread holding the GIL is running Python code, so it has Python frames,
+ * unless it was stopped in the few instructions where the interpreter pushes
+ * or pops a frame (seen about once in a hundred dumps of a thread busy
+ * creating tasks).  Such a snapshot is taken again.
+ */
+static bool
+capture_caught_in_transit(const struct snap *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nthreads; i++) {
+        const struct snap_thread *t = &s->threads[i];
+
+        if (t->holds_gil && !t->native_only && t->frame_count == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Read the snapshot with the target stopped; fills the times of tm. */
 static int
 capture_walk_stopped(struct capture *cap, struct snap *s, struct capture_times *tm)
@@ -332,6 +352,18 @@ capture_take(struct capture *cap, int *err)
     heap0 = mallinfo2().uordblks;
     capture_before_stop(cap);
     rc = capture_walk_stopped(cap, s, &tm);
+    if (rc == 0 && capture_stops(cap) && capture_caught_in_transit(s)) {
+        /* once more, a moment later: the pages are in the cache already */
+        struct snap *again = snap_new(src->pid);
+
+        again->cmdline = snap_str_from(again, cmd, n);
+        if (capture_walk_stopped(cap, again, &tm) == 0) {
+            snap_free(s);
+            s = again;
+        } else {
+            snap_free(again);
+        }
+    }
     /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */
     if (rc == 0 && !cap->core)
         capture_thread_cpu(src->pid, s);
