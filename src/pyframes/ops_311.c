@@ -86,7 +86,7 @@ ops311_frame_read(struct py_ctx *c, uint64_t addr, struct py_frame *out)
     return 0;
 }
 
-static int
+int
 ops311_code_line(const struct py_code *co, int64_t lasti_bytes)
 {
     int line;
@@ -98,7 +98,7 @@ ops311_code_line(const struct py_code *co, int64_t lasti_bytes)
     return line > 0 ? line : 0;
 }
 
-static uint64_t
+uint64_t
 ops311_gil_addr(struct py_ctx *c, uint64_t interp)
 {
     uint64_t gil = 0;

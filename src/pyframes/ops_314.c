@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "../common/err.h"
-#include "linetable.h"
 #include "pyint.h"
 
 /* _PyInterpreterFrame.owner values of 3.14 (pycore_interpframe_structs.h). */
@@ -74,29 +73,6 @@ ops314_frame_read(struct py_ctx *c, uint64_t addr, struct py_frame *out)
     if (instr && out->code)
         out->lasti_bytes = (int64_t)(instr - (out->code + layout_off(c->L, PYF_CO_CODE_ADAPTIVE)));
     return 0;
-}
-
-static int
-ops314_code_line(const struct py_code *co, int64_t lasti_bytes)
-{
-    int line;
-
-    if (lasti_bytes < 0 || !co->linetable)
-        return co->firstlineno;
-    line = linetable_311_line(co->linetable, co->linetable_len, co->firstlineno,
-                              (int)lasti_bytes);
-    return line > 0 ? line : 0;
-}
-
-/* The GIL of the interpreter: interp->ceval.gil (per-interpreter GIL since 3.12). */
-static uint64_t
-ops314_gil_addr(struct py_ctx *c, uint64_t interp)
-{
-    uint64_t gil = 0;
-
-    if (py_read_ptr(c, interp, PYF_IS_GIL_PTR, &gil) < 0)
-        return 0;
-    return gil;
 }
 
 /*
@@ -274,8 +250,8 @@ const struct py_ops py_ops_314 = {
     .family = "3.14",
     .thread_top_frame = ops314_thread_top_frame,
     .frame_read = ops314_frame_read,
-    .code_line = ops314_code_line,
-    .gil_addr = ops314_gil_addr,
+    .code_line = ops311_code_line,
+    .gil_addr = ops311_gil_addr,
     .thread_native_id = ops311_thread_native_id,
     .gen_frame = ops311_gen_frame,
     .gen_awaiting = ops314_gen_awaiting,

@@ -106,9 +106,12 @@ extern const struct py_ops py_ops_38;
 extern const struct py_ops py_ops_310;
 /*
  * Shared by the 3.11+ families (ops_311.c): the native tid field of the
- * thread state, and the frame embedded in a generator with its state.
+ * thread state, lines from the 3.11+ location table, the GIL's address, and
+ * the frame embedded in a generator with its state.
  */
 long ops311_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id);
+int ops311_code_line(const struct py_code *co, int64_t lasti_bytes);
+uint64_t ops311_gil_addr(struct py_ctx *c, uint64_t interp);
 int ops311_gen_frame(struct py_ctx *c, uint64_t gen, uint64_t *frame, bool *live);
 
 extern const struct py_ops py_ops_311;
