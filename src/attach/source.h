@@ -76,7 +76,7 @@ struct source {
     size_t ntids;
     bool cache_on;              /* page cache valid only while the target is stopped */
     struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
-    unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages, pre-faulted */
+    unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages, touched by the walk before the stop */
     bool cache_mapped;          /* cache_data came from mmap (else malloc) */
     void *cache_runs;           /* owned: scratch of source_cache_refresh */
     uint32_t cache_gen;         /* bumped to drop the whole cache in O(1) */
@@ -104,7 +104,7 @@ int source_read_i64(struct source *src, uint64_t addr, int64_t *out);
  */
 int source_read_cstr(struct source *src, uint64_t addr, char *out, size_t max);
 
-/* Allocate the page cache and fault it in (call before stopping the target). */
+/* Allocate the page cache (call before stopping the target; pages fault in as first used). */
 void source_cache_prepare(struct source *src);
 
 /* Turn the page cache on (after stop) or off (before resume); off drops it. */

@@ -431,33 +431,17 @@ tw_awaited_by_edges(struct py_ctx *c, const struct task_aux *aux)
 /*
  * asyncio.shield(inner): the task awaits an outer future, and only the
  * closure of the outer future's _outer_done_callback still names the inner
- * task.  These callbacks collect the candidates, then the closure cells.
+ * task.  shield() adds that callback first, right after making the future,
+ * so only the first callback is looked at: fut_callback0 of a C future, the
+ * first (callback, context) pair of a pure-Python one.  Every task waiting on
+ * a plain future comes here, under the stop: a few cached reads each.
  */
-#define SHIELD_MAX_CALLBACKS 16
-
-struct shield_arg {
-    uint64_t cb[SHIELD_MAX_CALLBACKS];
-    size_t n;
-};
-
 static int
-tw_shield_first_cb(struct py_ctx *c, uint64_t item, void *arg)
+tw_first_item(struct py_ctx *c, uint64_t item, void *arg)
 {
-    struct shield_arg *sa = arg;
-
     (void)c;
-    if (sa->n < SHIELD_MAX_CALLBACKS)
-        sa->cb[sa->n++] = item;
-    return 1;       /* (callback, context): only the first item */
-}
-
-static int
-tw_shield_entry_cb(struct py_ctx *c, uint64_t item, void *arg)
-{
-    struct shield_arg *sa = arg;
-
-    py_seq_items(c, item, tw_shield_first_cb, sa);
-    return sa->n >= SHIELD_MAX_CALLBACKS;
+    *(uint64_t *)arg = item;
+    return 1;
 }
 
 static int
@@ -476,37 +460,28 @@ static void
 tw_shield_edges(struct py_ctx *c, uint64_t fut, size_t waiter)
 {
     static const char suffix[] = "shield.<locals>._outer_done_callback";
-    struct shield_arg sa = { { 0 }, 0 };
+    const size_t slen = sizeof(suffix) - 1;
     struct edge_arg ea = { waiter, SNAP_EDGE_AWAIT };
-    uint64_t list = 0;
-    size_t i;
+    struct snap_str name = { NULL, 0 };
+    uint64_t cb = 0, list = 0, pair = 0, q = 0, closure = 0;
 
     if (!layout_has(c->L, PYF_FUNC_CLOSURE) || !layout_has(c->L, PYF_FUNC_QUALNAME) ||
         !layout_has(c->L, PYF_CELL_REF))
         return;
     if (tw_is(py_type_name(c, py_type_of(c, fut)), "_asyncio.Future")) {
-        if (py_read_ptr(c, fut, PYF_FUT_CALLBACK0, &sa.cb[0]) == 0 && sa.cb[0])
-            sa.n = 1;
-        if (py_read_ptr(c, fut, PYF_FUT_CALLBACKS, &list) < 0)
-            list = 0;
-    } else if (py_attr_get(c, fut, "_callbacks", &list) < 0) {
-        list = 0;           /* a pure-Python future keeps (callback, context) pairs */
+        if (py_read_ptr(c, fut, PYF_FUT_CALLBACK0, &cb) < 0)
+            return;
+    } else if (py_attr_get(c, fut, "_callbacks", &list) == 0 && list &&
+               py_seq_items(c, list, tw_first_item, &pair) == 0 && pair) {
+        py_seq_items(c, pair, tw_first_item, &cb);
     }
-    if (list)
-        py_seq_items(c, list, tw_shield_entry_cb, &sa);
-    for (i = 0; i < sa.n; i++) {
-        uint64_t q = 0, closure = 0;
-        struct snap_str name = { NULL, 0 };
-
-        if (!tw_is(py_type_name(c, py_type_of(c, sa.cb[i])), "function") ||
-            py_read_ptr(c, sa.cb[i], PYF_FUNC_QUALNAME, &q) < 0 || !q ||
-            py_read_str(c, q, MAX_NAME_BYTES, &name, NULL) < 0 ||
-            name.len < sizeof(suffix) - 1 ||
-            memcmp(name.s + name.len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0)
-            continue;
-        if (py_read_ptr(c, sa.cb[i], PYF_FUNC_CLOSURE, &closure) == 0 && closure)
-            py_seq_items(c, closure, tw_shield_cell_cb, &ea);
-    }
+    if (!cb || !tw_is(py_type_name(c, py_type_of(c, cb)), "function") ||
+        py_read_ptr(c, cb, PYF_FUNC_QUALNAME, &q) < 0 || !q ||
+        py_read_str(c, q, MAX_NAME_BYTES, &name, NULL) < 0 || name.len < slen ||
+        memcmp(name.s + name.len - slen, suffix, slen) != 0)
+        return;
+    if (py_read_ptr(c, cb, PYF_FUNC_CLOSURE, &closure) == 0 && closure)
+        py_seq_items(c, closure, tw_shield_cell_cb, &ea);
 }
 
 static void
