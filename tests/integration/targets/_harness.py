@@ -373,7 +373,7 @@ async def settle(max_rounds=100000):
 EXTRA_TRUTH = {}
 
 
-def _publish(truth):
+def _publish(truth, ready=True):
     if TRUTH:
         tmp = TRUTH + ".tmp"
         with open(tmp, "w") as fh:
@@ -385,6 +385,13 @@ def _publish(truth):
         json.dump(truth, sys.stdout, indent=1)
         sys.stdout.write("\n")
         sys.stdout.flush()
+    if ready:
+        _ready()
+
+
+def _ready():
+    """Say "ready": called from inside _heartbeat (or the reporter's sleep), so
+    that no snapshot taken after it can catch this thread still publishing."""
     if READY_FD:
         fd = int(READY_FD)
         os.write(fd, b"ready\n")
@@ -392,6 +399,7 @@ def _publish(truth):
 
 
 def _heartbeat(fd):
+    _ready()
     n = 0
     while True:
         n += 1
@@ -431,10 +439,11 @@ def _reporter(scenario, expect, want_tasks, timeout):
             truth["tasks"] = want_tasks
         elif want_tasks:
             truth["tasks"] = task_truth()
-        _publish(truth)
+        _publish(truth, ready=False)
         if hb is not None:
             _heartbeat(hb)
         else:
+            _ready()
             while True:
                 time.sleep(3600)
     except BaseException:
