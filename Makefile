@@ -71,7 +71,7 @@ $(BA)/aiomon-attach: $(BA)/src/main.o $(BA)/libaiomon.a
 $(BA)/unit-tests: $(UNIT_OBJS_A) $(BA)/libaiomon.a
 	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(CHECK_LIBS)
 
--include $(shell find $(B) $(BA) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(BA) -path $(B)/rootfs -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 deps:
 	@scripts/deps.sh run
@@ -155,7 +155,7 @@ $(BF)/libaiomon.a: $(LIB_OBJS_F)
 $(BF)/fuzz_%: $(BF)/fuzz/fuzz_%.o $(BF)/libaiomon.a
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LIBS)
 
--include $(shell find $(BF) -name '*.d' 2>/dev/null)
+-include $(shell find $(BF) -name '*.d' -type f -print 2>/dev/null)
 
 fuzz-build: $(FUZZ_BINS)
 

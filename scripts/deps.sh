@@ -1,10 +1,16 @@
 #!/bin/sh
 # Install the Debian packages aiomon-attach needs, if any is missing.
-#   deps.sh run    what building and running need
+#   deps.sh run    what building and running need (make and the compiler too:
+#                  setup.sh calls this before make exists)
 #   deps.sh test   that, plus what the tests need
+# Packages are installed with --no-install-recommends, so everything a step
+# uses is named here (libclang-rt-14-dev: the fuzzers' runtime is only a
+# Recommends of clang; man-db: the man page check renders the page).
 set -eu
-RUN_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev libncurses-dev python3.11 procps"
-TEST_PKGS="check tmux gdb python3-aiohttp python3.11-dbg clang"
+RUN_PKGS="make gcc pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev libncurses-dev"
+RUN_PKGS="$RUN_PKGS python3.11 python3 procps"
+TEST_PKGS="check tmux gdb python3-aiohttp python3.11-dbg clang libclang-rt-14-dev"
+TEST_PKGS="$TEST_PKGS debootstrap wget xz-utils gpgv man-db groff-base util-linux"
 want=$RUN_PKGS
 [ "${1:-run}" = test ] && want="$RUN_PKGS $TEST_PKGS"
 missing=
@@ -18,7 +24,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# A freshly debootstrapped system has no package lists yet: update on failure.
 apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
-    apt-get update >/dev/null 2>&1
+    apt-get update >/dev/null 2>&1 || true
     apt-get install -y --no-install-recommends $missing
 }

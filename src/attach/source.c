@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/user.h>
 
 #include "../common/err.h"
 #include "../common/xalloc.h"
@@ -378,6 +379,40 @@ source_thread_regs(struct source *src, long tid, void *regs, size_t size)
     if (!src->ops->thread_regs)
         return -AIO_E_FAULT;
     return src->ops->thread_regs(src, tid, regs, size);
+}
+
+long
+source_tid_by_thread_pointer(struct source *src, uint64_t tp, struct source_tp_memo *memo)
+{
+    size_t i;
+
+    if (!memo->filled) {
+        memo->filled = true;
+        memo->n = 0;
+        memo->tp = src->ntids ? calloc(src->ntids, sizeof(*memo->tp)) : NULL;
+        if (!memo->tp)
+            return 0;
+        memo->n = src->ntids;
+        for (i = 0; i < src->ntids; i++) {
+            struct user_regs_struct regs;
+
+            if (source_thread_regs(src, src->tids[i], &regs, sizeof(regs)) == 0)
+                memo->tp[i] = regs.fs_base;
+        }
+    }
+    if (!tp)
+        return 0;
+    for (i = 0; i < memo->n && i < src->ntids; i++)
+        if (memo->tp[i] == tp)
+            return src->tids[i];
+    return 0;
+}
+
+void
+source_tp_memo_free(struct source_tp_memo *memo)
+{
+    free(memo->tp);
+    memset(memo, 0, sizeof(*memo));
 }
 
 void

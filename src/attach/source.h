@@ -138,6 +138,22 @@ void source_thread_name(struct source *src, long tid, char *buf, size_t size);
 /* Registers of a stopped thread (see source_ops.thread_regs); -AIO_E_FAULT when unavailable. */
 int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
 
+/*
+ * The thread whose thread pointer (x86_64 fs_base: the address of libc's
+ * struct pthread, i.e. its pthread_t) is tp, among src->tids; 0 if none or if
+ * registers cannot be read (a running target, a source without registers).
+ * *memo caches every thread's pointer for one stop: pass the same (zeroed at
+ * first) struct source_tp_memo for all the threads of one walk, free it with
+ * source_tp_memo_free.
+ */
+struct source_tp_memo {
+    uint64_t *tp;               /* owned: fs_base per src->tids entry, 0 unknown */
+    size_t n;
+    bool filled;
+};
+long source_tid_by_thread_pointer(struct source *src, uint64_t tp, struct source_tp_memo *memo);
+void source_tp_memo_free(struct source_tp_memo *memo);
+
 /* Translate a tid of the target's PID namespace to ours (identity when unknown). */
 long source_host_tid(struct source *src, long ns_tid);
 

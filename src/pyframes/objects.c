@@ -35,6 +35,7 @@ py_ctx_done(struct py_ctx *c)
     free(c->types);
     free(c->lines);
     free(c->loop_tids);
+    source_tp_memo_free(&c->tps);
     c->codes = NULL;
     c->types = NULL;
     c->lines = NULL;

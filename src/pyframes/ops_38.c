@@ -91,7 +91,10 @@ ops38_gil_addr(struct py_ctx *c, uint64_t interp)
 /*
  * Before 3.11 a thread state knows only its pthread_t, which is the address
  * of glibc's struct pthread; the kernel tid sits in it at the offset glibc
- * publishes for libthread_db (_thread_db_pthread_tid).
+ * publishes for libthread_db (_thread_db_pthread_tid).  Where that symbol is
+ * not to be found (glibc before 2.34 keeps it in libpthread's .symtab, which
+ * distributions strip: Debian 11), the thread whose thread pointer register
+ * (fs_base) is that pthread_t is the one.
  */
 static long
 ops38_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
@@ -99,8 +102,11 @@ ops38_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
     int32_t tid;
 
     (void)tstate;
-    if (c->pthread_tid_off < 0 || !thread_id ||
-        source_read_i32(c->src, thread_id + (uint64_t)c->pthread_tid_off, &tid) < 0 || tid <= 0)
+    if (!thread_id)
+        return 0;
+    if (c->pthread_tid_off < 0)
+        return source_tid_by_thread_pointer(c->src, thread_id, &c->tps);
+    if (source_read_i32(c->src, thread_id + (uint64_t)c->pthread_tid_off, &tid) < 0 || tid <= 0)
         return 0;
     return tid;
 }

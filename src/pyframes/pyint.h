@@ -153,6 +153,7 @@ struct py_ctx {
     long cur_tid;               /* thread whose stack is being walked, 0 for task stacks */
     int pthread_tid_off;        /* offset of the tid in glibc's struct pthread, -1 unknown */
     size_t nloops, cap_loops;
+    struct source_tp_memo tps;  /* owned: threads' fs_base, when pthread_tid_off is unknown */
 };
 
 void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,

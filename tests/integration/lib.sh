@@ -45,22 +45,60 @@ ok_() { say "ok: $*"; }
 
 # ------------------------------------------------------------- interpreters
 
-# The interpreter for a label: "3.8" .. "3.13" are pyenv builds, "debian3.11"
-# is Debian's stripped /usr/bin/python3.11.  Prints the path, or nothing.
+# The interpreter for a label.  Prints a path to run it by, or nothing.
+#   3.8 .. 3.13        pyenv builds (/root/.pyenv/versions/3.X.*/bin/python3.X)
+#   debian3.11         Debian 12's stripped /usr/bin/python3.11 (the host's)
+#   sid3.13 .. sid3.15 Debian unstable's python3.X, run as a container target
+#                      in build/rootfs/sid (tests/rootfs/enter): stripped, its
+#   sid3.X-dbg         -dbg package hidden; "-dbg": with the -dbg package
+#   bullseye3.9[-dbg]  Debian 11's python3.9 the same way (build/rootfs/bullseye)
+# A container label's path is a small generated script (build/rootfs/bin/LABEL)
+# that execs tests/rootfs/enter, so the target keeps the pid it was started
+# with; the root file system must have been built (tests/rootfs/build.sh).
 python_for() {
-    local label=$1 p
+    local label=$1 p= dist variant ver root
     case $label in
     debian3.*) p=/usr/bin/python${label#debian} ;;
     3.*) p=$(ls -d /root/.pyenv/versions/"$label".*/bin/python"$label" 2>/dev/null | sort -V | tail -n 1) ;;
-    *) p= ;;
+    sid3.*|bullseye3.*)
+        dist=${label%%3.*}
+        ver=${label#"$dist"}
+        variant=stripped
+        case $ver in *-dbg) variant=dbg; ver=${ver%-dbg} ;; esac
+        root=${AIOMON_ROOTFS_DIR:-$REPO_DIR/build/rootfs}/$dist
+        [ -f "$root/.aiomon-rootfs" ] && [ -x "$root/usr/bin/python$ver" ] || return 0
+        p=${AIOMON_ROOTFS_DIR:-$REPO_DIR/build/rootfs}/bin/$label
+        if [ ! -x "$p" ]; then
+            mkdir -p "${p%/*}" &&
+            printf '#!/bin/sh\n# %s: python%s of %s, %s (tests/integration/lib.sh)\nexec %s %s %s /usr/bin/python%s "$@"\n' \
+                "$label" "$ver" "$root" "$variant" "$REPO_DIR/tests/rootfs/enter" "$root" "$variant" "$ver" \
+                >"$p.tmp" && chmod 755 "$p.tmp" && mv "$p.tmp" "$p" || return 0
+        fi ;;
     esac
     [ -n "$p" ] && [ -x "$p" ] && printf '%s\n' "$p"
 }
 
-# "3.11" -> 311
+# Why python_for LABEL printed nothing, for a skip line.
+python_missing_reason() {
+    case $1 in
+    debian3.*) echo "interpreter $1 not installed: no /usr/bin/python${1#debian}" ;;
+    3.*) echo "interpreter $1 not installed: no /root/.pyenv/versions/$1.*/bin/python$1" ;;
+    sid3.*|bullseye3.*) echo "interpreter $1 not available: the ${1%%3.*} root file system was not built (${ROOTFS_SKIP_REASON:-tests/rootfs/build.sh ${1%%3.*}})" ;;
+    *) echo "unknown interpreter label $1" ;;
+    esac
+}
+
+# "3.11", "debian3.11", "sid3.14-dbg" -> 311, 314
 version_num() {
-    local v=${1#debian}
+    local v=${1#"${1%%3.*}"}
+    v=${v%-dbg}
     printf '%d\n' $(( ${v%%.*} * 100 + ${v#*.} ))
+}
+
+# The label names a container target (tests/rootfs/enter).
+is_container_label() {
+    case $1 in sid3.*|bullseye3.*) return 0 ;; esac
+    return 1
 }
 
 # Functions only (tests/integration/run sources us for python_for).
@@ -69,6 +107,8 @@ version_num() {
 # ------------------------------------------------------------- test set-up
 
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/aiomon-$ME.XXXXXX") || framework_failure_ "mktemp failed"
+# A container target (tests/rootfs/enter) sees these at the same paths.
+export AIOMON_SHARE=$TMPD:$IT_DIR
 _PIDS=()
 _WRAPPERS=()
 declare -A _HEARTBEAT=()
