@@ -272,8 +272,21 @@ live_stop(struct source *src)
     size_t i, waited = 0, keep;
     int round, rc = 0;
 
-    if (lv->nonblocking || lv->stopped)
+    if (lv->stopped)
         return 0;
+    if (lv->nonblocking) {
+        /* not stopped, but the threads as they are now (readers match tids) */
+        long *tids = NULL, n = proc_list_tids(src->pid, &tids);
+
+        if (n > 0) {
+            free(src->tids);
+            src->tids = tids;
+            src->ntids = (size_t)n;
+        } else {
+            free(tids);
+        }
+        return 0;
+    }
     lv->stop_t0 = clock_now_ns(CLOCK_MONOTONIC);
     lv->stopped = true;
     /* threads may start while we attach: re-list until a round adds nothing */

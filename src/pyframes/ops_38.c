@@ -96,19 +96,59 @@ ops38_gil_addr(struct py_ctx *c, uint64_t interp)
  * distributions strip: Debian 11), the thread whose thread pointer register
  * (fs_base) is that pthread_t is the one.
  */
+static bool
+ops38_is_tid(const struct source *src, int32_t v)
+{
+    size_t i;
+
+    for (i = 0; v > 0 && i < src->ntids; i++)
+        if (src->tids[i] == v)
+            return true;
+    return false;
+}
+
+/*
+ * Without registers either (--nonblocking): the tid field of struct pthread,
+ * which every glibc for x86_64 since 2.17 keeps at 0x2d0; any other offset
+ * only when exactly one int in the struct's first 2 KiB is a thread of the
+ * process.
+ */
+#define PTHREAD_TID_GUESS 0x2d0
+#define PTHREAD_SCAN_BYTES 2048
+
+static long
+ops38_tid_in_pthread(struct py_ctx *c, uint64_t pthread)
+{
+    int32_t buf[PTHREAD_SCAN_BYTES / 4], hit = 0;
+    size_t i, nhits = 0;
+
+    if (source_read(c->src, pthread, buf, sizeof(buf)) < 0)
+        return 0;
+    if (ops38_is_tid(c->src, buf[PTHREAD_TID_GUESS / 4]))
+        return buf[PTHREAD_TID_GUESS / 4];
+    for (i = 0; i < PTHREAD_SCAN_BYTES / 4; i++)
+        if (ops38_is_tid(c->src, buf[i])) {
+            hit = buf[i];
+            nhits++;
+        }
+    return nhits == 1 ? hit : 0;
+}
+
 static long
 ops38_thread_native_id(struct py_ctx *c, uint64_t tstate, uint64_t thread_id)
 {
     int32_t tid;
 
     (void)tstate;
+    long found;
+
     if (!thread_id)
         return 0;
-    if (c->pthread_tid_off < 0)
-        return source_tid_by_thread_pointer(c->src, thread_id, &c->tps);
-    if (source_read_i32(c->src, thread_id + (uint64_t)c->pthread_tid_off, &tid) < 0 || tid <= 0)
-        return 0;
-    return tid;
+    if (c->pthread_tid_off >= 0)
+        return source_read_i32(c->src, thread_id + (uint64_t)c->pthread_tid_off, &tid) == 0 &&
+               tid > 0 ? tid : 0;
+    found = source_tid_by_thread_pointer(c->src, thread_id, &c->tps);
+    return found ? found : ops38_tid_in_pthread(c, thread_id);
 }
 
 static int
