@@ -173,9 +173,24 @@ py_frames_note_loop(struct py_ctx *c, const struct py_code *co, uint64_t frame)
         return;
     if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &loop) < 0 || !loop)
         return;
+    py_note_loop_thread(c, loop, c->cur_tid);
+}
+
+void
+py_note_loop_thread(struct py_ctx *c, uint64_t loop, long tid)
+{
+    size_t i;
+
+    if (!loop || tid <= 0)
+        return;
+    for (i = 0; i < c->nloops; i++)
+        if (c->loop_tids[2 * i] == loop)
+            return;
+    if (c->nloops >= MAX_LOOPS)
+        return;
     xgrow((void **)&c->loop_tids, &c->cap_loops, 2 * (c->nloops + 1), sizeof(*c->loop_tids));
     c->loop_tids[2 * c->nloops] = loop;
-    c->loop_tids[2 * c->nloops + 1] = (uint64_t)c->cur_tid;
+    c->loop_tids[2 * c->nloops + 1] = (uint64_t)tid;
     c->nloops++;
 }
 

@@ -160,6 +160,14 @@ void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,
                  const struct py_ops *ops, struct snap *snap);
 void py_ctx_done(struct py_ctx *c);
 
+/*
+ * The event loop at address loop runs in thread tid (from a run_forever
+ * frame, or the thread state's running loop); the first word wins, at most
+ * MAX_LOOPS loops are kept.
+ */
+#define MAX_LOOPS 4096
+void py_note_loop_thread(struct py_ctx *c, uint64_t loop, long tid);
+
 /* Read a field of the struct at base; sizes come from the caller's type. */
 int py_read_ptr(struct py_ctx *c, uint64_t base, enum py_field f, uint64_t *out);
 int py_read_int(struct py_ctx *c, uint64_t base, enum py_field f, int64_t *out);

@@ -26,6 +26,7 @@ struct task_aux {
     uint64_t wait_for;          /* what the task's asyncio.wait_for() frame waits on (its
                                  * first local, `fut`, once ensure_future made it a task) */
     uint64_t awaited_by;        /* 3.14+: task_awaited_by, one object or a set; 0 none */
+    uint64_t callback0;         /* the first done callback of a C task, 0 none */
     bool awaited_by_is_set;
 };
 
@@ -251,7 +252,7 @@ tw_loop_tid(const struct py_ctx *c, uint64_t loop)
 /* What a task says of itself, whichever kind it is. */
 struct task_fields {
     enum snap_task_state state;
-    uint64_t loop, coro, name, waiter, awaited_by;
+    uint64_t loop, coro, name, waiter, awaited_by, callback0;
     bool awaited_by_is_set, must_cancel;
     int cancel_requests;
 };
@@ -276,6 +277,7 @@ tw_fields_c(struct py_ctx *c, uint64_t addr, struct task_fields *f)
     f->waiter = py_buf_ptr(c, buf, size, PYF_TASK_FUT_WAITER);
     f->awaited_by = py_buf_ptr(c, buf, size, PYF_TASK_AWAITED_BY);
     f->awaited_by_is_set = py_buf_int(c, buf, size, PYF_TASK_AWAITED_BY_IS_SET) != 0;
+    f->callback0 = py_buf_ptr(c, buf, size, PYF_FUT_CALLBACK0);
     f->coro = py_buf_ptr(c, buf, size, PYF_TASK_CORO);
     f->name = py_buf_ptr(c, buf, size, PYF_TASK_NAME);
     return 0;
@@ -338,6 +340,7 @@ tw_read_task(struct py_ctx *c, uint64_t addr, enum py_task_kind kind,
     aux->waiter = tf.waiter;
     aux->awaited_by = tf.awaited_by;
     aux->awaited_by_is_set = tf.awaited_by_is_set;
+    aux->callback0 = tf.callback0;
     tw_task_name(c, t, tf.name);
     t = &s->tasks[idx];
     t->coro_addr = tf.coro;
@@ -384,9 +387,32 @@ struct awaiter_arg {
 };
 
 /*
+ * The TaskGroup that made a task (TaskGroup.create_task adds the bound method
+ * TaskGroup._on_task_done as the task's first done callback), or 0.
+ */
+static uint64_t
+tw_creating_group(struct py_ctx *c, const struct task_aux *t)
+{
+    uint64_t self = 0;
+
+    if (!t->callback0 || !layout_has(c->L, PYF_METH_SELF) ||
+        !tw_is(py_type_name(c, py_type_of(c, t->callback0)), "method") ||
+        py_read_ptr(c, t->callback0, PYF_METH_SELF, &self) < 0 || !self ||
+        !tw_is(py_type_name(c, py_type_of(c, self)), "TaskGroup"))
+        return 0;
+    return self;
+}
+
+/*
  * 3.14+: X awaits the task when X is in its awaited_by (Task.__step, gather,
- * TaskGroup.create_task record it).  The kind comes from what X is doing:
- * in TaskGroup.__aexit__, or waiting on a _GatheringFuture.
+ * wait, TaskGroup.create_task record it).  The kind comes from what X is
+ * doing: in TaskGroup.__aexit__, or waiting on a _GatheringFuture.  A
+ * TaskGroup records its parent task as awaiting every child from creation on;
+ * while the parent still runs the group's body (not in that group's
+ * __aexit__, not waiting on the child itself) it awaits something else, as
+ * on every earlier version.  Likewise gather() records the calling task
+ * when it is called, not when the gathering future is awaited: a task that
+ * is running, or awaits another task, awaits none of its awaited_by entries.
  */
 static int
 tw_awaiter_cb(struct py_ctx *c, uint64_t item, void *arg)
@@ -395,10 +421,19 @@ tw_awaiter_cb(struct py_ctx *c, uint64_t item, void *arg)
     size_t j = snap_task_find(c->snap, item);
     const struct task_aux *x;
     enum snap_edge_kind kind = SNAP_EDGE_AWAIT;
+    uint64_t tg;
 
     if (j == (size_t)-1 || j == aa->awaited)
         return 0;
     x = &aa->aux[j];
+    if (x->waiter != aa->aux[aa->awaited].addr) {
+        /* running, or awaiting another task: not waiting for this one now */
+        if (!x->group && (!x->waiter || snap_task_find(c->snap, x->waiter) != (size_t)-1))
+            return 0;
+        tg = tw_creating_group(c, &aa->aux[aa->awaited]);
+        if (tg && x->group != tg)
+            return 0;
+    }
     if (x->group) {
         kind = SNAP_EDGE_TASKGROUP;
         c->snap->tasks[j].group = x->group;
@@ -644,17 +679,22 @@ tw_asyncio_mapped(const struct source *src)
     return false;
 }
 
+/*
+ * lists: the _asyncio module is loaded and its task lists can be walked;
+ * without it, only the pure-Python registries are read.
+ */
 static int
-tw_walk_lists(struct py_ctx *c)
+tw_walk_lists(struct py_ctx *c, bool lists)
 {
     struct list_walk lw = { NULL, 0, 0 };
     struct task_walk none;
     struct task_aux *aux;
     size_t i, j, n = 0, skipped = 0;
-    int rc;
+    int rc = 0;
 
     memset(&none, 0, sizeof(none));
-    rc = c->ops->tasks_find(c, lw_found, &lw);
+    if (lists)
+        rc = c->ops->tasks_find(c, lw_found, &lw);
     if (rc < 0) {
         free(lw.v);
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, -rc, "cannot read asyncio's task lists: %s",
@@ -693,7 +733,7 @@ tw_walk_lists(struct py_ctx *c)
         if (c->snap->ntasks > n) {
             struct snap_task *t = &c->snap->tasks[n];
 
-            if (lw.v[i].tid)
+            if (lw.v[i].tid && !t->thread_tid)
                 t->thread_tid = lw.v[i].tid;
             t->running = lw.v[i].running;
             n++;
@@ -735,11 +775,14 @@ py_tasks_walk(struct py_ctx *c)
     }
     c_layout = layout_has(c->L, PYF_TASK) && layout_off(c->L, PYF_TASK) <= MAX_TASK_BUF;
     if (c->ops->tasks_find) {
-        if (!c_layout) {
-            c->snap->flags |= SNAP_F_NO_TASKS;
-            return 0;   /* _asyncio not loaded: asyncio is not in use */
+        if (!c_layout && !tw_asyncio_mapped(c->src)) {
+            /* no _asyncio: only pure-Python tasks, if asyncio is imported at all */
+            rc = tw_walk_lists(c, false);
+            if (rc == 0 && c->snap->ntasks == 0)
+                c->snap->flags |= SNAP_F_NO_TASKS;
+            return rc;
         }
-        return tw_walk_lists(c);
+        return tw_walk_lists(c, c_layout);
     }
     /* without _asyncio (or its layout), pure-Python tasks may still be there */
     if ((rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp)) < 0 ||

@@ -196,12 +196,24 @@ def task_registry():
     3.8-3.11: the _all_tasks WeakSet; 3.12-3.13: _scheduled_tasks (WeakSet) and
     _eager_tasks (set).  A task stays there until it is garbage-collected, so a
     done or cancelled task is found exactly while something references it.
+    3.14+: C tasks are in per-thread linked lists that Python cannot see, from
+    creation until they finish: _asyncio unlinks a task the moment its result,
+    exception or cancellation is set (future_schedule_callbacks ->
+    unregister_task), so a finished C task is in no registry at all, however
+    referenced.  Every C task object the garbage collector tracks that is not
+    done is that set; pure-Python tasks are still in _scheduled_tasks /
+    _eager_tasks, done or not.
     """
+    import asyncio
     import asyncio.tasks as T
     if hasattr(T, "_scheduled_tasks"):
         regs = [T._scheduled_tasks, T._eager_tasks]
     else:
         regs = [T._all_tasks]
+    if sys.version_info >= (3, 14):
+        import gc as _gc
+        regs.append([o for o in _gc.get_objects()
+                     if isinstance(o, asyncio.Task) and not o.done()])
     seen, out = set(), []
     for reg in regs:
         for t in list(reg):
