@@ -173,7 +173,7 @@ py_frames_note_loop(struct py_ctx *c, const struct py_code *co, uint64_t frame)
         return;
     if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &loop) < 0 || !loop)
         return;
-    py_note_loop_thread(c, loop, c->cur_tid);
+    py_note_loop_thread(c, loop & ~c->ops->slot_tag_mask, c->cur_tid);
 }
 
 void

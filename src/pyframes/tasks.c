@@ -634,7 +634,7 @@ lw_cmp(const void *a, const void *b)
  * Read only when the layout can read dicts; quietly skipped otherwise.
  */
 static void
-lw_fallback(struct py_ctx *c, struct list_walk *lw)
+lw_fallback(struct py_ctx *c, struct list_walk *lw, struct task_walk *cur)
 {
     uint64_t interp = 0, modules = 0, mod = 0, mdict = 0, obj = 0, data = 0;
 
@@ -650,6 +650,9 @@ lw_fallback(struct py_ctx *c, struct list_walk *lw)
         py_set_items(c, data, lw_add_weakref, lw);
     if (py_dict_get_str(c, mdict, "_eager_tasks", &obj) == 0 && obj)
         py_set_items(c, obj, lw_add_item, lw);
+    /* the running pure-Python tasks (C ones are in the thread states) */
+    if (py_dict_get_str(c, mdict, "_current_tasks", &obj) == 0 && obj)
+        py_dict_items(c, obj, tw_add_running, cur);
 }
 
 /* A listed task must say it is one (TaskObj.task_is_task); others must be of a Task type. */
@@ -687,9 +690,9 @@ static int
 tw_walk_lists(struct py_ctx *c, bool lists)
 {
     struct list_walk lw = { NULL, 0, 0 };
-    struct task_walk none;
+    struct task_walk none;      /* only the running pure-Python tasks */
     struct task_aux *aux;
-    size_t i, j, n = 0, skipped = 0;
+    size_t i, j, n = 0, skipped = 0, nc = 0;
     int rc = 0;
 
     memset(&none, 0, sizeof(none));
@@ -697,11 +700,12 @@ tw_walk_lists(struct py_ctx *c, bool lists)
         rc = c->ops->tasks_find(c, lw_found, &lw);
     if (rc < 0) {
         free(lw.v);
+        free(none.running);
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, -rc, "cannot read asyncio's task lists: %s",
                       err_msg(rc));
         return 0;
     }
-    lw_fallback(c, &lw);
+    lw_fallback(c, &lw, &none);
     if (lw.n >= MAX_TASKS)
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND, "task list cut at %u tasks",
                       MAX_TASKS);
@@ -730,19 +734,20 @@ tw_walk_lists(struct py_ctx *c, bool lists)
             continue;
         }
         tw_read_task(c, lw.v[i].addr, kind, &none, &aux[n]);
+        nc += kind == PY_TASK_C;
         if (c->snap->ntasks > n) {
             struct snap_task *t = &c->snap->tasks[n];
 
             if (lw.v[i].tid && !t->thread_tid)
                 t->thread_tid = lw.v[i].tid;
-            t->running = lw.v[i].running;
+            t->running = t->running || lw.v[i].running;
             n++;
         }
     }
     if (skipped)
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
                       "%zu entries of the task lists are not tasks", skipped);
-    if (n && !layout_has(c->L, PYF_FUT_STATE))
+    if (nc && !layout_has(c->L, PYF_FUT_STATE))
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_LAYOUT,
                       "task states are unknown (no layout for fut_state): finished tasks "
                       "still referenced are shown as pending");
@@ -753,6 +758,7 @@ tw_walk_lists(struct py_ctx *c, bool lists)
     tw_edges(c, aux);
     free(aux);
     free(lw.v);
+    free(none.running);
     return 0;
 }
 

@@ -299,7 +299,8 @@ def _awaited_tasks(task, chain):
                             x = cell.cell_contents
                         except ValueError:
                             continue
-                        if _is_task(x):
+                        # 3.14's closure also holds the task calling shield()
+                        if _is_task(x) and x is not task:
                             out.append(x)
     for f in chain:
         # wait_for() (up to 3.11 it awaits a private future): A awaits its `fut` when a task
