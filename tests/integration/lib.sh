@@ -7,6 +7,7 @@
 #   NEEDS_PYTHON=no      the test does not need $PY (default yes)
 # and gets:
 #   $PY $PYVER           the interpreter under test (from tests/integration/run;
+#                        $PY_ARGV0: what the target's command line names)
 #                        standalone default: the newest pyenv one) and its label
 #                        ("3.12", "debian3.11"); $PYMINOR (12)
 #   $AIOMON              the binary under test; $TMPD a private temp dir
@@ -172,6 +173,10 @@ if [ "$NEEDS_PYTHON" = yes ]; then
     [ -n "${PY:-}" ] && [ -x "$PY" ] || skip_ "interpreter $PYVER not found"
     PYMINOR=$("$PY" -c 'import sys; print(sys.version_info[1])') ||
         framework_failure_ "$PY does not run"
+    # argv[0] of a target started as "$PY ...": a container label's wrapper
+    # script execs the interpreter of its root file system
+    PY_ARGV0=$PY
+    is_container_label "$PYVER" && PY_ARGV0=/usr/bin/python3.$PYMINOR
     have=$(version_num "3.$PYMINOR")
     # ANY_VERSION=1 runs a test outside its range (to see what lowering
     # MIN_VERSION would give).

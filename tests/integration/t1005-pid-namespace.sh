@@ -9,7 +9,9 @@ unshare --pid --fork --mount-proc --kill-child true 2>/dev/null ||
     skip_ "cannot create a pid namespace here (unshare --pid failed)"
 
 TARGET_WRAP="unshare --pid --fork --mount-proc --kill-child" start_target threads.py 3
-timeout -k 5 "$AIOMON_TIMEOUT" nsenter -t "$TARGET_PID" -p -m \
+# The target's pid namespace with a /proc of its own, but this side's files:
+# the tool itself need not exist in the target's root (a container target).
+timeout -k 5 "$AIOMON_TIMEOUT" nsenter -t "$TARGET_PID" -p -- unshare --mount --mount-proc \
     "$AIOMON" --dump --json 1 >"$TMPD/out.json" 2>"$TMPD/out.err"
 AIO_RC=$?
 [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/out.err"; fail_ "aiomon-attach --dump --json 1 (inside the namespace) exited $AIO_RC"; }

@@ -84,7 +84,7 @@ grep -q 'transfer a->b' "$OUT/aiomon-$pid.txt" || fail_ "the text snapshot does 
 
 # The summary: one process, its stuck tasks with their innermost frame.
 [ "$(snapshot_count "$TMPD/stderr")" -eq 1 ] || fail_ "expected one process summary"
-grep -qF "pid $pid \"$PY " "$TMPD/stderr" || fail_ "summary does not name pid $pid"
+grep -qF "pid $pid \"$PY_ARGV0 " "$TMPD/stderr" || fail_ "summary does not name pid $pid"
 for name in 'transfer a->b' 'transfer b->a'; do
     grep -Eq "task \"$name\" pending transfer: acquire at .*locks.py:[0-9]+" "$TMPD/stderr" ||
         fail_ "summary does not show task '$name' stuck in acquire"

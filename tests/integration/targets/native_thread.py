@@ -31,6 +31,10 @@ def start_c_thread(libc, fn, arg):
 def main():
     H.setup()
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if not hasattr(libc, "pthread_create"):
+        # glibc before 2.34 (Debian 11) keeps it in libpthread
+        pthread = ctypes.CDLL(ctypes.util.find_library("pthread") or "libpthread.so.0")
+        libc.pthread_create = pthread.pthread_create
     libc.pthread_create.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                     ctypes.c_void_p]
     tids = [start_c_thread(libc, libc.sleep, 1000000), start_c_thread(libc, libc.pause, 0)]
