@@ -10,24 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/user.h>
+#include <unistd.h>
 
 #include "attach/core.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char fuzz_root[] = "/tmp/aiomon-fuzz-root.XXXXXX";
+
+/* the empty sysroot goes when the fuzzer exits (it stays empty: nothing is written there) */
+static void
+fuzz_remove_root(void)
+{
+    rmdir(fuzz_root);
+}
+
 static const char *
 fuzz_empty_root(void)
 {
-    static char dir[] = "/tmp/aiomon-fuzz-root.XXXXXX";
     static bool made;
 
     if (!made) {
-        if (!mkdtemp(dir))
+        if (!mkdtemp(fuzz_root))
             abort();
+        atexit(fuzz_remove_root);
         made = true;
     }
-    return dir;
+    return fuzz_root;
 }
 
 int

@@ -18,7 +18,8 @@ for m in 8 9 10 11 12 13; do
 done
 if [ -x /usr/bin/python3.11 ] && [ -f /usr/lib/python3.11/lib-dynload/_asyncio.cpython-311-x86_64-linux-gnu.so ]; then
     if "$gen" --dump /usr/bin/python3.11 >/dev/null 2>&1; then
-        printf 'debian '; "$gen" --check 11 /usr/bin/python3.11 \
+        printf 'tables: Debian %s, ' "$(/usr/bin/python3.11 -c 'import platform; print(platform.python_version())')"
+        "$gen" --check 11 /usr/bin/python3.11 \
             /usr/lib/python3.11/lib-dynload/_asyncio.cpython-311-x86_64-linux-gnu.so || fail=1
     else
         echo "tables: debian 3.11: SKIP (no DWARF: install python3.11-dbg)"

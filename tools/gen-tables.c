@@ -56,8 +56,9 @@ gen_emit(int minor, const char *desc, const struct layout *L)
     return 0;
 }
 
+/* core: the binary whose DWARF was compared, named in the result */
 static int
-gen_check(int minor, const struct layout *dw)
+gen_check(int minor, const struct layout *dw, const char *core)
 {
     const struct layout_table *t = layout_table_find(minor);
     struct layout tb;
@@ -82,7 +83,8 @@ gen_check(int minor, const struct layout *dw)
         }
     }
     if (!bad)
-        printf("3.%d: table equals DWARF (%s)\n", minor, t->built_from);
+        printf("3.%d: table equals the DWARF of %s (table built from %s)\n", minor, core,
+               t->built_from);
     return bad ? 1 : 0;
 }
 
@@ -106,7 +108,7 @@ main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "--check") == 0) {
         if (gen_load(&L, argv[3], argv[4]) < 0)
             return 1;
-        return gen_check(atoi(argv[2]), &L);
+        return gen_check(atoi(argv[2]), &L, argv[3]);
     }
     fprintf(stderr, "usage: gen-tables --gen MINOR DESC CORE ASYNCIO | --check MINOR CORE "
             "ASYNCIO | --dump CORE [ASYNCIO]\n");
