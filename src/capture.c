@@ -99,6 +99,10 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
         goto fail;
     }
+    if (cap->rt.newer_than_known)
+        fprintf(stderr, "aiomon-attach: warning: Python %s is newer than this build knows; "
+                "reading it with the 3.%u layout\n", cap->rt.version,
+                layout_debug_offsets_newest_minor());
     if (o->verbose)
         fprintf(stderr, "aiomon-attach: Python %s, _PyRuntime at 0x%llx in %s, layout %s\n",
                 cap->rt.version, (unsigned long long)cap->rt.runtime_addr, cap->rt.core_path,

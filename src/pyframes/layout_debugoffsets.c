@@ -164,12 +164,81 @@ static const struct dbgoff_map dbgoff_314[] = {
     { PYF_LLIST_PREV, 704, 8, DBGOFF_NONE },
 };
 
+/*
+ * 3.15 (read from the DWARF of Debian's python3.15-dbg, 3.15.2).  New against
+ * 3.14: thread_state gains base_frame, last_profiled_frame and
+ * last_profiled_frame_seq after current_frame and holds_gil, gil_requested,
+ * current_exception, exc_state at its end; a new err_stackitem{exc_value};
+ * type_object gains tp_basicsize, tp_dictoffset; a new heap_type_object;
+ * unicode_object gains compactunicodeobject_size; gc gains frame,
+ * generation_stats_size, generation_stats.  Positions:
+ *   runtime_state 24..47      interpreter_state 48..175  thread_state 176..303
+ *   err_stackitem 304..311    interpreter_frame 312..375 code_object 376..463
+ *   pyobject 464..479         type_object 480..527       heap_type_object 528..543
+ *   tuple_object 544..567     list_object 568..591       set_object 592..623
+ *   dict_object 624..647      float_object 648..663      long_object 664..687
+ *   bytes_object 688..711     unicode_object 712..751    gc 752..791
+ *   gen_object 792..823       llist_node 824..839        debugger_support 840..887
+ */
+static const struct dbgoff_map dbgoff_315[] = {
+    { PYF_RUNTIME, 24, 0, DBGOFF_NONE },
+    { PYF_RT_INTERP_HEAD, 40, 8, 24 },
+    { PYF_INTERP, 48, 0, DBGOFF_NONE },
+    { PYF_IS_NEXT, 64, 8, 48 },
+    { PYF_IS_TSTATE_HEAD, 72, 8, 48 },
+    { PYF_IS_MODULES, 96, 8, 48 },
+    { PYF_IS_GIL_PTR, 120, 8, 48 },
+    { PYF_TSTATE, 176, 0, DBGOFF_NONE },
+    { PYF_TS_NEXT, 192, 8, 176 },
+    { PYF_TS_INTERP, 200, 8, 176 },
+    { PYF_TS_CURRENT_FRAME, 208, 8, 176 },
+    { PYF_TS_THREAD_ID, 240, 8, 176 },
+    { PYF_TS_NATIVE_TID, 248, 8, 176 },
+    { PYF_IFRAME, 312, 0, DBGOFF_NONE },
+    { PYF_IF_PREVIOUS, 320, 8, 312 },
+    { PYF_IF_CODE, 328, 8, 312 },
+    { PYF_IF_INSTR, 336, 8, 312 },
+    { PYF_IF_LOCALSPLUS, 344, 0, 312 },
+    { PYF_IF_OWNER, 352, 1, 312 },
+    { PYF_IF_STACKPOINTER, 360, 8, 312 },
+    { PYF_CODE, 376, 0, DBGOFF_NONE },
+    { PYF_CO_FILENAME, 384, 8, 376 },
+    { PYF_CO_NAME, 392, 8, 376 },
+    { PYF_CO_QUALNAME, 400, 8, 376 },
+    { PYF_CO_LINETABLE, 408, 8, 376 },
+    { PYF_CO_FIRSTLINENO, 416, 4, 376 },
+    { PYF_CO_CODE_ADAPTIVE, 448, 0, 376 },
+    { PYF_OB_TYPE, 472, 8, 464 },
+    { PYF_TP_NAME, 488, 8, 480 },
+    { PYF_TP_FLAGS, 504, 8, 480 },
+    { PYF_TUPLE_ITEM, 552, 0, 544 },
+    { PYF_OB_SIZE, 560, 8, 544 },
+    { PYF_LIST_ITEM, 576, 8, 568 },
+    { PYF_SET_USED, 600, 8, 592 },
+    { PYF_SET_TABLE, 608, 8, 592 },
+    { PYF_SET_MASK, 616, 8, 592 },
+    { PYF_DICT_KEYS, 632, 8, 624 },
+    { PYF_DICT_VALUES, 640, 8, 624 },
+    { PYF_LONG_TAG, 672, 8, 664 },
+    { PYF_LONG_DIGIT, 680, 0, 664 },
+    { PYF_BYTES_SVAL, 704, 0, 688 },
+    { PYF_STR_STATE, 720, 4, 712 },
+    { PYF_STR_LENGTH, 728, 8, 712 },
+    { PYF_ASCII, 736, 0, DBGOFF_NONE },
+    { PYF_GEN_IFRAME, 808, 0, 792 },
+    { PYF_GEN_FRAME_STATE, 816, 1, 792 },
+    { PYF_LLIST_NEXT, 824, 8, DBGOFF_NONE },
+    { PYF_LLIST_PREV, 832, 8, DBGOFF_NONE },
+};
+
 #define DBGOFF_ARRAY(a) (a), sizeof(a) / sizeof((a)[0])
 
 static const struct dbgoff_version dbgoff_versions[] = {
     { 13, 0, 584, DBGOFF_ARRAY(dbgoff_313), 536, 120, 136, 144, 0, 0 },
     /* llist_node, code_object_generation, tlbc_generation came in 3.14.0b2 */
     { 14, 0x030e00b2, 760, DBGOFF_ARRAY(dbgoff_314), 616, 128, 144, 152, 400, 672 },
+    /* the layout of the 3.15 releases; its alphas and betas differed */
+    { 15, 0x030f00f0, 888, DBGOFF_ARRAY(dbgoff_315), 712, 128, 144, 152, 464, 800 },
 };
 
 /* The members of llist_node are given without its size: two pointers. */
@@ -195,16 +264,26 @@ dbgoff_u64(const unsigned char *buf, size_t pos)
     return v;
 }
 
+#define DBGOFF_NVERSIONS (sizeof(dbgoff_versions) / sizeof(dbgoff_versions[0]))
+
+/* A later minor version than any known is tried with the newest layout. */
 static const struct dbgoff_version *
 dbgoff_find(unsigned minor)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(dbgoff_versions) / sizeof(dbgoff_versions[0]); i++) {
+    for (i = 0; i < DBGOFF_NVERSIONS; i++) {
         if (dbgoff_versions[i].minor == minor)
             return &dbgoff_versions[i];
     }
-    return NULL;
+    return minor > dbgoff_versions[DBGOFF_NVERSIONS - 1].minor ?
+           &dbgoff_versions[DBGOFF_NVERSIONS - 1] : NULL;
+}
+
+unsigned
+layout_debug_offsets_newest_minor(void)
+{
+    return dbgoff_versions[DBGOFF_NVERSIONS - 1].minor;
 }
 
 /*
@@ -264,7 +343,7 @@ layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len
                        "0x%llx", (unsigned long long)dversion,
                        (unsigned long long)version_hex);
     dv = (dversion >> 24) == 3 ? dbgoff_find((unsigned)((dversion >> 16) & 0xff)) : NULL;
-    if (!dv || (dversion & 0xffffffffu) < dv->min_hex)
+    if (!dv || (dv->minor == ((dversion >> 16) & 0xff) && (dversion & 0xffffffffu) < dv->min_hex))
         return err_set(AIO_E_LAYOUT, "its _Py_DebugOffsets layout is not known to this build");
     if (len < dv->size)
         return err_set(AIO_E_LAYOUT, "_Py_DebugOffsets of Python 3.%u needs %u bytes, only %zu "
@@ -417,7 +496,7 @@ layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len
     }
     for (i = 0; i < sizeof(adbg_map) / sizeof(adbg_map[0]); i++)
         dbgoff_set(L, adbg_map[i].field, dbgoff_u64(buf, adbg_map[i].pos), adbg_map[i].width);
-    if ((version_hex >> 16) == 0x030e)
+    if ((version_hex >> 16) >= 0x030e)
         adbg_derive_314(L, buf);
     return 0;
 }

@@ -99,6 +99,16 @@ ops314_gen_awaiting(struct py_ctx *c, uint64_t gen, uint64_t frame, uint64_t *yf
     rc = source_read_ptr(c->src, sp - 8, &bits);
     if (rc < 0)
         return rc;
+    /*
+     * 3.15 (3.15.2, seen in every suspended coroutine) has a NULL stack
+     * reference on top while suspended in SEND; the awaited object is the
+     * one below it.
+     */
+    if (ops314_ref(bits) == 0 && sp - 16 >= base) {
+        rc = source_read_ptr(c->src, sp - 16, &bits);
+        if (rc < 0)
+            return rc;
+    }
     *yf = ops314_ref(bits);
     return 0;
 }
@@ -264,6 +274,30 @@ const struct py_ops py_ops_314 = {
     .frame_local_addr = ops314_frame_local_addr,
     .instance_dict = ops314_instance_dict,
     .fs_created = -3, .fs_suspended_yf = -1, .fs_cleared = 4,
+    .resume_ops = { 0, 0 },
+    .tasks_find = ops314_tasks_find,
+    .slot_tag_mask = STACKREF_TAGS,
+};
+
+/*
+ * 3.15: the same walk; only the frame states moved (enum _framestate from the
+ * DWARF of Debian's python3.15-dbg: CREATED 0, SUSPENDED 1,
+ * SUSPENDED_YIELD_FROM 2, SUSPENDED_YIELD_FROM_LOCKED 3 (another thread is
+ * resuming it), EXECUTING 4, CLEARED 5).  Also the choice for a later minor
+ * version whose _Py_DebugOffsets pass validation.
+ */
+const struct py_ops py_ops_315 = {
+    .family = "3.15",
+    .thread_top_frame = ops314_thread_top_frame,
+    .frame_read = ops314_frame_read,
+    .code_line = ops311_code_line,
+    .gil_addr = ops311_gil_addr,
+    .thread_native_id = ops311_thread_native_id,
+    .gen_frame = ops311_gen_frame,
+    .gen_awaiting = ops314_gen_awaiting,
+    .frame_local_addr = ops314_frame_local_addr,
+    .instance_dict = ops314_instance_dict,
+    .fs_created = 0, .fs_suspended_yf = 2, .fs_cleared = 5,
     .resume_ops = { 0, 0 },
     .tasks_find = ops314_tasks_find,
     .slot_tag_mask = STACKREF_TAGS,

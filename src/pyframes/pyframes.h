@@ -34,6 +34,7 @@ struct py_runtime {
     const struct py_ops *ops;   /* static */
     char layout_source[64];     /* "dwarf", "debug-offsets+table", ... */
     int pthread_tid_off;        /* glibc struct pthread tid offset, -1 unknown */
+    unsigned newer_than_known;  /* 3.<minor> read with the newest known layout, 0: a known version */
 };
 
 /*
@@ -53,6 +54,8 @@ int py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_
 int py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap);
 
 /* Fill L from a _Py_DebugOffsets image (layout_debugoffsets.c). */
+/* The newest minor version whose _Py_DebugOffsets layout is known (later ones are tried with it). */
+unsigned layout_debug_offsets_newest_minor(void);
 int layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len,
                               uint64_t version_hex);
 

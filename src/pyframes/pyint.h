@@ -118,6 +118,7 @@ extern const struct py_ops py_ops_311;
 extern const struct py_ops py_ops_312;
 extern const struct py_ops py_ops_313;
 extern const struct py_ops py_ops_314;
+extern const struct py_ops py_ops_315;
 
 /*
  * Fill the asyncio fields of L from an image of the AsyncioDebug section of

@@ -233,18 +233,27 @@ runtime_open_debug_offsets(struct source *src, struct py_runtime *rt, struct lay
 {
     unsigned char buf[RUNTIME_DBGOFF_BYTES];
     char why[256];
+    unsigned minor, newest;
     int rc;
 
     memset(dbg, 0, sizeof(*dbg));
     if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
         return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
                        (unsigned long long)rt->runtime_addr);
+    minor = (unsigned)((rt->version_hex >> 16) & 0xff);
+    newest = layout_debug_offsets_newest_minor();
     rc = layout_from_debug_offsets(dbg, buf, sizeof(buf), rt->version_hex);
     if (rc < 0) {
         snprintf(why, sizeof(why), "%s", err_msg(rc));
+        if (minor > newest)
+            return err_set(AIO_E_VERSION, "unsupported Python version %s: newer than this build "
+                           "knows (3.%u), and its _Py_DebugOffsets do not fit the 3.%u layout (%s)",
+                           rt->version, newest, newest, why);
         return err_set(AIO_E_VERSION, "unsupported Python version %s: %s", rt->version, why);
     }
-    rt->ops = &py_ops_314;
+    /* the version registry of the debug-offsets path: one behaviour per minor */
+    rt->ops = minor >= 15 ? &py_ops_315 : &py_ops_314;
+    rt->newer_than_known = minor > newest ? minor : 0;
     return 0;
 }
 
@@ -493,6 +502,11 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);
+    if (rt->newer_than_known)
+        snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_VERSION, "Python 3.%u is newer than this "
+                      "build knows: read with the 3.%u layout (its _Py_DebugOffsets passed "
+                      "validation); results may be incomplete", rt->newer_than_known,
+                      layout_debug_offsets_newest_minor());
     rc = py_threads_walk(&c);
     if (rc == 0)
         rc = py_tasks_walk(&c);
