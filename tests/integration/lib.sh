@@ -96,6 +96,17 @@ version_num() {
     printf '%d\n' $(( ${v%%.*} * 100 + ${v#*.} ))
 }
 
+# The interpreter under the label has no DWARF to be found: a container
+# label without -dbg, or Debian's own without its -dbg package installed.
+is_stripped_label() {
+    case $1 in
+    sid3.*-dbg|bullseye3.*-dbg) return 1 ;;
+    sid3.*|bullseye3.*) return 0 ;;
+    debian3.*) ! dpkg-query -W -f='${Status}' "python${1#debian}-dbg" 2>/dev/null | grep -q 'ok installed' ;;
+    *) return 1 ;;
+    esac
+}
+
 # The label names a container target (tests/rootfs/enter).
 is_container_label() {
     case $1 in sid3.*|bullseye3.*) return 0 ;; esac
@@ -110,6 +121,9 @@ is_container_label() {
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/aiomon-$ME.XXXXXX") || framework_failure_ "mktemp failed"
 # A container target (tests/rootfs/enter) sees these at the same paths.
 export AIOMON_SHARE=$TMPD:$IT_DIR
+# A layout cache of its own: DWARF read for a -dbg variant must not stand in
+# for the stripped variant of the same build (same build-id) in a later test.
+export XDG_CACHE_HOME=$TMPD/cache
 _PIDS=()
 _WRAPPERS=()
 declare -A _HEARTBEAT=()

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Every way of learning the interpreter's structure layouts gives exactly the
 # truth (threads and tasks), and the output says which one was used:
-#   --layout=table          built-in tables: every version, "table" alone
-#   --layout=dwarf          the target's DWARF (pyenv builds; Debian's python3.11
-#                           only with python3.11-dbg installed), "dwarf" alone
+#   --layout=table          built-in tables: 3.8-3.13, "table" alone; 3.14+
+#                           (read through _Py_DebugOffsets) a clean exit 2
+#   --layout=dwarf          the target's DWARF (pyenv builds, Debian's builds
+#                           with their -dbg package), "dwarf" alone; a stripped
+#                           build without it: a clean exit 2
 #   --layout=debug-offsets  _Py_DebugOffsets, 3.13+: "debug-offsets" first (other
 #                           sources may fill what it does not describe, e.g.
 #                           asyncio's structures: "debug-offsets+dwarf");
@@ -18,8 +20,12 @@ for layout in table dwarf debug-offsets; do
         expect_error_ 2 "3\\.13" "$TMPD/$layout.err" "--layout=$layout on $PYVER"
         continue
     fi
-    if [ "$layout" = dwarf ] && [ "${PYVER#debian}" != "$PYVER" ] &&
-        ! dpkg-query -W -f='${Status}' "python3.$PYMINOR-dbg" 2>/dev/null | grep -q 'ok installed'; then
+    if [ "$layout" = table ] && [ "$PYMINOR" -ge 14 ]; then
+        run_aiomon "$TMPD/$layout.json" "$TMPD/$layout.err" --dump --json --layout=$layout "$TARGET_PID"
+        expect_error_ 2 "table" "$TMPD/$layout.err" "--layout=table on $PYVER"
+        continue
+    fi
+    if [ "$layout" = dwarf ] && is_stripped_label "$PYVER"; then
         run_aiomon "$TMPD/$layout.json" "$TMPD/$layout.err" --dump --json --layout=$layout "$TARGET_PID"
         expect_error_ 2 "" "$TMPD/$layout.err" "--layout=dwarf on a stripped $PYVER without python3.$PYMINOR-dbg"
         continue
