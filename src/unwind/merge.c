@@ -73,7 +73,13 @@ merge_thread(struct snap *s, size_t ti, const struct snap_frame *native, size_t 
         merge_copy(s, py_first + p);
     s->threads[ti].frame_first = new_first;
     s->threads[ti].frame_count = s->nframes - new_first;
-    if (r.matched < r.eval_frames || r.py_left > 0)
+    if (r.eval_frames == 0 && r.py_left > 0)
+        snap_diag_add(s, SNAP_DIAG_THREAD, ti, AIO_E_LAYOUT,
+                      "native stack of thread %ld: no frame of the eval loop (%s) can be named, "
+                      "the interpreter is stripped (install its -dbg package); its %zu Python "
+                      "frames are appended outermost", s->threads[ti].tid, MERGE_EVAL_NAME,
+                      r.py_left);
+    else if (r.matched < r.eval_frames || r.py_left > 0)
         snap_diag_add(s, SNAP_DIAG_THREAD, ti, AIO_E_CORRUPT,
                       "native stack of thread %ld has %zu eval-loop frames for %zu Python runs; "
                       "%zu unmatched eval-loop frames kept, %zu Python frames appended outermost",

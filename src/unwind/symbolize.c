@@ -40,6 +40,11 @@ struct symbolizer {
 };
 
 static char *sym_debuginfo_path;   /* NULL: libdwfl's default search path */
+/*
+ * A target with a root of its own (a container) keeps its debug files in its
+ * own /usr/lib/debug: searched first, then this side's (same build-ids only).
+ */
+static char sym_debuginfo_buf[4200];
 
 /* Separate debug information disabled: only the file's own symbols. */
 static int
@@ -90,6 +95,11 @@ sym_new(struct source *src, bool debuginfo)
 
     y->src = src;
     y->debuginfo = debuginfo;
+    if (debuginfo && src->root && src->root[0] &&
+        (size_t)snprintf(sym_debuginfo_buf, sizeof(sym_debuginfo_buf),
+                         ":.debug:%s/usr/lib/debug:/usr/lib/debug", src->root) <
+        sizeof(sym_debuginfo_buf))
+        sym_debuginfo_path = sym_debuginfo_buf;
     y->dwfl = dwfl_begin(debuginfo ? &sym_cb_debuginfo : &sym_cb_plain);
     if (!y->dwfl) {
         free(y);
