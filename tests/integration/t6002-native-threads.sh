@@ -8,10 +8,12 @@ MIN_VERSION=3.8
 . "$(dirname "$0")/lib.sh"
 
 start_target native_thread.py
-dump_json "$TARGET_PID" "$TMPD/native.json" --native
+dump_json_native "$TARGET_PID" "$TMPD/native.json" --native
 dump_json "$TARGET_PID" "$TMPD/plain.json"
 run_aiomon "$TMPD/native.txt" "$TMPD/err" --dump --native "$TARGET_PID"
-[ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/err"; fail_ "--dump --native exited $AIO_RC"; }
+want_rc=0
+grep -q -- '-dbg package' "$TMPD/native.json" && want_rc=1
+[ "$AIO_RC" -eq $want_rc ] || { show_file_ "$TMPD/err"; fail_ "--dump --native exited $AIO_RC, expected $want_rc"; }
 assert_running "$TARGET_PID"
 
 "$HOST_PY" - "$TRUTH" "$TMPD/native.json" "$TMPD/plain.json" <<'PYEOF' || fail_ "native-only threads wrong"
@@ -32,7 +34,9 @@ for tid in sorted(want):
     kinds = [f.get("kind", "python") for f in t["frames"]]
     if not t["frames"] or any(k != "native" for k in kinds):
         bad.append("C thread %d: frames are not all native: %s" % (tid, kinds[:5]))
-    inner = " ".join((f.get("symbol") or f.get("function") or "") for f in t["frames"][:3])
+    # libc's innermost syscall wrappers may have no dynamic symbol (Debian
+    # unstable's glibc): sleep() or pause() itself is then further out
+    inner = " ".join((f.get("symbol") or f.get("function") or "") for f in t["frames"][:6])
     if "sleep" not in inner and "pause" not in inner:
         bad.append("C thread %d: innermost frames %r are not in sleep/pause" % (tid, inner))
 for tt in truth["threads"]:
