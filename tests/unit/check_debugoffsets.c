@@ -75,6 +75,52 @@ struct dbg314 {
 };
 _Static_assert(sizeof(struct dbg314) == 760, "3.14 _Py_DebugOffsets is 95 words");
 
+/* _Py_DebugOffsets of 3.15 (the DWARF of Debian's python3.15-dbg, 3.15.2): member order. */
+struct dbg315 {
+    char cookie[8];
+    uint64_t version, free_threaded;
+    struct { uint64_t size, finalizing, interpreters_head; } runtime_state;
+    struct {
+        uint64_t size, id, next, threads_head, threads_main, gc, imports_modules, sysdict,
+                 builtins, ceval_gil, gil_runtime_state, gil_runtime_state_enabled,
+                 gil_runtime_state_locked, gil_runtime_state_holder, code_object_generation,
+                 tlbc_generation;
+    } interpreter_state;
+    struct {
+        uint64_t size, prev, next, interp, current_frame, base_frame, last_profiled_frame,
+                 last_profiled_frame_seq, thread_id, native_thread_id, datastack_chunk, status,
+                 holds_gil, gil_requested, current_exception, exc_state;
+    } thread_state;
+    struct { uint64_t exc_value; } err_stackitem;
+    struct {
+        uint64_t size, previous, executable, instr_ptr, localsplus, owner, stackpointer,
+                 tlbc_index;
+    } interpreter_frame;
+    struct {
+        uint64_t size, filename, name, qualname, linetable, firstlineno, argcount,
+                 localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
+    } code_object;
+    struct { uint64_t size, ob_type; } pyobject;
+    struct { uint64_t size, tp_name, tp_repr, tp_flags, tp_basicsize, tp_dictoffset; } type_object;
+    struct { uint64_t size, ht_cached_keys; } heap_type_object;
+    struct { uint64_t size, ob_item, ob_size; } tuple_object;
+    struct { uint64_t size, ob_item, ob_size; } list_object;
+    struct { uint64_t size, used, table, mask; } set_object;
+    struct { uint64_t size, ma_keys, ma_values; } dict_object;
+    struct { uint64_t size, ob_fval; } float_object;
+    struct { uint64_t size, lv_tag, ob_digit; } long_object;
+    struct { uint64_t size, ob_size, ob_sval; } bytes_object;
+    struct { uint64_t size, state, length, asciiobject_size, compactunicodeobject_size; } unicode_object;
+    struct { uint64_t size, collecting, frame, generation_stats_size, generation_stats; } gc;
+    struct { uint64_t size, gi_name, gi_iframe, gi_frame_state; } gen_object;
+    struct { uint64_t next, prev; } llist_node;
+    struct {
+        uint64_t eval_breaker, remote_debugger_support, remote_debugging_enabled,
+                 debugger_pending_call, debugger_script_path, debugger_script_path_size;
+    } debugger_support;
+};
+_Static_assert(sizeof(struct dbg315) == 888, "3.15 _Py_DebugOffsets is 111 words");
+
 /* _Py_DebugOffsets of 3.13 (Include/internal/pycore_runtime.h of 3.13): member order. */
 struct dbg313 {
     char cookie[8];
@@ -355,6 +401,105 @@ START_TEST(test_314_fields)
 }
 END_TEST
 
+/*
+ * The 3.15 struct with the values of a 3.14 one (the new members plausible):
+ * every field lands where the 3.14 table put it.
+ */
+static void
+dbg315_from_314(struct dbg315 *e, const struct dbg314 *d, uint64_t version)
+{
+    memset(e, 0, sizeof(*e));
+    memcpy(e->cookie, d->cookie, 8);
+    e->version = version;
+    e->runtime_state.size = d->runtime_state.size;
+    e->runtime_state.finalizing = d->runtime_state.finalizing;
+    e->runtime_state.interpreters_head = d->runtime_state.interpreters_head;
+    memcpy(&e->interpreter_state, &d->interpreter_state, sizeof(e->interpreter_state));
+    e->thread_state.size = d->thread_state.size;
+    e->thread_state.prev = d->thread_state.prev;
+    e->thread_state.next = d->thread_state.next;
+    e->thread_state.interp = d->thread_state.interp;
+    e->thread_state.current_frame = d->thread_state.current_frame;
+    e->thread_state.base_frame = d->thread_state.current_frame + 8;
+    e->thread_state.thread_id = d->thread_state.thread_id;
+    e->thread_state.native_thread_id = d->thread_state.native_thread_id;
+    e->thread_state.datastack_chunk = d->thread_state.datastack_chunk;
+    e->thread_state.status = d->thread_state.status;
+    memcpy(&e->interpreter_frame, &d->interpreter_frame, sizeof(e->interpreter_frame));
+    memcpy(&e->code_object, &d->code_object, sizeof(e->code_object));
+    memcpy(&e->pyobject, &d->pyobject, sizeof(e->pyobject));
+    e->type_object.size = d->type_object.size;
+    e->type_object.tp_name = d->type_object.tp_name;
+    e->type_object.tp_repr = d->type_object.tp_repr;
+    e->type_object.tp_flags = d->type_object.tp_flags;
+    e->type_object.tp_basicsize = 32;
+    e->type_object.tp_dictoffset = 288;
+    e->heap_type_object.size = 920;
+    memcpy(&e->tuple_object, &d->tuple_object, sizeof(e->tuple_object));
+    memcpy(&e->list_object, &d->list_object, sizeof(e->list_object));
+    memcpy(&e->set_object, &d->set_object, sizeof(e->set_object));
+    memcpy(&e->dict_object, &d->dict_object, sizeof(e->dict_object));
+    memcpy(&e->float_object, &d->float_object, sizeof(e->float_object));
+    memcpy(&e->long_object, &d->long_object, sizeof(e->long_object));
+    memcpy(&e->bytes_object, &d->bytes_object, sizeof(e->bytes_object));
+    e->unicode_object.size = d->unicode_object.size;
+    e->unicode_object.state = d->unicode_object.state;
+    e->unicode_object.length = d->unicode_object.length;
+    e->unicode_object.asciiobject_size = d->unicode_object.asciiobject_size;
+    e->unicode_object.compactunicodeobject_size = d->unicode_object.size - 8;
+    e->gc.size = d->gc.size;
+    e->gc.collecting = d->gc.collecting;
+    memcpy(&e->gen_object, &d->gen_object, sizeof(e->gen_object));
+    memcpy(&e->llist_node, &d->llist_node, sizeof(e->llist_node));
+    memcpy(&e->debugger_support, &d->debugger_support, sizeof(e->debugger_support));
+}
+
+static int
+load315(struct layout *L, const struct dbg315 *e, uint64_t version_hex)
+{
+    unsigned char *buf = malloc(sizeof(*e));
+    int rc;
+
+    memcpy(buf, e, sizeof(*e));
+    memset(L, 0, sizeof(*L));
+    rc = layout_from_debug_offsets(L, buf, sizeof(*e), version_hex);
+    free(buf);
+    return rc;
+}
+
+START_TEST(test_315_fields)
+{
+    struct dbg314 d;
+    struct dbg315 e;
+    struct layout L14, L15;
+    int i;
+
+    dbg314_fill(&d, HEX_3140);
+    ck_assert_int_eq(load314(&L14, &d, sizeof(d), HEX_3140), 0);
+    dbg315_from_314(&e, &d, 0x030f02f0);
+    ck_assert_int_eq(load315(&L15, &e, 0x030f02f0), 0);
+    for (i = 0; i < PYF__COUNT; i++) {
+        ck_assert_msg(L14.f[i].present == L15.f[i].present, "%s: present differs",
+                      layout_descs[i].name);
+        ck_assert_msg(L14.f[i].off == L15.f[i].off && L14.f[i].size == L15.f[i].size,
+                      "%s: 3.15 %u/%u, 3.14 %u/%u", layout_descs[i].name, L15.f[i].off,
+                      L15.f[i].size, L14.f[i].off, L14.f[i].size);
+    }
+    ck_assert_int_eq(layout_validate(&L15), 0);
+    /* 3.15's pre-releases had other layouts: refused */
+    e.version = 0x030f00a5;
+    ck_assert_int_eq(load315(&L15, &e, 0x030f00a5), -AIO_E_LAYOUT);
+    /* a later minor version is tried with the newest layout when it fits ... */
+    e.version = 0x031000f0;
+    ck_assert_int_eq(load315(&L15, &e, 0x031000f0), 0);
+    ck_assert(layout_has(&L15, PYF_TS_NATIVE_TID));
+    ck_assert_uint_eq(layout_debug_offsets_newest_minor(), 15);
+    /* ... and refused when a value does not fit its struct */
+    e.thread_state.native_thread_id = e.thread_state.size + 64;
+    ck_assert_int_eq(load315(&L15, &e, 0x031000f0), -AIO_E_CORRUPT);
+}
+END_TEST
+
 /* The 3.13 table, checked against the 3.13 header's member order. */
 START_TEST(test_313_fields)
 {
@@ -564,11 +709,16 @@ START_TEST(test_asyncio_debug)
     ck_assert(layout_has(&L, PYF_TASK_NODE));
     ck_assert(!layout_has(&L, PYF_FUT_STATE));
     ck_assert(!layout_has(&L, PYF_TASK_FUT_WAITER));
-    /* nor for a version whose FutureObj this build has not seen */
+    /* 3.15 keeps 3.14's FutureObj / TaskObj (Debian's python3.15-dbg DWARF),
+     * and a later version is tried with it: the same shape check decides */
     adbg_fill(&a);
     L = core;
     ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), 0x030f00f0), 0);
     ck_assert(layout_has(&L, PYF_TASK_CORO));
+    expect(&L, PYF_FUT_STATE, T_STATE, 4);
+    /* never for 3.13 and before, whose FutureObj has no awaited_by */
+    L = core;
+    ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), 0x030d00f0), 0);
     ck_assert(!layout_has(&L, PYF_FUT_STATE));
     /* nor without the core layout */
     memset(&L, 0, sizeof(L));
@@ -927,7 +1077,10 @@ START_TEST(test_walk_314)
 
     ck_assert_str_eq(s->tasks[2].name.s, "old");
     ck_assert_int_eq(s->tasks[2].state, SNAP_TASK_DONE);
-    ck_assert_int_eq(s->tasks[2].thread_tid, 0);
+    /* in the interpreter's list (its thread state is gone), but its loop is
+     * thread 4242's running loop: a task's thread is the one running its loop */
+    ck_assert_uint_eq(s->tasks[2].loop, p.t_loop);
+    ck_assert_int_eq(s->tasks[2].thread_tid, 4242);
     ck_assert_uint_eq(s->tasks[2].frame_count, 0);
 
     ck_assert_uint_eq(s->nedges, 2);
@@ -1017,6 +1170,7 @@ suite_debugoffsets(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, test_314_fields);
+    tcase_add_test(tc, test_315_fields);
     tcase_add_test(tc, test_313_fields);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_absurd);
