@@ -29,7 +29,7 @@
 #define STACKREF_TAGS 3u
 #define STACKREF_INT 3u
 
-#define MAX_TASK_LIST 65536     /* tasks in one list (CPython's own tool stops there too) */
+#define MAX_TASK_LIST MAX_TASKS /* tasks in one list: no cap below a million (CPython's own tool stops at 65,536) */
 #define MAX_FRAME_SLOTS (1u << 20)
 
 typedef int (*task_found_fn)(struct py_ctx *, uint64_t, long, bool, void *);
