@@ -375,7 +375,28 @@ json_edges(struct jw *f, const struct snap *s)
         jw_puts(f, snap_edge_kind_name(e->kind));
         jw_puts(f, "\"}");
     }
-    jw_puts(f, n ? "\n  ]\n" : "]\n");
+    jw_puts(f, n ? "\n  ],\n" : "],\n");
+}
+
+/* "cycles": each await cycle once, as task ids from the smallest one on. */
+static void
+json_cycles(struct jw *f, const struct snap *s)
+{
+    size_t i, k;
+
+    jw_puts(f, "  \"cycles\": [");
+    for (i = 0; i < s->ncycles; i++) {
+        const struct snap_cycle *c = &s->cycles[i];
+
+        jw_puts(f, i ? ",\n    [" : "\n    [");
+        for (k = 0; k < c->n; k++) {
+            if (k)
+                jw_puts(f, ", ");
+            json_hex(f, s->tasks[s->cycle_tasks[c->first + k]].addr, false);
+        }
+        jw_puts(f, "]");
+    }
+    jw_puts(f, s->ncycles ? "\n  ]\n" : "]\n");
 }
 
 static void
@@ -406,6 +427,7 @@ json_snapshot(struct jw *f, const struct snap *s)
     json_threads(f, s);
     json_tasks(f, s, &g);
     json_edges(f, s);
+    json_cycles(f, s);
     jw_puts(f, "}\n");
     tree_graph_free(&g);
 }

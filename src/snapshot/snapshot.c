@@ -27,6 +27,8 @@ snap_free(struct snap *s)
     free(s->tasks);
     free(s->edges);
     free(s->diags);
+    free(s->cycles);
+    free(s->cycle_tasks);
     arena_free(&s->arena);
     free(s);
 }
@@ -136,9 +138,8 @@ snap_edges_finish(struct snap *s)
 {
     size_t i, n = 0;
 
-    if (s->nedges < 2)
-        return;
-    qsort(s->edges, s->nedges, sizeof(*s->edges), snap_edge_cmp);
+    if (s->nedges > 1)
+        qsort(s->edges, s->nedges, sizeof(*s->edges), snap_edge_cmp);
     for (i = 0; i < s->nedges; i++) {
         if (n && s->edges[n - 1].waiter == s->edges[i].waiter &&
             s->edges[n - 1].awaited == s->edges[i].awaited)
@@ -146,6 +147,7 @@ snap_edges_finish(struct snap *s)
         s->edges[n++] = s->edges[i];
     }
     s->nedges = n;
+    snap_cycles_find(s);
 }
 
 size_t

@@ -78,6 +78,7 @@ struct snap_task {
     int cancel_requests;        /* task_num_cancels_requested */
     bool stack_truncated;       /* coroutine stack was cut at the bound */
     uint64_t group;             /* TaskGroup it was created in, 0 = none known */
+    bool in_cycle;              /* on an await cycle (a deadlock), see snap.cycles */
     size_t frame_first;         /* index into snap.frames */
     size_t frame_count;         /* innermost first */
 };
@@ -113,6 +114,14 @@ struct snap_diag {
 #define SNAP_F_CORE      0x8u   /* taken from a core file */
 #define SNAP_F_NO_TASKS  0x10u  /* asyncio not imported / tasks not read */
 
+/* An await cycle: tasks cycle_tasks[first .. first+n-1], each awaiting the next, the last the first. */
+struct snap_cycle {
+    size_t first;
+    size_t n;
+};
+
+#define SNAP_MAX_CYCLES 256     /* cycles kept (each once); more are counted in a diagnostic */
+
 struct snap {
     struct arena arena;         /* owns every string and array below */
     int pid;
@@ -131,6 +140,8 @@ struct snap {
     struct snap_task *tasks;      size_t ntasks, cap_tasks;
     struct snap_edge *edges;      size_t nedges, cap_edges;
     struct snap_diag *diags;      size_t ndiags, cap_diags;
+    struct snap_cycle *cycles;    size_t ncycles;       /* by snap_edges_finish */
+    size_t *cycle_tasks;          size_t ncycle_tasks;  /* task indices of every cycle */
 };
 
 /* A new, empty snapshot for pid.  Never fails (dies on OOM). */
@@ -164,6 +175,14 @@ size_t snap_task_find(const struct snap *s, uint64_t addr);
 
 /* Sort edges by (waiter, awaited) and drop duplicates.  Call once, after the last edge. */
 void snap_edges_finish(struct snap *s);
+
+/*
+ * The await cycles among the edges (cycles.c; called by snap_edges_finish):
+ * every cycle found by a depth-first walk, each once, rotated to start at
+ * the task with the smallest id, sorted; their tasks get in_cycle.  Bounded
+ * by SNAP_MAX_CYCLES, iterative (chains may be a million tasks deep).
+ */
+void snap_cycles_find(struct snap *s);
 
 const char *snap_task_state_name(enum snap_task_state st);
 const char *snap_edge_kind_name(enum snap_edge_kind k);

@@ -271,6 +271,30 @@ text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
     tree_rows_free(&rows);
 }
 
+/* Each await cycle, as CPython's `asyncio pstree` names them: "deadlock: a → b → a". */
+static void
+text_cycles(FILE *f, const struct snap *s)
+{
+    size_t i, k;
+
+    if (s->ncycles)
+        fputc('\n', f);
+    for (i = 0; i < s->ncycles; i++) {
+        const struct snap_cycle *c = &s->cycles[i];
+
+        fputs("deadlock: ", f);
+        for (k = 0; k <= c->n; k++) {
+            const struct snap_task *tk = &s->tasks[s->cycle_tasks[c->first + k % c->n]];
+
+            if (k)
+                fputs(" \xe2\x86\x92 ", f);
+            text_str(f, tk->name);
+            fprintf(f, " (0x%llx)", (unsigned long long)tk->addr);
+        }
+        fputc('\n', f);
+    }
+}
+
 void
 snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
 {
@@ -282,6 +306,7 @@ snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
         return;
     t = tree_forest_build(s);
     text_summary(f, s, t);
+    text_cycles(f, s);
     text_tree(f, s, t, o);
     tree_forest_free(t);
 }

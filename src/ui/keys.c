@@ -754,7 +754,9 @@ ui_keys_help(struct ui_lines *L)
     ui_lines_add(L, UI_C_CANCEL, "W");
     ui_lines_add(L, UI_C_NORMAL, ": swallowed, still running after it), ");
     ui_lines_add(L, UI_C_WARN, "S");
-    ui_lines_add(L, UI_C_NORMAL, " stuck (stack unchanged longer than --stuck);");
+    ui_lines_add(L, UI_C_NORMAL, " stuck (stack unchanged longer than --stuck), ");
+    ui_lines_add(L, UI_C_WARN, "D");
+    ui_lines_add(L, UI_C_NORMAL, " on an await cycle (a deadlock);");
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_NORMAL, "AGE since first seen by this view; RUN%% share of the "
                  "refreshes it was running in; IDLE since its stack last changed (wide "

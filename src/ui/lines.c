@@ -425,6 +425,33 @@ ui_edges_add(struct ui_lines *L, struct ui_links *links, const struct ui_detail_
     }
 }
 
+/* "DEADLOCK: a -> b -> a": the first await cycle through the task. */
+static void
+ui_cycle_add(struct ui_lines *L, const struct snap *s, size_t task)
+{
+    size_t i, k;
+
+    for (i = 0; i < s->ncycles; i++) {
+        const struct snap_cycle *c = &s->cycles[i];
+
+        for (k = 0; k < c->n && s->cycle_tasks[c->first + k] != task; k++)
+            ;
+        if (k == c->n)
+            continue;
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_WARN, "DEADLOCK: await cycle of %zu task%s: ", c->n,
+                     c->n == 1 ? "" : "s");
+        for (k = 0; k <= c->n; k++) {
+            const struct snap_task *o = &s->tasks[s->cycle_tasks[c->first + k % c->n]];
+
+            if (k)
+                ui_lines_add(L, UI_C_WARN, " -> ");
+            ui_lines_add_str(L, UI_C_NORMAL, &o->name, "?");
+        }
+        return;
+    }
+}
+
 void
 ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in)
 {
@@ -466,6 +493,8 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_lines_add(L, UI_C_CANCEL, "  SWALLOWED CANCEL (still running after it)");
     if (act && (act->flags & UI_ACT_CRITICAL))
         ui_lines_add(L, UI_C_WARN, "  CRITICAL");
+    if (t->in_cycle)
+        ui_cycle_add(L, s, in->task);
 
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");

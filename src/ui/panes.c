@@ -193,7 +193,9 @@ ui_row_draw(struct ui_screen *S, size_t k, int y)
             ui_term_puts(T, y, x + 1, 1, UI_OVER(UI_C_CANCEL), "W");
         else if (t->cancel_requests > 0 || t->must_cancel)
             ui_term_puts(T, y, x + 1, 1, UI_OVER(UI_C_CANCEL), "C");
-        if (act && (act->flags & UI_ACT_STUCK) && c.w[UI_COL_MARK] > 2)
+        if (t->in_cycle && c.w[UI_COL_MARK] > 2)
+            ui_term_puts(T, y, x + 2, 1, UI_OVER(UI_C_WARN), "D");
+        else if (act && (act->flags & UI_ACT_STUCK) && c.w[UI_COL_MARK] > 2)
             ui_term_puts(T, y, x + 2, 1, UI_OVER(UI_C_WARN), "S");
     }
     if (c.w[UI_COL_AGE] && S->ages.nfirst == S->snap->ntasks) {

@@ -49,6 +49,95 @@ START_TEST(test_str_nul)
 }
 END_TEST
 
+/* n tasks at addresses 0x1000 * (i + 1), in order */
+static struct snap *
+cyc_snap(size_t n)
+{
+    struct snap *s = snap_new(1);
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        snap_task_add(s)->addr = 0x1000 * (i + 1);
+    return s;
+}
+
+static void
+cyc_expect(const struct snap *s, size_t k, const size_t *want, size_t n)
+{
+    size_t i;
+
+    ck_assert_uint_lt(k, s->ncycles);
+    ck_assert_uint_eq(s->cycles[k].n, n);
+    for (i = 0; i < n; i++)
+        ck_assert_uint_eq(s->cycle_tasks[s->cycles[k].first + i], want[i]);
+}
+
+START_TEST(test_cycles)
+{
+    struct snap *s = cyc_snap(8);
+    static const size_t two[] = { 1, 2 }, three[] = { 3, 4, 5 };
+
+    /* 2 -> 1 -> 2 (found from 2: rotated to start at 1), 5 -> 3 -> 4 -> 5,
+     * 0 -> 1 (awaits a cycle, not on it), 6 -> 7 (no cycle) */
+    snap_edge_add(s, 2, 1, SNAP_EDGE_AWAIT);
+    snap_edge_add(s, 1, 2, SNAP_EDGE_AWAIT);
+    snap_edge_add(s, 5, 3, SNAP_EDGE_AWAIT);
+    snap_edge_add(s, 3, 4, SNAP_EDGE_GATHER);
+    snap_edge_add(s, 4, 5, SNAP_EDGE_TASKGROUP);
+    snap_edge_add(s, 0, 1, SNAP_EDGE_AWAIT);
+    snap_edge_add(s, 6, 7, SNAP_EDGE_AWAIT);
+    snap_edges_finish(s);
+    ck_assert_uint_eq(s->ncycles, 2);
+    cyc_expect(s, 0, two, 2);
+    cyc_expect(s, 1, three, 3);
+    ck_assert(!s->tasks[0].in_cycle && s->tasks[1].in_cycle && s->tasks[5].in_cycle);
+    ck_assert(!s->tasks[6].in_cycle && !s->tasks[7].in_cycle);
+    ck_assert_uint_eq(s->ndiags, 0);
+    /* again (a loader calls it too): the same, nothing kept twice */
+    snap_edges_finish(s);
+    ck_assert_uint_eq(s->ncycles, 2);
+    ck_assert_uint_eq(s->ncycle_tasks, 5);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_cycles_none_and_deep)
+{
+    struct snap *s = cyc_snap(1);
+    size_t i, n = 200000;
+
+    snap_edges_finish(s);
+    ck_assert_uint_eq(s->ncycles, 0);
+    snap_free(s);
+    /* a chain 200,000 deep that closes on itself: no recursion, one cycle */
+    s = cyc_snap(n);
+    for (i = 0; i < n; i++)
+        snap_edge_add(s, i, (i + 1) % n, SNAP_EDGE_AWAIT);
+    snap_edges_finish(s);
+    ck_assert_uint_eq(s->ncycles, 1);
+    ck_assert_uint_eq(s->cycles[0].n, n);
+    ck_assert_uint_eq(s->cycle_tasks[0], 0);
+    snap_free(s);
+}
+END_TEST
+
+START_TEST(test_cycles_bounded)
+{
+    struct snap *s = cyc_snap(2 * (SNAP_MAX_CYCLES + 10));
+    size_t i;
+
+    for (i = 0; i < SNAP_MAX_CYCLES + 10; i++) {
+        snap_edge_add(s, 2 * i, 2 * i + 1, SNAP_EDGE_AWAIT);
+        snap_edge_add(s, 2 * i + 1, 2 * i, SNAP_EDGE_AWAIT);
+    }
+    snap_edges_finish(s);
+    ck_assert_uint_eq(s->ncycles, SNAP_MAX_CYCLES);
+    ck_assert_uint_eq(s->ndiags, 1);
+    ck_assert(strstr(s->diags[0].message, "10 more await cycles") != NULL);
+    snap_free(s);
+}
+END_TEST
+
 Suite *
 suite_snapshot(void)
 {
@@ -58,6 +147,9 @@ suite_snapshot(void)
     tcase_add_test(tc, test_tasks_sort_find);
     tcase_add_test(tc, test_edges_dedup);
     tcase_add_test(tc, test_str_nul);
+    tcase_add_test(tc, test_cycles);
+    tcase_add_test(tc, test_cycles_none_and_deep);
+    tcase_add_test(tc, test_cycles_bounded);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -296,7 +296,8 @@ static const char wt_json_expected[] =
         "},\n"
     "    {\"waiter\": \"0x7f3a2c1b1000\", \"awaited\": \"0x7f3a2c1b2000\", \"kind\": \"await\"}"
         "\n"
-    "  ]\n"
+    "  ],\n"
+    "  \"cycles\": []\n"
     "}\n";
 
 /* ---- helpers ---- */

@@ -477,6 +477,48 @@ def scenario_escape(args, tui):
     quit_view(tui)
 
 
+def scenario_cycles(args, tui):
+    """Await cycles: D in the RCS column of every task on a cycle and only
+    there; the detail pane of one names its cycle."""
+    truth = args.truth
+    on_cycle = {"pair-a", "pair-b", "ring-x", "ring-y", "ring-z"}
+    names = [t["name"] for t in truth["tasks"]]
+    marks = {}
+
+    def note(scr):
+        for r in tree_rows(scr):
+            r = r.split("\u2502")[0]       # the tree pane only, not the detail pane
+            for name in names:
+                if re.search(r"\s%s(\s|$)" % re.escape(name), r[10:]):
+                    marks[name] = "D" in r[5:9]
+
+    start_view(tui, args, width=220, height=40)
+    note(tui.screen())
+    for target in ("ring-y", "ring-z", "pair-b"):
+        tui.keys("/")
+        tui.text(target)
+        tui.keys("Enter")
+        scr = tui.wait_re("\u2502%s  pending" % target)
+        note(scr)
+        # the cycle starts at its task with the smallest id: any rotation
+        ring = ["ring-x", "ring-y", "ring-z"]
+        rotations = [" -> ".join((ring[i:] + ring[:i]) + [ring[i]]) for i in range(3)]
+        if target == "ring-y" and not any(
+                "DEADLOCK: await cycle of 3 tasks: " + r in scr for r in rotations):
+            dump(scr)
+            raise Fail("the detail pane of ring-y does not name its cycle")
+    ok("the detail pane names the cycle")
+    for name, has in marks.items():
+        if has != (name in on_cycle):
+            dump(tui.screen())
+            raise Fail("task %s: D marker %s, expected %s" % (name, has, name in on_cycle))
+    if not on_cycle <= set(marks) or "outside" not in marks:
+        dump(tui.screen())
+        raise Fail("rows never seen: %s" % sorted((on_cycle | {"outside"}) - set(marks)))
+    ok("D marks exactly the %d tasks on a cycle (%d rows seen)" % (len(on_cycle), len(marks)))
+    quit_view(tui)
+
+
 def scenario_views(args, tui):
     """Threads view, help screen, resize."""
     truth = args.truth
@@ -721,6 +763,7 @@ def scenario_history(args, tui):
 
 SCENARIOS = {
     "history": scenario_history,
+    "cycles": scenario_cycles,
     "tree": scenario_tree,
     "detail": scenario_detail,
     "escape": scenario_escape,
