@@ -27,6 +27,9 @@ struct task_aux {
                                  * first local, `fut`, once ensure_future made it a task) */
     uint64_t awaited_by;        /* 3.14+: task_awaited_by, one object or a set; 0 none */
     uint64_t callback0;         /* the first done callback of a C task, 0 none */
+    uint64_t wait_set;          /* the set of futures its asyncio.wait() (`_wait`'s `fs`) or
+                                 * asyncio.as_completed() (3.13+: the iterator's `_todo`)
+                                 * waits for, 0 none */
     bool awaited_by_is_set;
 };
 
@@ -140,6 +143,36 @@ struct chain_frame {
 #define CHAIN_SMALL 32
 
 /*
+ * asyncio.wait(fs) suspends in `_wait(fs, timeout, return_when, loop)`: its
+ * first argument is the set of futures waited for.  asyncio.as_completed()
+ * of 3.13+ suspends in `_AsCompletedIterator._wait_for_one(self)`, whose
+ * `_todo` is the set not completed yet (before 3.13 that set is only in the
+ * closures of the callbacks it adds: not followed).  3.14+ also records both
+ * in awaited_by.
+ */
+static void
+tw_note_wait_set(struct py_ctx *c, const struct py_code *co, uint64_t frame,
+                 struct task_aux *aux)
+{
+    uint64_t first = 0, todo = 0;
+    bool wait = py_code_is(co, "_wait", "asyncio/tasks.py");
+
+    if (!wait && !py_code_is(co, "_wait_for_one", "asyncio/tasks.py"))
+        return;
+    if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &first) < 0 || !first)
+        return;
+    first &= ~c->ops->slot_tag_mask;
+    if (wait) {
+        if (tw_is(py_type_name(c, py_type_of(c, first)), "set"))
+            aux->wait_set = first;
+    } else if (tw_is(py_type_name(c, py_type_of(c, first)), "_AsCompletedIterator") &&
+               py_attr_get(c, first, "_todo", &todo) == 0 && todo &&
+               tw_is(py_type_name(c, py_type_of(c, todo)), "set")) {
+        aux->wait_set = todo;
+    }
+}
+
+/*
  * The coroutine stack of a task: from task_coro, follow what each suspended
  * coroutine awaits down to the innermost one.  Appends frames innermost
  * first; returns the count.  Bounded by MAX_AWAIT_DEPTH; revisits stop it.
@@ -201,6 +234,8 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
                 source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0),
                                 &aux->wait_for) == 0)
                 aux->wait_for &= ~c->ops->slot_tag_mask;
+            if (aux->wait_set == 0)
+                tw_note_wait_set(c, chain[n].co, frame, aux);
             n++;
         }
         if (c->ops->gen_awaiting(c, obj, frame, &yf) < 0)
@@ -368,7 +403,10 @@ tw_read_task(struct py_ctx *c, uint64_t addr, enum py_task_kind kind,
 struct edge_arg {
     size_t waiter;
     enum snap_edge_kind kind;
+    unsigned depth;             /* nested gathering futures followed so far */
 };
+
+#define MAX_GATHER_NESTING 64
 
 static int
 tw_edge_cb(struct py_ctx *c, uint64_t item, void *arg)
@@ -378,6 +416,39 @@ tw_edge_cb(struct py_ctx *c, uint64_t item, void *arg)
 
     if (j != (size_t)-1 && j != ea->waiter)
         snap_edge_add(c->snap, ea->waiter, j, ea->kind);
+    return 0;
+}
+
+/*
+ * A child of a gathering future: a task, or itself a gathering future
+ * (gather(gather(a, b), c)): then the caller awaits its leaves, bounded.
+ */
+static int
+tw_gather_child_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    struct edge_arg *ea = arg;
+    uint64_t children = 0;
+
+    if (snap_task_find(c->snap, item) != (size_t)-1)
+        return tw_edge_cb(c, item, arg);
+    if (ea->depth < MAX_GATHER_NESTING &&
+        tw_is(py_type_name(c, py_type_of(c, item)), "_GatheringFuture") &&
+        py_attr_get(c, item, "_children", &children) == 0 && children) {
+        ea->depth++;
+        py_seq_items(c, children, tw_gather_child_cb, ea);
+        ea->depth--;
+    }
+    return 0;
+}
+
+/* As tw_edge_cb, for tasks still pending only (what a wait is still waiting for). */
+static int
+tw_pending_edge_cb(struct py_ctx *c, uint64_t item, void *arg)
+{
+    size_t j = snap_task_find(c->snap, item);
+
+    if (j != (size_t)-1 && c->snap->tasks[j].state == SNAP_TASK_PENDING)
+        tw_edge_cb(c, item, arg);
     return 0;
 }
 
@@ -496,7 +567,7 @@ tw_shield_edges(struct py_ctx *c, uint64_t fut, size_t waiter)
 {
     static const char suffix[] = "shield.<locals>._outer_done_callback";
     const size_t slen = sizeof(suffix) - 1;
-    struct edge_arg ea = { waiter, SNAP_EDGE_AWAIT };
+    struct edge_arg ea = { waiter, SNAP_EDGE_AWAIT, 0 };
     struct snap_str name = { NULL, 0 };
     uint64_t cb = 0, list = 0, pair = 0, q = 0, closure = 0;
 
@@ -526,7 +597,7 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
     size_t i;
 
     for (i = 0; i < s->ntasks; i++) {
-        struct edge_arg ea = { i, SNAP_EDGE_AWAIT };
+        struct edge_arg ea = { i, SNAP_EDGE_AWAIT, 0 };
         uint64_t w = aux[i].waiter, children = 0, tasks = 0;
 
         if (w) {
@@ -538,7 +609,7 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
             } else if (tw_is(py_type_name(c, py_type_of(c, w)), "_GatheringFuture")) {
                 if (py_attr_get(c, w, "_children", &children) == 0 && children) {
                     ea.kind = SNAP_EDGE_GATHER;
-                    py_seq_items(c, children, tw_edge_cb, &ea);
+                    py_seq_items(c, children, tw_gather_child_cb, &ea);
                 }
             } else {
                 tw_shield_edges(c, w, i);
@@ -549,6 +620,10 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
 
             if (j != (size_t)-1 && j != i)
                 snap_edge_add(s, i, j, SNAP_EDGE_AWAIT);
+        }
+        if (aux[i].wait_set) {
+            ea.kind = SNAP_EDGE_AWAIT;
+            py_set_items(c, aux[i].wait_set, tw_pending_edge_cb, &ea);
         }
         if (aux[i].group && py_attr_get(c, aux[i].group, "_tasks", &tasks) == 0 && tasks) {
             ea.kind = SNAP_EDGE_TASKGROUP;

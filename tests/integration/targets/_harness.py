@@ -273,6 +273,9 @@ def _awaited_tasks(task, chain):
         each task in that group's _tasks;
       A suspended in asyncio.wait_for (a frame of its await chain): A awaits
         that frame's `fut` when it is a task;
+      A suspended in asyncio.wait (its _wait frame): A awaits each pending
+        task of `fs`; in asyncio.as_completed (3.13+: _wait_for_one of an
+        _AsCompletedIterator): each pending task of its `_todo`;
       A._fut_waiter is the outer future of asyncio.shield(): A awaits the inner
         task named in the closure of its _outer_done_callback.
     """
@@ -302,6 +305,20 @@ def _awaited_tasks(task, chain):
                         # 3.14's closure also holds the task calling shield()
                         if _is_task(x) and x is not task:
                             out.append(x)
+    for f in chain:
+        if not f.f_code.co_filename.endswith("asyncio/tasks.py"):
+            continue
+        # asyncio.wait(): A awaits each pending task of _wait()'s `fs`;
+        # asyncio.as_completed() (3.13+, an iterator object): each pending task
+        # of its `_todo` (before 3.13 that set is only in callback closures)
+        waited = ()
+        if f.f_code.co_name == "_wait":
+            waited = f.f_locals.get("fs") or ()
+        elif f.f_code.co_name == "_wait_for_one":
+            it = f.f_locals.get("self")
+            if type(it).__name__ == "_AsCompletedIterator":
+                waited = it._todo
+        out.extend(x for x in waited if _is_task(x) and not x.done())
     for f in chain:
         # wait_for() (up to 3.11 it awaits a private future): A awaits its `fut` when a task
         if f.f_code.co_name == "wait_for" and f.f_code.co_filename.endswith("asyncio/tasks.py"):
