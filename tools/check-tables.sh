@@ -1,6 +1,7 @@
 #!/bin/sh
 # Compare every built-in layout table with the DWARF of the reference builds
-# present here (pyenv 3.8-3.13, and Debian's python3.11 with its -dbg package).
+# present here (pyenv 3.8-3.13, Debian's python3.11 with its -dbg package, and
+# Debian unstable's 3.14 and 3.15 with theirs).
 # A build that is absent is reported as skipped.
 set -u
 gen=$1
@@ -25,4 +26,18 @@ if [ -x /usr/bin/python3.11 ] && [ -f /usr/lib/python3.11/lib-dynload/_asyncio.c
         echo "tables: debian 3.11: SKIP (no DWARF: install python3.11-dbg)"
     fi
 fi
+# 3.14 and later: Debian unstable's builds with their -dbg packages (the
+# tests' root file system, tests/rootfs/build.sh sid)
+sid=${AIOMON_ROOTFS_DIR:-build/rootfs}/sid
+for m in 14 15; do
+    core=$sid/usr/bin/python3.$m
+    if [ ! -x "$core" ]; then
+        echo "tables: 3.$m: SKIP (no Debian unstable root file system: tests/rootfs/build.sh sid)"
+        continue
+    fi
+    aio=$(ls "$sid"/usr/lib/python3.$m/lib-dynload/_asyncio.cpython-3$m-x86_64-linux-gnu.so 2>/dev/null ||
+          echo "$core")
+    printf 'tables: Debian %s, ' "$(dpkg-query --admindir="$sid/var/lib/dpkg" -W -f='${Version}' "python3.$m-minimal")"
+    "$gen" --check "$m" "$core" "$aio" "$sid" || fail=1
+done
 exit $fail

@@ -18,16 +18,32 @@
 
 int main(int argc, char **argv);
 
+/*
+ * root: the root file system the binaries belong to ("" for this one): their
+ * separate debug files are looked for under root/usr/lib/debug (a Debian
+ * root file system with the -dbg packages, tests/rootfs/build.sh).  The
+ * paths core and asyncio are this side's.
+ */
 static int
-gen_load(struct layout *L, const char *core, const char *asyncio)
+gen_load(struct layout *L, const char *core, const char *asyncio, const char *root)
 {
+    char rcore[4096], raio[4096];
+    size_t rl = strlen(root);
+
     memset(L, 0, sizeof(*L));
-    if (layout_from_dwarf(L, LAYOUT_CORE, core, "") < 0) {
-        fprintf(stderr, "gen-tables: no usable DWARF in %s\n", core);
+    /* layout_from_dwarf takes target paths under root: strip the root prefix */
+    if (rl && strncmp(core, root, rl) == 0)
+        core += rl;
+    if (rl && asyncio && strncmp(asyncio, root, rl) == 0)
+        asyncio += rl;
+    snprintf(rcore, sizeof(rcore), "%s", core);
+    snprintf(raio, sizeof(raio), "%s", asyncio ? asyncio : "");
+    if (layout_from_dwarf(L, LAYOUT_CORE, rcore, root) < 0) {
+        fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, core);
         return -1;
     }
-    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, asyncio, "") < 0) {
-        fprintf(stderr, "gen-tables: no usable DWARF in %s\n", asyncio);
+    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, raio, root) < 0) {
+        fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, asyncio);
         return -1;
     }
     return 0;
@@ -94,23 +110,23 @@ main(int argc, char **argv)
     struct layout L;
 
     if (argc >= 3 && strcmp(argv[1], "--dump") == 0) {
-        if (gen_load(&L, argv[2], argc >= 4 ? argv[3] : NULL) < 0)
+        if (gen_load(&L, argv[2], argc >= 4 ? argv[3] : NULL, argc >= 5 ? argv[4] : "") < 0)
             return 1;
         layout_dump(stdout, &L, LAYOUT_CORE);
         layout_dump(stdout, &L, LAYOUT_ASYNCIO);
         return 0;
     }
-    if (argc == 6 && strcmp(argv[1], "--gen") == 0) {
-        if (gen_load(&L, argv[4], argv[5]) < 0)
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "--gen") == 0) {
+        if (gen_load(&L, argv[4], argv[5], argc == 7 ? argv[6] : "") < 0)
             return 1;
         return gen_emit(atoi(argv[2]), argv[3], &L);
     }
-    if (argc == 5 && strcmp(argv[1], "--check") == 0) {
-        if (gen_load(&L, argv[3], argv[4]) < 0)
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "--check") == 0) {
+        if (gen_load(&L, argv[3], argv[4], argc == 6 ? argv[5] : "") < 0)
             return 1;
         return gen_check(atoi(argv[2]), &L, argv[3]);
     }
-    fprintf(stderr, "usage: gen-tables --gen MINOR DESC CORE ASYNCIO | --check MINOR CORE "
-            "ASYNCIO | --dump CORE [ASYNCIO]\n");
+    fprintf(stderr, "usage: gen-tables --gen MINOR DESC CORE ASYNCIO [ROOT] | --check MINOR "
+            "CORE ASYNCIO [ROOT] | --dump CORE [ASYNCIO [ROOT]]\n");
     return 64;
 }

@@ -299,20 +299,6 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
 }
 
-/*
- * 3.14+ (auto and --layout=debug-offsets): _Py_DebugOffsets first, then
- * AsyncioDebug, then DWARF where the target has it for what is still
- * missing.  There are no built-in tables for these versions.
- */
-static void
-runtime_layout_314(struct source *src, struct py_runtime *rt, const struct layout *dbg)
-{
-    layout_merge(&rt->L, dbg, LAYOUT_CORE);
-    runtime_layout_asyncio_debug(src, rt);
-    runtime_layout_dwarf(src, rt, LAYOUT_CORE);
-    runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
-}
-
 /* The built-in table of this minor version fills what is still missing. */
 static int
 runtime_layout_table(struct py_runtime *rt)
@@ -330,6 +316,28 @@ runtime_layout_table(struct py_runtime *rt)
     if (rt->asyncio_path[0])
         layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
     return 0;
+}
+
+/*
+ * 3.14+ (auto and --layout=debug-offsets): _Py_DebugOffsets first, then
+ * AsyncioDebug, then DWARF where the target has it for what is still
+ * missing.  There are no built-in tables for these versions.
+ */
+static void
+runtime_layout_314(struct source *src, struct py_runtime *rt, const struct layout *dbg)
+{
+    layout_merge(&rt->L, dbg, LAYOUT_CORE);
+    runtime_layout_asyncio_debug(src, rt);
+    runtime_layout_dwarf(src, rt, LAYOUT_CORE);
+    runtime_layout_dwarf(src, rt, LAYOUT_ASYNCIO);
+    /*
+     * What neither describes (dict and set internals, bound methods,
+     * functions, cells, weak references: pure-Python tasks, TaskGroups,
+     * shield) comes from the built-in table of this minor version, built from
+     * Debian's -dbg DWARF; a later minor version has none and goes without.
+     */
+    if (!rt->newer_than_known)
+        runtime_layout_table(rt);
 }
 
 /* "dwarf", or "debug-offsets+dwarf" when other sources filled the gaps. */

@@ -7,6 +7,8 @@ extern const struct layout_table layout_table_py312;
 extern const struct layout_table layout_table_py313;
 extern const struct layout_table layout_table_py38;
 extern const struct layout_table layout_table_py39;
+extern const struct layout_table layout_table_py314;
+extern const struct layout_table layout_table_py315;
 
 const struct layout_table *const layout_tables[] = {
     &layout_table_py310,
@@ -15,6 +17,8 @@ const struct layout_table *const layout_tables[] = {
     &layout_table_py313,
     &layout_table_py38,
     &layout_table_py39,
+    &layout_table_py314,
+    &layout_table_py315,
 };
 
 const size_t layout_tables_count = sizeof(layout_tables) / sizeof(layout_tables[0]);
