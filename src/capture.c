@@ -210,7 +210,8 @@ capture_native_threads(struct capture *cap, struct snap *s)
         t->is_main = tid == s->pid;
         t->frame_first = s->nframes;
         source_thread_name(&cap->src, tid, name, sizeof(name));
-        t->name = snap_str_cstr(s, name);
+        t->comm = snap_str_cstr(s, name);
+        t->name = t->comm;
     }
 }
 

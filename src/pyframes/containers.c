@@ -128,7 +128,6 @@ bool
 py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out)
 {
     uint64_t type = py_type_of(c, obj);
-    uint32_t digit = 0;
     int64_t size = 0;
 
     const char *tn = py_type_name(c, type);
@@ -152,11 +151,22 @@ py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out)
         *out = 0;
         return true;
     }
-    if (size < -1 || size > 1)
-        return false;   /* beyond 30 bits: not needed for names and counters */
-    if (source_read(c->src, obj + layout_off(c->L, PYF_LONG_DIGIT), &digit, 4) < 0)
-        return false;
-    *out = size < 0 ? -(int64_t)digit : (int64_t)digit;
+    /* 30-bit digits, least significant first: up to three (63 bits: thread idents) */
+    {
+        uint32_t digits[3];
+        uint64_t v = 0;
+        int64_t n = size < 0 ? -size : size, k;
+
+        if (n > 3 || source_read(c->src, obj + layout_off(c->L, PYF_LONG_DIGIT), digits,
+                                 (size_t)n * 4) < 0)
+            return false;
+        for (k = n - 1; k >= 0; k--) {
+            if (digits[k] >= (1u << 30) || v >> 33)
+                return false;   /* not a digit, or beyond 63 bits */
+            v = v << 30 | digits[k];
+        }
+        *out = size < 0 ? -(int64_t)v : (int64_t)v;
+    }
     return true;
 }
 

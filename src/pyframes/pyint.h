@@ -21,6 +21,7 @@
 #define MAX_FRAMES         4096     /* per thread or task stack */
 #define MAX_STR_BYTES      (1u << 20)   /* longest string copied from the target */
 #define MAX_NAME_BYTES     4096     /* names, qualnames, file names */
+#define MAX_THREAD_NAME    256      /* characters of a Python thread name */
 #define MAX_LINETABLE      (1u << 20)
 #define MAX_CODE_CACHE     (1u << 16)
 #define MAX_DICT_ENTRIES   (1u << 20)

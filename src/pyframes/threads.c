@@ -40,7 +40,8 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
     t->holds_gil = gil_holder && gil_holder == tstate;
     t->is_main = tid != 0 && tid == s->pid;
     source_thread_name(c->src, tid, name, sizeof(name));
-    t->name = snap_str_cstr(s, name);
+    t->comm = snap_str_cstr(s, name);
+    t->name = t->comm;
     rc = c->ops->thread_top_frame(c, tstate, &frame);
     if (rc < 0) {
         snap_diag_add(s, SNAP_DIAG_THREAD, idx, rc, "cannot read the current frame of thread %ld",
@@ -81,6 +82,55 @@ threads_first_checked(struct py_ctx *c, uint64_t interp, uint64_t *head)
             return err_set(AIO_E_FAULT, "cannot read the thread list of the interpreter");
     }
     return 0;
+}
+
+/*
+ * Python's names of the threads: threading._active maps each thread's ident
+ * (its thread state's thread_id) to its Thread object, whose _name is what
+ * threading.current_thread().name says ("MainThread",
+ * "ThreadPoolExecutor-0_1").  Read from the main interpreter's
+ * sys.modules['threading'] when it is imported; a thread it does not know
+ * keeps its comm.  Never a diagnostic: the names are a nicety.
+ */
+static int
+threads_name_cb(struct py_ctx *c, uint64_t key, uint64_t thread, void *arg)
+{
+    size_t *left = arg, i;
+    int64_t ident;
+    uint64_t name = 0;
+    struct snap_str str = { NULL, 0 };
+
+    if (!py_long_value(c, key, &ident) || *left == 0)
+        return *left == 0;
+    for (i = 0; i < c->snap->nthreads; i++) {
+        struct snap_thread *t = &c->snap->threads[i];
+
+        if (t->thread_id != (uint64_t)ident || t->native_only)
+            continue;
+        if (py_attr_get(c, thread, "_name", &name) == 0 && name &&
+            py_read_str(c, name, MAX_THREAD_NAME, &str, NULL) == 0 && str.s) {
+            t->name = str;
+            (*left)--;
+        }
+        break;
+    }
+    return 0;
+}
+
+static void
+threads_python_names(struct py_ctx *c)
+{
+    uint64_t interp = 0, modules = 0, mod = 0, mdict = 0, active = 0;
+    size_t left = c->snap->nthreads;
+
+    if (!layout_has(c->L, PYF_MOD_DICT) || !layout_has(c->L, PYF_DK_INDICES) ||
+        py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp) < 0 || !interp ||
+        py_read_ptr(c, interp, PYF_IS_MODULES, &modules) < 0 || !modules ||
+        py_dict_get_str(c, modules, "threading", &mod) < 0 || !mod ||
+        py_read_ptr(c, mod, PYF_MOD_DICT, &mdict) < 0 || !mdict ||
+        py_dict_get_str(c, mdict, "_active", &active) < 0 || !active)
+        return;
+    py_dict_items(c, active, threads_name_cb, &left);
 }
 
 int
@@ -134,5 +184,6 @@ py_threads_walk(struct py_ctx *c)
             break;
         interp = next_interp;
     }
+    threads_python_names(c);
     return 0;
 }

@@ -632,6 +632,8 @@ jr_thread(struct jr *jr)
             r = jr_uint(jr, UINT64_MAX, &t.thread_id);
         } else if (jr_str_is(jr, "name")) {
             r = jr_sstr(jr, &t.name);
+        } else if (jr_str_is(jr, "comm")) {
+            r = jr_sstr(jr, &t.comm);
         } else if (jr_str_is(jr, "holds_gil")) {
             r = jr_bool(jr, &t.holds_gil);
         } else if (jr_str_is(jr, "is_main")) {

@@ -290,6 +290,8 @@ json_threads(struct jw *f, const struct snap *s)
         jw_printf(f, "    {\n      \"tid\": %ld,\n      \"thread_id\": %" PRIu64 ",\n"
                 "      \"name\": ", t->tid, t->thread_id);
         json_str(f, t->name);
+        jw_puts(f, ",\n      \"comm\": ");
+        json_str(f, t->comm.s ? t->comm : t->name);
         jw_printf(f, ",\n      \"holds_gil\": %s,\n      \"is_main\": %s,\n"
                 "      \"python\": %s,\n      \"truncated\": %s,\n      \"cpu_ns\": ",
                 json_bool(t->holds_gil), json_bool(t->is_main), json_bool(!t->native_only),

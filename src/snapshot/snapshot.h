@@ -47,7 +47,8 @@ struct snap_frame {
 struct snap_thread {
     long tid;                   /* native (kernel) thread id */
     uint64_t thread_id;         /* Python's threading.get_ident() */
-    struct snap_str name;       /* /proc/PID/task/TID/comm */
+    struct snap_str name;       /* threading's name (Thread.name) when known, else comm */
+    struct snap_str comm;       /* the kernel's name: /proc/PID/task/TID/comm */
     bool holds_gil;
     bool is_main;
     bool truncated;             /* frames were cut at the depth bound */

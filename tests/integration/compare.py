@@ -2,7 +2,8 @@
 """Exact comparison of aiomon-attach --dump --json output with a target's truth.
 
 usage: compare.py [options] MODE TRUTH.json AIOMON.json
-  MODE   threads   every thread, matched by thread_id: tid, name, holds_gil
+  MODE   threads   every thread, matched by thread_id: tid, name (threading's),
+                   comm (the kernel's), holds_gil
                    (where the truth has it), every frame's function, file, line
                    and qualname (null in the truth means null is expected)
          tasks     every task, matched by id: name, state, coroutine, the whole
@@ -168,9 +169,11 @@ def check_threads(truth, got, args, rep):
         if g is None:
             rep.add("%s: missing in aiomon output" % what)
             continue
-        for k in ("tid", "name", "holds_gil"):
-            if k in t and g.get(k) != t[k]:
-                rep.add("%s: %s: aiomon %s, truth %s" % (what, k, show(g.get(k)), show(t[k])))
+        # the truth's "name" is the kernel's comm, "py_name" threading's name
+        for k, tk in (("tid", "tid"), ("comm", "name"), ("name", "py_name"),
+                      ("holds_gil", "holds_gil")):
+            if tk in t and g.get(k) != t[tk]:
+                rep.add("%s: %s: aiomon %s, truth %s" % (what, k, show(g.get(k)), show(t[tk])))
         if t.get("volatile"):
             if args["loose_volatile"]:
                 continue

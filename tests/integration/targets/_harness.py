@@ -19,8 +19,9 @@ Truth JSON:
   FRAME = {"function", "qualname" (null before 3.11), "file", "line"},
   innermost first.
 
-Thread names are the kernel's /proc/PID/task/TID/comm (what aiomon-attach
-reports); spawn() sets it to the Python name with prctl(PR_SET_NAME).
+A thread's "name" is the kernel's /proc/PID/task/TID/comm (aiomon-attach's
+"comm"), "py_name" threading's name (aiomon-attach's "name"); spawn() sets the
+comm to the Python name with prctl(PR_SET_NAME), the main thread's differ.
 The reporter (and any thread started with spawn_volatile) moves; its entry is
 "volatile": only its identity and the presence of a frame of a given function
 ("must_contain", e.g. _heartbeat) are checked.
