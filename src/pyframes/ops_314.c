@@ -237,12 +237,6 @@ ops314_tasks_find(struct py_ctx *c, task_found_fn found, void *arg)
         for (ts = head, nt = 0; ts && nt < MAX_THREADS; nt++) {
             uint64_t next = 0;
             long tid = source_host_tid(c->src, c->ops->thread_native_id(c, ts, 0));
-            uint64_t loop = 0;
-
-            /* the thread's running loop, whatever its implementation (uvloop too) */
-            if (layout_has(c->L, PYF_TS_ASYNCIO_RUNNING_LOOP) &&
-                py_read_ptr(c, ts, PYF_TS_ASYNCIO_RUNNING_LOOP, &loop) == 0)
-                py_note_loop_thread(c, loop, tid);
 
             if (ops314_walk_list(c, ts + layout_off(c->L, PYF_TS_ASYNCIO_TASKS_HEAD), tid,
                                  ops314_running_task(c, ts), found, arg))

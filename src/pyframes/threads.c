@@ -19,6 +19,39 @@ threads_gil_holder(struct py_ctx *c, uint64_t interp)
     return holder;
 }
 
+/*
+ * The event loop a thread is running, whatever its implementation (asyncio's,
+ * uvloop's: any loop that calls asyncio's _set_running_loop), so that its
+ * tasks belong to the thread even without a BaseEventLoop.run_forever frame.
+ * The interpreter keeps it in the thread state (3.13+: asyncio_running_loop)
+ * or in the thread state's dict under "__asyncio_running_event_loop__",
+ * either the loop or a _RunningLoopHolder whose rl_loop it is (up to 3.11).
+ */
+#define RUNNING_LOOP_KEY "__asyncio_running_event_loop__"
+
+static void
+threads_note_running_loop(struct py_ctx *c, uint64_t tstate, long tid)
+{
+    uint64_t loop = 0, dict = 0;
+
+    if (tid <= 0)
+        return;
+    if (layout_has(c->L, PYF_TS_ASYNCIO_RUNNING_LOOP)) {
+        py_read_ptr(c, tstate, PYF_TS_ASYNCIO_RUNNING_LOOP, &loop);
+    } else if (layout_has(c->L, PYF_TS_DICT) && layout_has(c->L, PYF_DK_INDICES) &&
+               py_read_ptr(c, tstate, PYF_TS_DICT, &dict) == 0 && dict &&
+               py_dict_get_str(c, dict, RUNNING_LOOP_KEY, &loop) == 0 && loop &&
+               strcmp(py_type_name(c, py_type_of(c, loop)), "_RunningLoopHolder") == 0) {
+        uint64_t holder = loop;
+
+        loop = 0;
+        if (layout_has(c->L, PYF_RL_LOOP))
+            py_read_ptr(c, holder, PYF_RL_LOOP, &loop);
+    }
+    if (loop && strcmp(py_type_name(c, py_type_of(c, loop)), "NoneType") != 0)
+        py_note_loop_thread(c, loop, tid);
+}
+
 static void
 threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
 {
@@ -42,6 +75,7 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
     source_thread_name(c->src, tid, name, sizeof(name));
     t->comm = snap_str_cstr(s, name);
     t->name = t->comm;
+    threads_note_running_loop(c, tstate, tid);
     rc = c->ops->thread_top_frame(c, tstate, &frame);
     if (rc < 0) {
         snap_diag_add(s, SNAP_DIAG_THREAD, idx, rc, "cannot read the current frame of thread %ld",

@@ -20,6 +20,7 @@ static const struct layout_table_entry py312_entries[] = {
     { "TS_THREAD_ID", 136, 8, 0, 0 },
     { "TS_NATIVE_TID", 144, 8, 0, 0 },
     { "TS_CFRAME", 56, 8, 0, 0 },
+    { "TS_DICT", 112, 8, 0, 0 },
     { "CF_CURRENT_FRAME", 0, 8, 0, 0 },
     { "CF_PREVIOUS", 8, 8, 0, 0 },
     { "IFRAME", 80, 80, 0, 0 },

@@ -20,6 +20,7 @@ static const struct layout_table_entry py314_entries[] = {
     { "TS_THREAD_ID", 152, 8, 0, 0 },
     { "TS_NATIVE_TID", 160, 8, 0, 0 },
     { "TS_CURRENT_FRAME", 72, 8, 0, 0 },
+    { "TS_DICT", 128, 8, 0, 0 },
     { "IFRAME", 88, 88, 0, 0 },
     { "IF_CODE", 0, 8, 0, 0 },
     { "IF_PREVIOUS", 8, 8, 0, 0 },

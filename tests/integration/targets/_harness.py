@@ -365,7 +365,7 @@ def task_truth():
             "awaiting": sorted({hex(id(a)) for a in awaited}),
             "awaited_by": [],
             "running": asyncio.current_task(loop) is t,
-            "thread": natives.get(loop._thread_id),
+            "thread": natives.get(LOOP_THREADS.get(id(loop), getattr(loop, "_thread_id", None))),
         }
         if hasattr(t, "cancelling"):
             e["cancel_requests"] = t.cancelling()
@@ -389,7 +389,7 @@ async def settle(max_rounds=100000):
     me = asyncio.current_task()
     for _ in range(max_rounds):
         await asyncio.sleep(0)
-        if loop._ready:
+        if getattr(loop, "_ready", None):     # uvloop's loop has no _ready: the tasks tell
             continue
         if all(t is me or t.done()
                or (t._fut_waiter is not None and not t._fut_waiter.done())
@@ -402,6 +402,9 @@ async def settle(max_rounds=100000):
 
 # Scenario-specific facts a target adds to its truth before start_reporter().
 EXTRA_TRUTH = {}
+# id(loop) -> ident of the thread running it, for loops that do not set
+# _thread_id (asyncio's run_forever does; a loop driven by hand or uvloop's not)
+LOOP_THREADS = {}
 
 
 def _publish(truth, ready=True):
