@@ -28,10 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err, minor;
 
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_CORE, path, "");
+    layout_from_dwarf(&L, LAYOUT_CORE, path, path, "");
     layout_validate(&L);
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, "");
+    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, path, "");
     e = elfsym_open(path, &err);
     if (!e)
         return 0;

@@ -94,7 +94,7 @@ main_ui_pid(const struct options *o)
                                .native_all = o->native_all };
     struct ui_opts uo = { .interval = o->interval };
     struct capture *cap;
-    char desc[32];
+    char desc[32], root[48];
     int rc, status;
 
     cap = capture_open(o->pid, &co, &rc);
@@ -102,6 +102,9 @@ main_ui_pid(const struct options *o)
         return main_fail(rc);
     snprintf(desc, sizeof(desc), "pid %d", o->pid);
     uo.source_desc = desc;
+    /* the target's source files as it sees them: its own root (a container) */
+    snprintf(root, sizeof(root), "/proc/%d/root", o->pid);
+    uo.source_root = root;
     main_ui_history(o, &uo);
     status = ui_run(&uo, main_ui_take, cap);
     capture_close(cap);
@@ -145,7 +148,9 @@ main_one(const struct options *o, struct capture *cap, const char *view_desc)
     if (!s)
         return main_fail(rc);
     if (view_desc && main_wants_view(o)) {
-        struct ui_opts uo = { .readonly = true, .source_desc = view_desc };
+        /* a core's source files: under its sysroot, as its libraries */
+        struct ui_opts uo = { .readonly = true, .source_desc = view_desc,
+                              .source_root = o->sysroot };
         struct main_loaded ml = { s };
 
         return ui_run(&uo, main_ui_loaded, &ml);

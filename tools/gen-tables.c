@@ -27,7 +27,7 @@ int main(int argc, char **argv);
 static int
 gen_load(struct layout *L, const char *core, const char *asyncio, const char *root)
 {
-    char rcore[4096], raio[4096];
+    char rcore[4096], raio[4096], file[8200];
     size_t rl = strlen(root);
 
     memset(L, 0, sizeof(*L));
@@ -38,11 +38,13 @@ gen_load(struct layout *L, const char *core, const char *asyncio, const char *ro
         asyncio += rl;
     snprintf(rcore, sizeof(rcore), "%s", core);
     snprintf(raio, sizeof(raio), "%s", asyncio ? asyncio : "");
-    if (layout_from_dwarf(L, LAYOUT_CORE, rcore, root) < 0) {
+    snprintf(file, sizeof(file), "%s%s", root, rcore);
+    if (layout_from_dwarf(L, LAYOUT_CORE, file, rcore, root) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, core);
         return -1;
     }
-    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, raio, root) < 0) {
+    snprintf(file, sizeof(file), "%s%s", root, raio);
+    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, root) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, asyncio);
         return -1;
     }

@@ -1143,6 +1143,7 @@ static const struct source_ops core_ops = {
     .close = core_close,
     .thread_name = core_thread_name,
     .thread_regs = core_thread_regs,
+    .host_path = core_host_file,
 };
 
 int

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "../common/err.h"
 #include "../common/xalloc.h"
@@ -13,13 +14,14 @@
 static int
 maps_parse_line(struct map_entry *e, char *line)
 {
-    unsigned long long start, end, off;
+    unsigned long long start, end, off, inode = 0;
+    unsigned major = 0, minor = 0;
     char perms[8];
     int pathpos = 0;
     char *path, *nl;
 
-    if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &pathpos) < 4 ||
-        pathpos == 0 || start >= end)
+    if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &major,
+               &minor, &inode, &pathpos) < 7 || pathpos == 0 || start >= end)
         return -AIO_E_BADFILE;
     path = line + pathpos;
     nl = strchr(path, '\n');
@@ -30,6 +32,8 @@ maps_parse_line(struct map_entry *e, char *line)
     e->offset = off;
     memcpy(e->perms, perms, 4);
     e->perms[4] = '\0';
+    e->dev = makedev(major, minor);
+    e->inode = inode;
     e->path = xstrdup(path);
     return 0;
 }

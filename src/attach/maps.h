@@ -12,6 +12,8 @@ struct map_entry {
     uint64_t start, end;        /* [start, end) */
     uint64_t offset;            /* file offset of start */
     char perms[5];              /* "r-xp" */
+    uint64_t dev;               /* device of the mapped file (makedev(major, minor)), 0 none */
+    uint64_t inode;             /* its inode, 0 for anonymous mappings and cores */
     char *path;                 /* owned; "" for anonymous, "[heap]" etc. kept as is */
 };
 

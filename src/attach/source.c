@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/user.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "../common/xalloc.h"
@@ -379,6 +381,49 @@ source_thread_regs(struct source *src, long tid, void *regs, size_t size)
     if (!src->ops->thread_regs)
         return -AIO_E_FAULT;
     return src->ops->thread_regs(src, tid, regs, size);
+}
+
+static bool
+source_is_file(const char *p, const struct map_entry *m)
+{
+    struct stat st;
+
+    if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+        return false;
+    return !m || (st.st_ino == m->inode && st.st_dev == m->dev);
+}
+
+int
+source_host_path(struct source *src, const char *path, char *out, size_t size)
+{
+    const struct map_entry *m = NULL;
+    const char *root = src->root ? src->root : "";
+    size_t i;
+
+    if (src->ops->host_path)
+        return src->ops->host_path(src, path, out, size);
+    for (i = 0; i < src->maps.n; i++) {
+        if (src->maps.v[i].inode && strcmp(src->maps.v[i].path, path) == 0) {
+            m = &src->maps.v[i];
+            break;
+        }
+    }
+    if ((size_t)snprintf(out, size, "%s%s", root, path) < size && source_is_file(out, m))
+        return 0;
+    if (root[0] && path[0] == '/' && source_is_file(path, m)) {
+        if ((size_t)snprintf(out, size, "%s", path) < size)
+            return 0;
+    }
+    if (m && src->pid > 0) {
+        char mf[96];
+
+        snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", src->pid,
+                 (unsigned long long)m->start, (unsigned long long)m->end);
+        if (source_is_file(mf, m) && (size_t)snprintf(out, size, "%s", mf) < size)
+            return 0;
+    }
+    snprintf(out, size, "%s%s", root, path);
+    return m ? -AIO_E_IO : 0;
 }
 
 long

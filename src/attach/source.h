@@ -47,6 +47,11 @@ struct source_ops {
      * own PID namespace (containers); may be NULL (identity).
      */
     long (*host_tid)(struct source *src, long ns_tid);
+    /*
+     * Where this side opens the target's file path (see source_host_path);
+     * NULL: the generic candidates (a live process).
+     */
+    int (*host_path)(struct source *src, const char *path, char *out, size_t size);
 };
 
 struct source_stats {
@@ -137,6 +142,20 @@ void source_thread_name(struct source *src, long tid, char *buf, size_t size);
 
 /* Registers of a stopped thread (see source_ops.thread_regs); -AIO_E_FAULT when unavailable. */
 int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
+
+/*
+ * Where this side can open the target's file `path` (as the target names it,
+ * or as its memory map does) into out.  Candidates, the first that is the
+ * very file the target maps (same device and inode, when the memory map
+ * gives them) wins: root + path (a container: /proc/PID/root, a core's
+ * sysroot), path itself (a chroot in this mount namespace: the map's paths
+ * are this side's), /proc/PID/map_files/START-END (a file since replaced or
+ * deleted).  0 when one fits; otherwise out is root + path and the result is
+ * negative.  A file the target does not map (a Python source file) is
+ * root + path.  A core file: the file its notes name, or --exe, or sysroot +
+ * path (core_host_file).
+ */
+int source_host_path(struct source *src, const char *path, char *out, size_t size);
 
 /*
  * The thread whose thread pointer (x86_64 fs_base: the address of libc's

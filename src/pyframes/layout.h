@@ -99,14 +99,15 @@ void layout_merge(struct layout *to, const struct layout *from, enum layout_owne
 int layout_validate(struct layout *L);
 
 /*
- * DWARF provider: fill the fields of `owner` from the ELF at path, or its
- * separate debug file (build-id under /usr/lib/debug/.build-id, or
- * .gnu_debuglink next to it or under /usr/lib/debug).  `root` prefixes paths
- * (e.g. "/proc/PID/root", or "" ).  Returns the number of fields found, or a
+ * DWARF provider: fill the fields of `owner` from the ELF `file` (a path this
+ * side opens), or its separate debug file: build-id under
+ * root/usr/lib/debug/.build-id, or .gnu_debuglink next to the target's
+ * `path` or under root/usr/lib/debug.  `root` prefixes the target's paths
+ * (e.g. "/proc/PID/root", or "").  Returns the number of fields found, or a
  * negative AIO_E_LAYOUT when the file has no usable DWARF.
  */
-int layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *path,
-                      const char *root);
+int layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file,
+                      const char *path, const char *root);
 
 /*
  * On-disk cache of DWARF results keyed by build-id under

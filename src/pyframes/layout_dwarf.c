@@ -315,14 +315,15 @@ dwarf_try_file(struct layout *L, enum layout_owner owner, const char *path)
 }
 
 int
-layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *path, const char *root)
+layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file, const char *path,
+                  const char *root)
 {
     struct elfsym *e;
     char buf[4096], id[130], link[256], dir[1024];
     int err, n = -AIO_E_LAYOUT;
     bool has;
 
-    snprintf(buf, sizeof(buf), "%s%s", root, path);
+    snprintf(buf, sizeof(buf), "%s", file);
     e = elfsym_open(buf, &err);
     if (!e)
         return -AIO_E_LAYOUT;

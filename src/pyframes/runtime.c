@@ -56,7 +56,7 @@ runtime_try_file(struct source *src, const char *path, struct py_runtime *rt)
     int err, minor = -1;
     const char *b = runtime_basename(path);
 
-    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", path);
+    source_host_path(src, path, full, sizeof(full));
     e = elfsym_open(full, &err);
     if (!e)
         return -AIO_E_NOTPY;
@@ -152,7 +152,7 @@ runtime_find_asyncio(struct source *src, struct py_runtime *rt)
             return;
         }
     }
-    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", rt->core_path);
+    source_host_path(src, rt->core_path, full, sizeof(full));
     e = elfsym_open(full, &err);
     if (!e)
         return;
@@ -169,7 +169,7 @@ runtime_build_id_of(struct source *src, const char *path, char *buf, size_t size
     int err;
 
     buf[0] = '\0';
-    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", path);
+    source_host_path(src, path, full, sizeof(full));
     e = elfsym_open(full, &err);
     if (e) {
         if (!elfsym_build_id(e, buf, size))
@@ -184,6 +184,7 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
 {
     const char *path = owner == LAYOUT_CORE ? rt->core_path : rt->asyncio_path;
     const char *bid = owner == LAYOUT_CORE ? rt->core_build_id : rt->asyncio_build_id;
+    char file[PATH_MAX + 64];
     struct layout tmp;
 
     if (!path[0])
@@ -193,7 +194,8 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
         layout_merge(&rt->L, &tmp, owner);
         return;
     }
-    if (layout_from_dwarf(&tmp, owner, path, src->root ? src->root : "") > 0) {
+    source_host_path(src, path, file, sizeof(file));
+    if (layout_from_dwarf(&tmp, owner, file, path, src->root ? src->root : "") > 0) {
         if (bid[0])
             layout_cache_store(&tmp, owner, bid);
         layout_merge(&rt->L, &tmp, owner);
@@ -277,7 +279,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
 
     if (!rt->asyncio_path[0])
         return;
-    snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", rt->asyncio_path);
+    source_host_path(src, rt->asyncio_path, full, sizeof(full));
     e = elfsym_open(full, &err);
     if (!e)
         return;
@@ -405,7 +407,7 @@ runtime_pthread_tid_off(struct source *src)
 
         if (strncmp(b, "libc.so", 7) != 0 && strncmp(b, "libc-", 5) != 0)
             continue;
-        snprintf(full, sizeof(full), "%s%s", src->root ? src->root : "", m->v[i].path);
+        source_host_path(src, m->v[i].path, full, sizeof(full));
         e = elfsym_open(full, &err);
         if (!e)
             return -1;

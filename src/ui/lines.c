@@ -1,6 +1,7 @@
 #include "lines.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,7 +228,14 @@ ui_src_get(struct ui_srccache *c, const char *path)
     ui_srcfile_clear(victim);
     victim->path = xstrdup(path);
     victim->used = c->clock;
-    victim->data = ui_src_read(path, &victim->size);
+    if (c->root[0] && path[0] == '/') {
+        char full[PATH_MAX + 256];
+
+        snprintf(full, sizeof(full), "%s%s", c->root, path);
+        victim->data = ui_src_read(full, &victim->size);
+    } else {
+        victim->data = ui_src_read(path, &victim->size);
+    }
     if (victim->data)
         ui_src_index(victim);
     return victim;

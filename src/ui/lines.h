@@ -103,11 +103,12 @@ struct ui_srcfile {
 struct ui_srccache {
     struct ui_srcfile files[UI_SRC_CACHE];
     unsigned long clock;
+    char root[256];             /* prefix of absolute target paths ("" none) */
 };
 
 /*
- * Line `line` (1-based) of the local file `path` (as the target named it:
- * relative names are relative to our working directory), without its line
+ * Line `line` (1-based) of the file `path` as the target named it (absolute
+ * names under c->root, relative ones relative to our working directory), without its line
  * end, or NULL when the file is not a readable regular file, is too big,
  * or has no such line.  The text is the file's (hostile: escape it) and is
  * valid until the next call.  Only stat(2), open(2) and read(2): a FIFO or

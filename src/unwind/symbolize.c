@@ -259,7 +259,6 @@ static Dwfl_Module *
 sym_report(struct symbolizer *y, struct sym_module *m)
 {
     char full[4096];
-    const char *root = y->src->root ? y->src->root : "";
 
     if (m->image) {
         Dwfl_Module *dm = dwfl_report_module(y->dwfl, m->path, m->base,
@@ -272,8 +271,7 @@ sym_report(struct symbolizer *y, struct sym_module *m)
     }
     if (m->path[0] != '/')
         return NULL;
-    if ((size_t)snprintf(full, sizeof(full), "%s%s", root, m->path) >= sizeof(full))
-        return NULL;
+    source_host_path(y->src, m->path, full, sizeof(full));
     /*
      * base is where file offset 0 is mapped; with add_p_vaddr false libdwfl
      * takes it as the address of the first PT_LOAD (p_offset 0 in practice),
