@@ -351,6 +351,19 @@ def scenario_detail(args, tui):
         dump(scr)
         raise Fail("no source line 'await ev.wait()' under leaf_wait")
     ok("source lines are shown under the frames")
+    # the innermost frame is asyncio's own: its line is the target's file's
+    # (a container's own asyncio, through /proc/PID/root), never this side's
+    inner = t["stack"][0]
+    try:
+        with open("/proc/%d/root%s" % (args.pid, inner["file"]), encoding="utf-8") as fh:
+            want_src = fh.read().split("\n")[inner["line"] - 1].strip()[:40]
+    except OSError as e:
+        raise Fail("cannot read the target's %s: %s" % (inner["file"], e))
+    if want_src not in det:
+        dump(scr)
+        raise Fail("the source line of %s:%d is not the target's %r" %
+                   (inner["file"], inner["line"], want_src))
+    ok("the innermost frame's source line is the target's own file's: %r" % want_src)
     if not re.search(r"^awaited by: 1 task", det, re.M) or "[1] service" not in det:
         dump(scr)
         raise Fail("detail pane lacks 'awaited by: 1 task' / '[1] service'")
