@@ -17,6 +17,8 @@ usage: compare.py [options] MODE TRUTH.json AIOMON.json
                         after "+")
     --layout-exact      ... and be exactly S
     --loose-volatile    do not look at the frames of volatile threads at all
+    --no-comm           do not compare the kernel's thread names (a core file has
+                        only the process's)
                         (for --nonblocking reads, where they may be torn)
     --max-errors N      print at most N mismatches (default 40)
     --extra-tasks P     tasks named P* that are not in the truth are allowed
@@ -172,6 +174,8 @@ def check_threads(truth, got, args, rep):
         # the truth's "name" is the kernel's comm, "py_name" threading's name
         for k, tk in (("tid", "tid"), ("comm", "name"), ("name", "py_name"),
                       ("holds_gil", "holds_gil")):
+            if k == "comm" and args["no_comm"]:
+                continue
             if tk in t and g.get(k) != t[tk]:
                 rep.add("%s: %s: aiomon %s, truth %s" % (what, k, show(g.get(k)), show(t[tk])))
         if t.get("volatile"):
@@ -269,7 +273,7 @@ def usage():
 
 def main(argv):
     args = {"layout_source": None, "layout_exact": False, "loose_volatile": False,
-            "max_errors": 40, "extra_tasks": None}
+            "max_errors": 40, "extra_tasks": None, "no_comm": False}
     rest = []
     it = iter(argv)
     for a in it:
@@ -281,6 +285,8 @@ def main(argv):
             args["layout_exact"] = True
         elif a == "--loose-volatile":
             args["loose_volatile"] = True
+        elif a == "--no-comm":
+            args["no_comm"] = True
         elif a == "--max-errors":
             args["max_errors"] = int(next(it, None) or usage())
         elif a.startswith("-"):
