@@ -202,18 +202,25 @@ static int
 main_load(const struct options *o)
 {
     struct main_replay r;
-    bool record = false;
+    struct snap_load_info info;
     int rc, status, i;
 
     memset(&r, 0, sizeof(r));
     history_init(&r.h, (size_t)o->history, (uint64_t)(o->stuck * 1e9));
     for (i = 0; i < o->ncritical; i++)
         history_add_critical(&r.h, o->critical[i]);
-    rc = snap_read_json_each(o->load_path, main_replay_one, &r, &record);
+    rc = snap_read_json_each(o->load_path, main_replay_one, &r, &info);
     if (rc < 0) {
         snap_free(r.last);
         history_free(&r.h);
         return main_fail(rc);
+    }
+    if (info.cut && r.last) {
+        /* partial: the output says so, and the exit status is 1 */
+        fprintf(stderr, "aiomon-attach: warning: line %zu of the record is cut (the writer was "
+                "killed?); the %d complete snapshots before it were loaded\n", info.cut_line, rc);
+        snap_diag_add(r.last, SNAP_DIAG_PROCESS, 0, AIO_E_BADFILE, "record line %zu is cut: "
+                      "%d complete snapshots loaded", info.cut_line, rc);
     }
     if (main_wants_view(o) && r.last) {
         struct ui_opts uo = { .readonly = true, .source_desc = o->load_path,
@@ -222,14 +229,15 @@ main_load(const struct options *o)
 
         r.last = NULL;
         status = ui_run(&uo, main_ui_loaded, &ml);
-    } else if (record) {
+    } else if (info.record) {
         status = watch_report(o, &r.h, r.last);
     } else {
         status = main_output(o, r.last);
     }
     snap_free(r.last);
     history_free(&r.h);
-    return status;
+    /* a cut record is a partial result */
+    return info.cut && status == 0 ? 1 : status;
 }
 
 int

@@ -311,12 +311,21 @@ core_file_fd(struct core *c, size_t idx)
         }
         core_file_close(c, lru);
     }
-    fd = open(f->host, O_RDONLY | O_CLOEXEC);
+    fd = open(f->host, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         /* out of descriptors or memory may pass; anything else says the file is not there */
         if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EINTR)
             return -AIO_E_IO;
         return f->err = -AIO_E_IO;
+    }
+    {
+        struct stat fst;
+
+        /* a FIFO or device planted in the sysroot is not the mapped file */
+        if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode)) {
+            close(fd);
+            return f->err = -AIO_E_IO;
+        }
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);
@@ -1220,7 +1229,8 @@ core_parse(struct core *c, const char *core_path)
 
     if (elf_version(EV_CURRENT) == EV_NONE)
         return err_set(AIO_E_INTERNAL, "libelf is too old: %s", elf_errmsg(-1));
-    c->fd = open(core_path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer for ever */
+    c->fd = open(core_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (c->fd < 0)
         return err_set(AIO_E_IO, "cannot open core file %s: %s", core_path, strerror(errno));
     if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode))

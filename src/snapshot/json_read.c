@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/err.h"
@@ -933,6 +934,20 @@ jr_parse(struct jr *jr)
     return jr_finish(jr);
 }
 
+/* Whether the first non-blank byte, if among the first n + got read, is '{'. */
+static bool
+jr_may_be_json(const char *b, size_t n, size_t got)
+{
+    size_t i;
+
+    for (i = 0; i < n + got; i++) {
+        if (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')
+            continue;
+        return b[i] == '{';
+    }
+    return true;
+}
+
 /* The whole file into *buf, at most MAX_JSON_FILE bytes ("-" = stdin). */
 static int
 jr_slurp(const char *path, char **buf, size_t *len)
@@ -942,9 +957,26 @@ jr_slurp(const char *path, char **buf, size_t *len)
     ssize_t got;
     char *b = NULL;
 
-    fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    fd = strcmp(path, "-") == 0 ? STDIN_FILENO
+                                : open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         return err_set(AIO_E_IO, "cannot open \"%s\": %s", path, strerror(errno));
+    if (fd != STDIN_FILENO) {
+        struct stat st;
+
+        /* O_NONBLOCK: opening a FIFO never waits for a writer; it is refused here */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return err_set(AIO_E_BADFILE, "cannot load \"%s\": not a regular file", path);
+        }
+        if ((uint64_t)st.st_size > MAX_JSON_FILE) {
+            close(fd);
+            return err_set(AIO_E_BADFILE, "cannot load \"%s\": larger than %zu bytes", path,
+                           MAX_JSON_FILE);
+        }
+        if (st.st_size > 0 && (size_t)st.st_size + 1 > cap)
+            cap = (size_t)st.st_size + 1;
+    }
     b = xmalloc(cap);
     for (;;) {
         if (n == cap) {
@@ -957,7 +989,8 @@ jr_slurp(const char *path, char **buf, size_t *len)
             cap = cap * 2 > MAX_JSON_FILE + 1 ? MAX_JSON_FILE + 1 : cap * 2;
             b = xreallocarray(b, cap, 1);
         }
-        got = read(fd, b + n, cap - n);
+        /* the first 64 KiB alone: a file that is not JSON is refused before the rest */
+        got = read(fd, b + n, n == 0 && cap > 65536 ? 65536 : cap - n);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -966,6 +999,12 @@ jr_slurp(const char *path, char **buf, size_t *len)
         }
         if (got == 0)
             break;
+        /* fail fast: a snapshot or a record starts with '{' (after blanks) */
+        if (!jr_may_be_json(b, n, (size_t)got)) {
+            rc = err_set(AIO_E_BADFILE, "cannot load \"%s\": not JSON (it does not start "
+                         "with '{')", path);
+            goto out;
+        }
         n += (size_t)got;
     }
 out:
@@ -1024,17 +1063,18 @@ snap_read_json(const char *path, int *err)
 
 int
 snap_read_json_each(const char *path, int (*fn)(struct snap *s, void *arg), void *arg,
-                    bool *record)
+                    struct snap_load_info *info)
 {
     char *buf = NULL, *p, *nl;
-    size_t len = 0, n = 0;
+    size_t len = 0, n = 0, line = 0;
     int rc, err;
 
+    memset(info, 0, sizeof(*info));
     rc = jr_slurp(path, &buf, &len);
     if (rc < 0)
         return rc;
     nl = memchr(buf, '\n', len);
-    *record = nl && nl != buf && nl[-1] == '}';
+    info->record = nl && nl != buf && nl[-1] == '}';
     /* a pretty-printed snapshot opens with "{" alone on its first line; a record line is whole */
     if (!nl || nl == buf || nl[-1] != '}') {
         struct snap *s = snap_read_json_mem(buf, len, path, &err);
@@ -1048,15 +1088,29 @@ snap_read_json_each(const char *path, int (*fn)(struct snap *s, void *arg), void
     for (p = buf; p < buf + len; p = nl + 1) {
         struct snap *s;
 
+        bool last;
+
         nl = memchr(p, '\n', (size_t)(buf + len - p));
+        last = !nl;
         if (!nl)
             nl = buf + len;
+        line++;
         if (nl == p)
             continue;
         s = snap_read_json_mem(p, (size_t)(nl - p), path, &err);
+        if (!s && last && n > 0) {
+            /* a line without its end: the writer was killed while appending it */
+            info->cut = true;
+            info->cut_line = line;
+            break;
+        }
         if (!s) {
+            char why[256];
+
+            snprintf(why, sizeof(why), "%s", err_msg(err));
             free(buf);
-            return err_set(AIO_E_BADFILE, "%s (record line %zu)", err_msg(err), n + 1);
+            return err_set(AIO_E_BADFILE, "%s: record line %zu is not a snapshot: %s", path,
+                           line, why[0] ? why : "malformed");
         }
         n++;
         rc = fn(s, arg);
