@@ -5,11 +5,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "common/err.h"
+#include "common/escape.h"
 #include "snapshot/history.h"
 #include "snapshot/record.h"
 #include "snapshot/write.h"
@@ -33,56 +35,86 @@ watch_sleep(double secs)
         ;
 }
 
-static FILE *
-watch_open_record(const char *path)
+/* One escaped line on stderr for an error (its text may name target paths). */
+static void
+watch_fail(int rc)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    FILE *f;
+    const char *msg = err_msg(rc);
 
-    if (fd < 0) {
-        err_set(AIO_E_IO, "cannot open record file '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    f = fdopen(fd, "a");
-    if (!f)
-        close(fd);
-    return f;
+    fputs("aiomon-attach: ", stderr);
+    escape_text(stderr, msg, strlen(msg), 1000);
+    fputc('\n', stderr);
 }
 
-int
-watch_report(const struct options *o, const struct history *h, const struct snap *last)
+/*
+ * The record: appended to (never replaced, a record grows), so created 0600
+ * with O_NOFOLLOW, and refused unless a regular file with one name (a hard
+ * link planted at the path would be written through).
+ */
+static int
+watch_open_record(const char *path)
 {
-    struct write_opts wo = { .stacks = o->stacks, .group = true };
-    FILE *f = stdout;
-    int rc = 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                  0600);
+    struct stat st;
 
-    if (o->output) {
-        f = fopen(o->output, "we");
-        if (!f) {
-            fprintf(stderr, "aiomon-attach: cannot write '%s': %s\n", o->output, strerror(errno));
-            return 2;
-        }
+    if (fd < 0)
+        return err_set(AIO_E_IO, "cannot open the record \"%s\": %s", path, strerror(errno));
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+        close(fd);
+        return err_set(AIO_E_IO, "cannot open the record \"%s\": not a regular file with one "
+                       "name (a link?)", path);
     }
-    if (o->json) {
+    return fd;
+}
+
+struct report_body {
+    const struct options *o;
+    const struct history *h;
+    const struct snap *last;
+};
+
+static int
+watch_report_body(FILE *f, void *arg)
+{
+    const struct report_body *b = arg;
+    struct write_opts wo = { .stacks = b->o->stacks, .group = true };
+
+    if (b->o->json) {
         fputs("{\"history\": ", f);
-        history_write_json(f, h);
+        history_write_json(f, b->h);
         fputs(", \"last\": ", f);
-        if (last)
-            snap_write_json(f, last);
+        if (b->last)
+            snap_write_json(f, b->last);
         else
             fputs("null", f);
         fputs("}\n", f);
     } else {
-        if (last)
-            snap_write_text(f, last, &wo);
+        if (b->last)
+            snap_write_text(f, b->last, &wo);
         fputc('\n', f);
-        history_write_text(f, h);
+        history_write_text(f, b->h);
     }
-    if (fflush(f) != 0)
-        rc = 2;
-    if (f != stdout)
-        fclose(f);
-    return rc;
+    return 0;
+}
+
+/* The report, to stdout or -o FILE through the one atomic, 0600, no-follow writer. */
+int
+watch_report(const struct options *o, const struct history *h, const struct snap *last)
+{
+    struct report_body b = { o, h, last };
+    int rc;
+
+    if (!o->output || strcmp(o->output, "-") == 0) {
+        watch_report_body(stdout, &b);
+        return fflush(stdout) != 0 ? 2 : 0;
+    }
+    rc = write_path_atomic(o->output, watch_report_body, &b);
+    if (rc < 0) {
+        watch_fail(rc);
+        return 2;
+    }
+    return 0;
 }
 
 int
@@ -96,7 +128,7 @@ watch_run(const struct options *o)
     struct capture *cap;
     struct history h;
     struct snap *last = NULL;
-    FILE *rec = NULL;
+    int rec = -1;
     uint64_t last_fp = 0;
     long n = 0;
     int rc, i, status = 0;
@@ -106,8 +138,8 @@ watch_run(const struct options *o)
         fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));
         return err_exit_code(rc);
     }
-    if (o->record_path && !(rec = watch_open_record(o->record_path))) {
-        fprintf(stderr, "aiomon-attach: %s\n", err_msg(-AIO_E_IO));
+    if (o->record_path && (rec = watch_open_record(o->record_path)) < 0) {
+        watch_fail(rec);
         capture_close(cap);
         return 2;
     }
@@ -128,10 +160,10 @@ watch_run(const struct options *o)
             break;
         }
         history_update(&h, s);
-        if (rec && (n == 0 || record_fingerprint(s) != last_fp)) {
+        if (rec >= 0 && (n == 0 || record_fingerprint(s) != last_fp)) {
             last_fp = record_fingerprint(s);
-            if (record_append(rec, s) < 0) {
-                fprintf(stderr, "aiomon-attach: %s\n", err_msg(-AIO_E_IO));
+            if ((rc = record_append(rec, o->record_path, s)) < 0) {
+                watch_fail(rc);
                 status = 2;
                 snap_free(s);
                 break;
@@ -144,8 +176,8 @@ watch_run(const struct options *o)
             watch_sleep(interval);
     }
     capture_close(cap);
-    if (rec)
-        fclose(rec);
+    if (rec >= 0)
+        close(rec);
     if (watch_report(o, &h, last) != 0)
         status = 2;
     if (!status && last && (last->flags & SNAP_F_PARTIAL))

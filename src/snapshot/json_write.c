@@ -488,8 +488,7 @@ json_sync_dir(const char *path, size_t dirlen)
 }
 
 static int
-json_write_special(const char *path, const struct snap *s, enum snap_format fmt,
-                   const struct write_opts *o)
+json_write_special(const char *path, write_body_fn body, void *arg)
 {
     int fd = open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), rc;
     FILE *f;
@@ -503,15 +502,41 @@ json_write_special(const char *path, const struct snap *s, enum snap_format fmt,
         close(fd);
         return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
     }
-    rc = snap_write(f, s, fmt, o);
+    rc = body(f, arg);
+    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
     if (fclose(f) != 0 && rc == 0)
         rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
     return rc;
 }
 
+struct snap_body {
+    const struct snap *s;
+    enum snap_format fmt;
+    const struct write_opts *o;
+};
+
+static int
+snap_body(FILE *f, void *arg)
+{
+    const struct snap_body *b = arg;
+
+    return snap_write(f, b->s, b->fmt, b->o);
+}
+
 int
 snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                 const struct write_opts *o)
+{
+    struct snap_body b = { s, fmt, o };
+
+    if (strcmp(path, "-") == 0)
+        return snap_write(stdout, s, fmt, o);
+    return write_path_atomic(path, snap_body, &b);
+}
+
+int
+write_path_atomic(const char *path, write_body_fn body, void *arg)
 {
     const char *slash;
     char *tmp = NULL;
@@ -521,8 +546,6 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
     bool created = false;
     FILE *f = NULL;
 
-    if (strcmp(path, "-") == 0)
-        return snap_write(stdout, s, fmt, o);
     /*
      * A device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written in
      * place: renaming a temporary file over it would replace the device node.
@@ -531,7 +554,7 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
         struct stat st;
 
         if (lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
-            return json_write_special(path, s, fmt, o);
+            return json_write_special(path, body, arg);
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
             return err_set(AIO_E_IO, "cannot write \"%s\": it is a directory", path);
     }
@@ -561,7 +584,9 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
         goto out;
     }
     fd = -1;    /* owned by f now */
-    rc = snap_write(f, s, fmt, o);
+    rc = body(f, arg);
+    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
+        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
     if (rc < 0)
         goto out;
     if (fsync(fileno(f)) != 0) {

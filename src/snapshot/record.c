@@ -1,7 +1,10 @@
 #include "record.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "write.h"
@@ -62,23 +65,25 @@ record_fingerprint(const struct snap *s)
 }
 
 int
-record_append(FILE *f, const struct snap *s)
+record_append(int fd, const char *path, const struct snap *s)
 {
     char *buf = NULL;
-    size_t len = 0, i;
+    size_t len = 0, i, n = 0, done = 0;
     bool in_str = false, esc = false, skip_ws = false;
     FILE *m = open_memstream(&buf, &len);
+    struct stat st;
+    int saved;
 
     if (!m)
-        return err_set(AIO_E_IO, "cannot write the record: out of memory");
+        return err_set(AIO_E_IO, "cannot write the record \"%s\": out of memory", path);
     snap_write_json(m, s);
     fclose(m);
-    /* compact: drop the newlines and indentation outside strings (strings hold no raw newline) */
+    /* compact in place: drop newlines and indentation outside strings (strings hold no raw newline) */
     for (i = 0; i < len; i++) {
         char ch = buf[i];
 
         if (in_str) {
-            fputc(ch, f);
+            buf[n++] = ch;
             if (esc)
                 esc = false;
             else if (ch == '\\')
@@ -96,11 +101,30 @@ record_append(FILE *f, const struct snap *s)
         skip_ws = false;
         if (ch == '"')
             in_str = true;
-        fputc(ch, f);
+        buf[n++] = ch;
     }
-    fputc('\n', f);
+    buf[n++] = '\n';
+    /* a whole line or nothing: a failed write is cut back to where the line began */
+    if (fstat(fd, &st) < 0) {
+        saved = errno;
+        free(buf);
+        return err_set(AIO_E_IO, "cannot write the record \"%s\": %s", path, strerror(saved));
+    }
+    while (done < n) {
+        ssize_t w = write(fd, buf + done, n - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            saved = w < 0 ? errno : ENOSPC;
+            if (done > 0 && ftruncate(fd, st.st_size) != 0)
+                saved = errno;
+            free(buf);
+            return err_set(AIO_E_IO, "cannot write the record \"%s\": %s (the line was %s)",
+                           path, strerror(saved), done ? "removed" : "not begun");
+        }
+        done += (size_t)w;
+    }
     free(buf);
-    if (fflush(f) != 0 || ferror(f))
-        return err_set(AIO_E_IO, "cannot write the record");
     return 0;
 }

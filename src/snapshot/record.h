@@ -14,7 +14,11 @@
 /* Fingerprint of what a snapshot shows (tasks, states, stacks, threads' stacks). */
 uint64_t record_fingerprint(const struct snap *s);
 
-/* Append s as one line of compact JSON to f; 0 or -AIO_E_IO. */
-int record_append(FILE *f, const struct snap *s);
+/*
+ * Append s as one line of compact JSON to fd (opened O_APPEND) named path: the
+ * whole line or nothing (a failed write is truncated back); 0 or -AIO_E_IO
+ * with err_set() naming path and errno.
+ */
+int record_append(int fd, const char *path, const struct snap *s);
 
 #endif

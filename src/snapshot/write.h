@@ -35,6 +35,17 @@ int snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct
 int snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                     const struct write_opts *o);
 
+/*
+ * The same for any content: body writes it to f and returns 0 or a negative
+ * AIO_E_* with err_set(); a write error of the stream (full disk) is caught
+ * after it.  A device or FIFO at path is written in place; anything else is
+ * replaced atomically (0600, never through a symlink or a hard link: a new
+ * inode is renamed over the name), or left as it was with an error naming
+ * path and errno.
+ */
+typedef int (*write_body_fn)(FILE *f, void *arg);
+int write_path_atomic(const char *path, write_body_fn body, void *arg);
+
 /* The two formats (no flush, no error check; snap_write does both). */
 void snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o);
 void snap_write_json(FILE *f, const struct snap *s);
