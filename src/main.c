@@ -252,6 +252,15 @@ main(int argc, char **argv)
     struct options o;
     int rc;
 
+    /*
+     * Never setuid or setgid: it would let any user read another's memory,
+     * and files as root (--load of /etc/shadow).  Use CAP_SYS_PTRACE instead.
+     */
+    if (getuid() != geteuid() || getgid() != getegid()) {
+        fputs("aiomon-attach: refusing to run setuid or setgid (grant CAP_SYS_PTRACE to the "
+              "users who need it, or run it as root)\n", stderr);
+        return 2;
+    }
     /* a 10,000-task JSON is ~9 MB: written in 4 KiB pieces, the syscalls alone took 20 ms */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);

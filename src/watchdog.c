@@ -1276,7 +1276,8 @@ watchdog_run(const struct watchdog_opts *o)
         fprintf(stderr, "aiomon-attach: cannot run \"");
         escape_text(stderr, o->argv[0], strlen(o->argv[0]), 200);
         fprintf(stderr, "\": %s\n", strerror(w.start_errno));
-        ret = 2;
+        /* as timeout(1) and shells: 127 not found, 126 found but not runnable */
+        ret = w.start_errno == ENOENT || w.start_errno == ENOTDIR ? 127 : 126;
     } else {
         ret = w.status < 0 ? 2 : wd_exit_status(w.status);
     }

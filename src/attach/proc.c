@@ -244,6 +244,30 @@ proc_perm_hint(int pid)
 
     if (proc_read_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof(buf)) > 0)
         scope = atoi(buf);
+    /*
+     * One's own process that made itself non-dumpable (prctl PR_SET_DUMPABLE
+     * 0, or a setuid/setgid exec, or a changed identity): its /proc files are
+     * root's; only CAP_SYS_PTRACE reads it.
+     */
+    {
+        struct stat st;
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d", pid);
+        if (getuid() != 0 && stat(path, &st) == 0) {
+            char status[4096], *uid;
+
+            snprintf(path, sizeof(path), "/proc/%d/status", pid);
+            if (proc_read_file(path, status, sizeof(status)) > 0 &&
+                (uid = strstr(status, "\nUid:")) != NULL &&
+                (uid_t)strtoul(uid + 5, NULL, 10) == getuid() && st.st_uid == 0) {
+                snprintf(hint, sizeof(hint),
+                         "process %d is yours but not dumpable (prctl PR_SET_DUMPABLE 0, or a "
+                         "setuid/setgid program): run as root or with CAP_SYS_PTRACE", pid);
+                return hint;
+            }
+        }
+    }
     if (scope >= 1) {
         snprintf(hint, sizeof(hint),
                  "run as root or with CAP_SYS_PTRACE (kernel.yama.ptrace_scope=%d; "

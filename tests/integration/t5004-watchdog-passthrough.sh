@@ -1,7 +1,8 @@
 #!/bin/bash
 # --run leaves the command alone: its stdout, stderr and stdin pass through, its
 # exit status is ours (128+N when a signal killed it), its process group is ours,
-# a command that cannot start gives exit 2 and one line; SIGTERM, SIGINT and
+# a command that cannot start gives one line and exit 127 (not found) or 126
+# (not runnable), as timeout(1) and shells do; SIGTERM, SIGINT and
 # SIGHUP sent to aiomon-attach reach the command, and aiomon-attach waits for it.
 # Each case runs plain and with --on-signal (the tree traced).
 . "$(dirname "$0")/lib.sh"
@@ -46,8 +47,13 @@ for mode in plain on-signal; do
 
     # cannot start
     run_aiomon "$TMPD/o" "$TMPD/e" "${opts[@]}" -- "$TMPD/no-such-command" arg
-    expect_error_ 2 "no-such-command.*No such file" "$TMPD/e" "$mode: a command that does not exist"
+    expect_error_ 127 "no-such-command.*No such file" "$TMPD/e" "$mode: a command that does not exist"
     [ "$(wc -l <"$TMPD/e")" -eq 1 ] || { show_file_ "$TMPD/e"; fail_ "$mode: more than one line"; }
+    # found but not runnable: 126, as timeout(1) and shells say
+    printf 'not a program\n' >"$TMPD/not-executable"
+    chmod 644 "$TMPD/not-executable"
+    run_aiomon "$TMPD/o" "$TMPD/e" "${opts[@]}" -- "$TMPD/not-executable"
+    expect_error_ 126 "not-executable.*Permission denied" "$TMPD/e" "$mode: a command that is not executable"
 
     # forwarding: the command catches the signal, says so, exits 7 a moment later
     for sig in TERM INT HUP; do
