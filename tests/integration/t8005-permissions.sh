@@ -73,4 +73,18 @@ run_aiomon "$TMPD/o" "$TMPD/e" --dump -o "$TMPD/dangling.txt" "$PID"
 [ -e "$TMPD/not-there" ] && fail_ "-o created the target of a dangling symlink"
 [ -f "$TMPD/dangling.txt" ] && [ ! -L "$TMPD/dangling.txt" ] || fail_ "-o over a dangling symlink: no regular file"
 ok_ "-o over a dangling symlink: replaced, its target not created"
+
+# a setuid-root install refuses to run at all (it would read root's files for anyone)
+chmod 711 "$TMPD"
+mkdir -p -m 755 "$TMPD/suid"
+cp "$AIOMON" "$TMPD/suid/aiomon-attach" && chmod 4755 "$TMPD/suid/aiomon-attach" ||
+    framework_failure_ "cannot make a setuid copy"
+echo secret >"$TMPD/secret.json"
+chmod 600 "$TMPD/secret.json"
+timeout -k 5 "$AIOMON_TIMEOUT" bash -c "$(declare -f as_nobody); nogroup=$nogroup; as_nobody \"\$@\"" \
+    _ "$TMPD/suid/aiomon-attach" --load "$TMPD/secret.json" >"$TMPD/o" 2>"$TMPD/e"
+AIO_RC=$?
+expect_error_ 2 "setuid" "$TMPD/e" "a setuid-root copy run by nobody"
+grep -q secret "$TMPD/o" "$TMPD/e" && fail_ "the setuid copy read root's file"
+ok_ "a setuid-root install refuses to run"
 assert_running "$PID"
