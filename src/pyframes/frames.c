@@ -197,10 +197,11 @@ py_note_loop_thread(struct py_ctx *c, uint64_t loop, long tid)
 size_t
 py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
 {
-    size_t n = 0, steps = 0, first = c->snap->nframes;
-    uint64_t prev_addr = 0;
+    size_t n = 0, steps = 0, first = c->snap->nframes, power = 1, lam = 0;
+    uint64_t tortoise = 0;
 
     *truncated = false;
+    c->frames_looped = false;
     while (frame) {
         struct py_frame pf;
         const struct py_code *co;
@@ -209,9 +210,18 @@ py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
             *truncated = true;
             break;
         }
-        if (frame == prev_addr || c->ops->frame_read(c, frame, &pf) < 0)
+        /* Brent: a chain that comes back to a frame it passed loops, however long the loop */
+        if (frame == tortoise) {
+            c->frames_looped = true;
             break;
-        prev_addr = frame;
+        }
+        if (++lam == power) {
+            tortoise = frame;
+            power *= 2;
+            lam = 0;
+        }
+        if (c->ops->frame_read(c, frame, &pf) < 0)
+            break;
         if (pf.boundary && n)
             c->snap->frames[first + n - 1].py_entry = true;
         if (!pf.skip) {

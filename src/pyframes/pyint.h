@@ -156,6 +156,7 @@ struct py_ctx {
     int pthread_tid_off;        /* offset of the tid in glibc's struct pthread, -1 unknown */
     size_t nloops, cap_loops;
     struct source_tp_memo tps;  /* owned: threads' fs_base, when pthread_tid_off is unknown */
+    bool frames_looped;         /* the last py_frames_walk met a frame chain that loops */
 };
 
 void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,

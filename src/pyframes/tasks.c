@@ -270,6 +270,9 @@ tw_task_name(struct py_ctx *c, struct snap_task *t, uint64_t name)
         return;
     }
     t->name = snap_str_cstr(c->snap, "?");
+    snap_diag_add(c->snap, SNAP_DIAG_TASK, (size_t)(t - c->snap->tasks), AIO_E_CORRUPT,
+                  "the name of task 0x%llx is unreadable (at 0x%llx, of type %s)",
+                  (unsigned long long)t->addr, (unsigned long long)name, tn[0] ? tn : "?");
 }
 
 static long
@@ -608,8 +611,13 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
                     snap_edge_add(s, i, j, SNAP_EDGE_AWAIT);
             } else if (tw_is(py_type_name(c, py_type_of(c, w)), "_GatheringFuture")) {
                 if (py_attr_get(c, w, "_children", &children) == 0 && children) {
+                    int rc;
+
                     ea.kind = SNAP_EDGE_GATHER;
-                    py_seq_items(c, children, tw_gather_child_cb, &ea);
+                    if ((rc = py_seq_items(c, children, tw_gather_child_cb, &ea)) < 0)
+                        snap_diag_add(s, SNAP_DIAG_TASK, i, rc, "the children of the gather "
+                                      "it awaits (list 0x%llx) are unreadable: %s",
+                                      (unsigned long long)children, err_msg(rc));
                 }
             } else {
                 tw_shield_edges(c, w, i);
@@ -713,11 +721,18 @@ lw_fallback(struct py_ctx *c, struct list_walk *lw, struct task_walk *cur)
 {
     uint64_t interp = 0, modules = 0, mod = 0, mdict = 0, obj = 0, data = 0;
 
+    int rc;
+
     if (!layout_has(c->L, PYF_DK_INDICES) || !layout_has(c->L, PYF_MOD_DICT) ||
         py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp) < 0 ||
-        py_read_ptr(c, interp, PYF_IS_MODULES, &modules) < 0 || !modules ||
-        py_dict_get_str(c, modules, "asyncio.tasks", &mod) < 0 || !mod ||
-        py_read_ptr(c, mod, PYF_MOD_DICT, &mdict) < 0 || !mdict)
+        py_read_ptr(c, interp, PYF_IS_MODULES, &modules) < 0 || !modules)
+        return;
+    if ((rc = py_dict_get_str(c, modules, "asyncio.tasks", &mod)) < 0) {
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, rc, "cannot read sys.modules to find "
+                      "pure-Python tasks: %s", err_msg(rc));
+        return;
+    }
+    if (!mod || py_read_ptr(c, mod, PYF_MOD_DICT, &mdict) < 0 || !mdict)
         return;
     if (layout_has(c->L, PYF_WR_OBJECT) &&
         py_dict_get_str(c, mdict, "_scheduled_tasks", &obj) == 0 && obj &&
@@ -869,7 +884,13 @@ py_tasks_walk(struct py_ctx *c)
     if ((rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp)) < 0 ||
         (rc = py_read_ptr(c, interp, PYF_IS_MODULES, &modules)) < 0 || !modules)
         goto fail;
-    if (py_dict_get_str(c, modules, "asyncio.tasks", &mod) < 0 || !mod) {
+    if ((rc = py_dict_get_str(c, modules, "asyncio.tasks", &mod)) < 0) {
+        /* sys.modules itself is unreadable: not "no asyncio", but nothing known */
+        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, rc, "cannot read sys.modules to find "
+                      "asyncio's tasks: %s", err_msg(rc));
+        return 0;
+    }
+    if (!mod) {
         c->snap->flags |= SNAP_F_NO_TASKS;
         return 0;
     }

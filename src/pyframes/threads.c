@@ -88,6 +88,10 @@ threads_add(struct py_ctx *c, uint64_t tstate, uint64_t gil_holder)
     s->threads[idx].frame_count = py_frames_walk(c, frame, &truncated);
     c->cur_tid = 0;
     s->threads[idx].truncated = truncated;
+    if (c->frames_looped)
+        snap_diag_add(s, SNAP_DIAG_THREAD, idx, AIO_E_CORRUPT,
+                      "the frame chain of thread %ld loops: cut after %zu frames", tid,
+                      s->threads[idx].frame_count);
     if (truncated)
         snap_diag_add(s, SNAP_DIAG_THREAD, idx, AIO_E_BOUND,
                       "stack of thread %ld cut at %d frames", tid, MAX_FRAMES);
