@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach/live.h"
 #include "attach/proc.h"
 #include "capture.h"
 #include "common/err.h"
@@ -1250,7 +1251,14 @@ watchdog_run(const struct watchdog_opts *o)
         if (w.exited)
             break;
         if (!w.tracing && w.nt == 0 && proc_exists(w.child) < 0) {
-            /* its status was taken by a capture's waitpid (it died while seized) */
+            int st;
+
+            /* a capture's stop reaped it (it died while being seized): its status is kept */
+            if (live_take_reaped(w.child, &st)) {
+                w.exited = true;
+                w.status = st;
+                break;
+            }
             fprintf(stderr, "aiomon-attach: the command ended while being read; "
                     "its exit status is lost\n");
             w.exited = true;

@@ -101,6 +101,48 @@ live_has(const struct live *lv, long tid)
     return false;
 }
 
+/*
+ * Exit statuses taken by live_wait_stop's waitpid: when the tool is the
+ * target's parent (--run), a process that exits while it is being seized is
+ * reaped here, and its parent-side wait would find nothing.  Kept for
+ * live_take_reaped; bounded (the oldest are dropped).
+ */
+#define LIVE_MAX_REAPED 64
+static struct {
+    pid_t pid;
+    int status;
+} live_reaped[LIVE_MAX_REAPED];
+static size_t live_nreaped;
+
+static void
+live_note_reaped(pid_t pid, int status)
+{
+    if (live_nreaped == LIVE_MAX_REAPED) {
+        memmove(&live_reaped[0], &live_reaped[1], sizeof(live_reaped[0]) * (LIVE_MAX_REAPED - 1));
+        live_nreaped--;
+    }
+    live_reaped[live_nreaped].pid = pid;
+    live_reaped[live_nreaped].status = status;
+    live_nreaped++;
+}
+
+bool
+live_take_reaped(int pid, int *status)
+{
+    size_t i;
+
+    for (i = 0; i < live_nreaped; i++) {
+        if (live_reaped[i].pid != (pid_t)pid)
+            continue;
+        *status = live_reaped[i].status;
+        memmove(&live_reaped[i], &live_reaped[i + 1],
+                sizeof(live_reaped[0]) * (live_nreaped - i - 1));
+        live_nreaped--;
+        return true;
+    }
+    return false;
+}
+
 /* Give up on a thread that neither stops nor goes away within this long. */
 #define LIVE_STOP_TIMEOUT_NS 2000000000ull
 
@@ -138,8 +180,11 @@ live_wait_stop(int pid, struct live_tid *t)
             nanosleep(&ts, NULL);
             continue;
         }
-        if (WIFEXITED(status) || WIFSIGNALED(status))
+        if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            if (r == (pid_t)pid)
+                live_note_reaped(r, status);    /* the process itself: its status is kept */
             return false;
+        }
         if (!WIFSTOPPED(status))
             continue;
         if ((status >> 16) == PTRACE_EVENT_STOP)

@@ -16,4 +16,10 @@
  */
 int live_open(struct source *src, int pid, bool nonblocking);
 
+/*
+ * The exit status of process pid if a stop of ours reaped it (it exited while
+ * being seized, and we are its parent: --run); true once, then forgotten.
+ */
+bool live_take_reaped(int pid, int *status);
+
 #endif
