@@ -298,6 +298,8 @@ capture_walk_stopped(struct capture *cap, struct snap *s, struct capture_times *
     struct rusage r0, r1;
     int rc;
 
+    /* the memory map while the target still runs: never read under the stop */
+    source_refresh_maps(src);
     tm->stop = clock_now_ns(CLOCK_MONOTONIC);
     rc = source_stop(src);
     if (rc < 0)

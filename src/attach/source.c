@@ -426,6 +426,12 @@ source_host_path(struct source *src, const char *path, char *out, size_t size)
     return m ? -AIO_E_IO : 0;
 }
 
+int
+source_refresh_maps(struct source *src)
+{
+    return src->ops->refresh_maps ? src->ops->refresh_maps(src) : 0;
+}
+
 long
 source_tid_by_thread_pointer(struct source *src, uint64_t tp, struct source_tp_memo *memo)
 {

@@ -52,6 +52,8 @@ struct source_ops {
      * NULL: the generic candidates (a live process).
      */
     int (*host_path)(struct source *src, const char *path, char *out, size_t size);
+    /* Read the memory map again (before a stop, never under it); may be NULL. */
+    int (*refresh_maps)(struct source *src);
 };
 
 struct source_stats {
@@ -156,6 +158,9 @@ int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
  * path (core_host_file).
  */
 int source_host_path(struct source *src, const char *path, char *out, size_t size);
+
+/* The target's memory map as it is now (call while it runs: before a stop); 0 or AIO_E_*. */
+int source_refresh_maps(struct source *src);
 
 /*
  * The thread whose thread pointer (x86_64 fs_base: the address of libc's
