@@ -46,6 +46,7 @@
 /* Processes read from /proc for one walk of the tree. */
 #define WD_MAX_PROCS 65536
 /* Lines of the stderr summary of one process. */
+#define WD_MAX_SNAPSHOTS_PER_PID 1000  /* aiomon-PID-N.*: N below this */
 #define WD_SUMMARY_THREADS 16
 #define WD_SUMMARY_TASKS 10
 /* How long to wait for tracees to stop before a snapshot or a detach. */
@@ -822,7 +823,7 @@ wd_put_task(FILE *f, const struct snap *s, const struct snap_task *t)
 
 /* The short summary of one snapshot, written to stderr in one piece. */
 static void
-wd_summary(const struct wd *w, const struct snap *s, const char *why)
+wd_summary(const struct wd *w, const struct snap *s, const char *why, const char *files)
 {
     char *buf = NULL;
     size_t len = 0, i, shown = 0, pass;
@@ -832,10 +833,13 @@ wd_summary(const struct wd *w, const struct snap *s, const char *why)
         f = stderr;
     fprintf(f, "aiomon-attach: %s: pid %d \"", why, s->pid);
     wd_put(f, &s->cmdline, 160);
-    fprintf(f, "\" Python %s: %zu thread(s), %zu task(s)%s%s -> %s/aiomon-%d.{json,txt}\n",
+    fprintf(f, "\" Python %s: %zu thread(s), %zu task(s)%s%s -> ",
             s->python_version, s->nthreads, s->ntasks,
             (s->flags & SNAP_F_PARTIAL) ? ", partial" : "",
-            (s->flags & SNAP_F_TORN) ? ", torn" : "", w->outdir, s->pid);
+            (s->flags & SNAP_F_TORN) ? ", torn" : "");
+    escape_text(f, files, strlen(files), 2 * PATH_MAX);
+    fputc('\n', f);
+    (void)w;
     for (i = 0; i < s->nthreads && i < WD_SUMMARY_THREADS; i++) {
         const struct snap_thread *th = &s->threads[i];
 
@@ -877,29 +881,49 @@ wd_note(pid_t pid, const char *what, int rc)
     fputc('\n', stderr);
 }
 
-/* Write OUTDIR/aiomon-PID.json and .txt, then the summary. */
+/*
+ * Write OUTDIR/aiomon-PID.json and .txt (aiomon-PID-N.* for the N-th
+ * snapshot of the same process: a SIGUSR1 snapshot is never overwritten by
+ * the timeout's), then the summary, which names what was written and what
+ * could not be.
+ */
 static void
 wd_write(const struct wd *w, const struct snap *s, const char *why)
 {
     static const enum snap_format fmts[] = { SNAP_FMT_JSON, SNAP_FMT_TEXT };
     static const char *const exts[] = { "json", "txt" };
     struct write_opts wo = { .stacks = true };
-    char path[PATH_MAX];
+    char path[PATH_MAX + 8], base[PATH_MAX], written[2 * PATH_MAX + 64] = "";
+    struct stat st;
+    unsigned n;
     size_t i;
 
+    for (n = 1; n < WD_MAX_SNAPSHOTS_PER_PID; n++) {
+        if (n == 1)
+            snprintf(base, sizeof(base), "%s/aiomon-%d", w->outdir, s->pid);
+        else
+            snprintf(base, sizeof(base), "%s/aiomon-%d-%u", w->outdir, s->pid, n);
+        snprintf(path, sizeof(path), "%s.json", base);
+        if (lstat(path, &st) != 0)
+            break;
+    }
     for (i = 0; i < 2; i++) {
         int rc;
 
-        if (snprintf(path, sizeof(path), "%s/aiomon-%d.%s", w->outdir, s->pid, exts[i]) >=
-            (int)sizeof(path)) {
+        if (strlen(base) >= PATH_MAX - 8 ||
+            snprintf(path, sizeof(path), "%s.%s", base, exts[i]) >= (int)sizeof(path)) {
             fprintf(stderr, "aiomon-attach: output directory name too long\n");
             return;
         }
         rc = snap_write_path(path, s, fmts[i], &wo);
-        if (rc < 0)
+        if (rc < 0) {
             wd_note(s->pid, "cannot write the snapshot", rc);
+            continue;
+        }
+        snprintf(written + strlen(written), sizeof(written) - strlen(written), "%s%s",
+                 written[0] ? ", " : "", path);
     }
-    wd_summary(w, s, why);
+    wd_summary(w, s, why, written[0] ? written : "nothing written (see above)");
 }
 
 /*

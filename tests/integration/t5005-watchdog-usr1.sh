@@ -78,17 +78,23 @@ for mode in plain on-signal; do
     [ "$mode" = on-signal ] && opt=--on-signal
     out=$TMPD/usr1.$mode
     start_under "$out" $opt
+    # each snapshot is kept: the second of the same process is aiomon-PID-2.*
     for round in 1 2; do
-        rm -f "$out/aiomon-$TARGET_PID.json"
+        f=$out/aiomon-$TARGET_PID.json
+        [ "$round" = 2 ] && f=$out/aiomon-$TARGET_PID-2.json
         kill -USR1 "$AIO"
-        wait_file_ "$out/aiomon-$TARGET_PID.json" 30 ||
-            { show_file_ "$TARGET_DIR/log"; fail_ "$mode: no snapshot after SIGUSR1 ($round)"; }
-        compare_ tasks "$TRUTH" "$out/aiomon-$TARGET_PID.json"
-        check_json_ "$mode: USR1 snapshot $round not torn" "$out/aiomon-$TARGET_PID.json" \
-            'not s["flags"]["torn"]'
+        wait_file_ "$f" 30 ||
+            { show_file_ "$TARGET_DIR/log"; fail_ "$mode: no snapshot $f after SIGUSR1 ($round)"; }
+        compare_ tasks "$TRUTH" "$f"
+        check_json_ "$mode: USR1 snapshot $round not torn" "$f" 'not s["flags"]["torn"]'
         assert_running "$TARGET_PID"
         [ -d "/proc/$AIO" ] || fail_ "$mode: aiomon-attach is gone after SIGUSR1"
+        sleep 0.3
+        grep -qF -- "-> $f, ${f%.json}.txt" "$TARGET_DIR/log" ||
+            { show_file_ "$TARGET_DIR/log"; fail_ "$mode: the summary does not name $f"; }
     done
+    [ -s "$out/aiomon-$TARGET_PID.json" ] || fail_ "$mode: the first USR1 snapshot was overwritten"
+    ok_ "$mode: two SIGUSR1 snapshots, both kept and named in the summaries"
     if [ "$mode" = on-signal ]; then
         [ "$(tracer_of "$TARGET_PID")" = "$AIO" ] || fail_ "on-signal: the target is not traced by $AIO"
     else
