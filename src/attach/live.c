@@ -102,6 +102,48 @@ live_has(const struct live *lv, long tid)
     return false;
 }
 
+/* Whether process pid is an aiomon-attach (its comm). */
+static bool
+live_is_aiomon(int pid)
+{
+    char comm[64] = "";
+
+    proc_thread_comm(pid, pid, comm, sizeof(comm));
+    return strncmp(comm, "aiomon-attach", 13) == 0;
+}
+
+/*
+ * Another aiomon-attach (a live view refreshing, a --watch) holds a process
+ * only for the few milliseconds of its stop: wait for it to let go, at most
+ * LIVE_OTHER_WAIT_MS.  Returns the tracer still there, 0 when none.
+ */
+#define LIVE_OTHER_WAIT_MS 3000
+
+static int
+live_wait_other_reader(int pid)
+{
+    int tracer = proc_tracer_pid(pid), waited = 0;
+
+    while (tracer > 0 && live_is_aiomon(tracer) && waited < LIVE_OTHER_WAIT_MS) {
+        usleep(10000);
+        waited += 10;
+        tracer = proc_tracer_pid(pid);
+    }
+    return tracer;
+}
+
+static int
+live_traced_error(int pid, int tracer)
+{
+    if (live_is_aiomon(tracer))
+        return err_set(AIO_E_TRACED, "process %d is being read by another aiomon-attach "
+                       "(pid %d), which did not let go within %d s (a --run --on-signal "
+                       "watchdog holds its tree); try again, or use --nonblocking", pid, tracer,
+                       LIVE_OTHER_WAIT_MS / 1000);
+    return err_set(AIO_E_TRACED, "process %d is already traced by process %d (a debugger?); "
+                   "detach it first, or use --nonblocking", pid, tracer);
+}
+
 /*
  * Exit statuses taken by live_wait_stop's waitpid: when the tool is the
  * target's parent (--run), a process that exits while it is being seized is
@@ -269,8 +311,7 @@ live_seize_eperm(struct source *src, long tid)
         return err_set(AIO_E_EXITED, "process %d exited or ran exec while being attached",
                        src->pid);
     if (proc_tracer_pid(src->pid) > 0)
-        return err_set(AIO_E_TRACED, "process %d is already traced by process %d "
-                       "(a debugger?); detach it first", src->pid, proc_tracer_pid(src->pid));
+        return live_traced_error(src->pid, proc_tracer_pid(src->pid));
     return err_set(AIO_E_PERM, "cannot attach to process %d: permission denied; %s",
                    src->pid, proc_perm_hint(src->pid));
 }
@@ -512,10 +553,9 @@ live_open(struct source *src, int pid, bool nonblocking)
         return err_set(AIO_E_NOPROC, "no such process: %d", pid);
     if (pid == getpid())
         return err_set(AIO_E_USAGE, "refusing to attach to myself (pid %d)", pid);
-    tracer = proc_tracer_pid(pid);
-    if (tracer > 0 && !nonblocking)
-        return err_set(AIO_E_TRACED, "process %d is already traced by process %d (a debugger?); "
-                       "detach it first, or use --nonblocking", pid, tracer);
+    tracer = nonblocking ? 0 : live_wait_other_reader(pid);
+    if (tracer > 0)
+        return live_traced_error(pid, tracer);
     rc = maps_read_pid(&src->maps, pid);
     if (rc == -AIO_E_PERM)
         return err_set(AIO_E_PERM, "cannot read memory map of process %d: permission denied; %s",
