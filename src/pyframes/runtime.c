@@ -313,6 +313,24 @@ runtime_layout_table(struct py_runtime *rt)
         return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
     memset(&tmp, 0, sizeof(tmp));
     layout_from_table(&tmp, t);
+    /*
+     * _PyThreadStateImpl's own members follow the public PyThreadState, which
+     * may grow in a patch release (3.13.0: 304 bytes, Debian's 3.13.18: 312).
+     * When another source gave this build's size, the table's members of
+     * _PyThreadStateImpl move with it.
+     */
+    if (layout_has(&rt->L, PYF_TSTATE) && layout_has(&tmp, PYF_TSTATE) &&
+        rt->L.f[PYF_TSTATE].off != tmp.f[PYF_TSTATE].off) {
+        int64_t delta = (int64_t)rt->L.f[PYF_TSTATE].off - (int64_t)tmp.f[PYF_TSTATE].off;
+        int i;
+
+        for (i = 0; i < PYF__COUNT; i++) {
+            if (tmp.f[i].present && !layout_descs[i].is_size &&
+                strcmp(layout_descs[i].structs, "_PyThreadStateImpl") == 0 &&
+                (int64_t)tmp.f[i].off + delta > 0)
+                tmp.f[i].off = (uint32_t)((int64_t)tmp.f[i].off + delta);
+        }
+    }
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
     /* asyncio's layout only matters (and is only reported) when _asyncio is loaded */
     if (rt->asyncio_path[0])
