@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every long option printed by --help must be documented in the man page.
+# Every long option printed by --help must be documented in the man page, and
+# the page renders without words run together.
 set -eu
 bin=$1; man=$2
 missing=0
@@ -10,5 +11,19 @@ for opt in $("$bin" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         missing=1
     fi
 done
+# Rendered as a reader sees it: no words run together by a macro (".BR x ),"
+# once gave "_Py_DebugOffsets),stopsitonlywhileitreads").
+if command -v man >/dev/null 2>&1; then
+    rendered=$(MANWIDTH=100 man -l "$man" 2>/dev/null | col -b 2>/dev/null)
+    joined=$(printf '%s\n' "$rendered" | grep -oE '[A-Za-z]{26,}|\),[a-z]+' | sort -u)
+    if [ -z "$rendered" ]; then
+        echo "check-man: man -l rendered nothing"; missing=1
+    elif [ -n "$joined" ]; then
+        echo "check-man: joined words in the rendered page: $joined"; missing=1
+    fi
+else
+    echo "check-man: man is not installed: the rendered page is not checked (apt-get install man-db)"
+    missing=1
+fi
 [ $missing -eq 0 ] && echo "check-man: ok"
 exit $missing
