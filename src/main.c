@@ -11,7 +11,6 @@
 #include "capture.h"
 #include "common/clock.h"
 #include "common/err.h"
-#include "common/escape.h"
 #include "options.h"
 #include "watch.h"
 #include "watchdog.h"
@@ -26,13 +25,7 @@ int main(int argc, char **argv);
 static int
 main_fail(int rc)
 {
-    const char *msg = err_msg(rc);
-
-    /* the message may carry target paths and names: escaped, one line */
-    fputs("aiomon-attach: ", stderr);
-    escape_text(stderr, msg, strlen(msg), 1000);
-    fputc('\n', stderr);
-    return err_exit_code(rc);
+    return err_report(rc);
 }
 
 static int

@@ -11,7 +11,6 @@
 
 #include "capture.h"
 #include "common/err.h"
-#include "common/escape.h"
 #include "snapshot/history.h"
 #include "snapshot/record.h"
 #include "snapshot/write.h"
@@ -33,17 +32,6 @@ watch_sleep(double secs)
 
     while (!watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
-}
-
-/* One escaped line on stderr for an error (its text may name target paths). */
-static void
-watch_fail(int rc)
-{
-    const char *msg = err_msg(rc);
-
-    fputs("aiomon-attach: ", stderr);
-    escape_text(stderr, msg, strlen(msg), 1000);
-    fputc('\n', stderr);
 }
 
 /*
@@ -111,7 +99,7 @@ watch_report(const struct options *o, const struct history *h, const struct snap
     }
     rc = write_path_atomic(o->output, watch_report_body, &b);
     if (rc < 0) {
-        watch_fail(rc);
+        err_report(rc);
         return 2;
     }
     return 0;
@@ -139,7 +127,7 @@ watch_run(const struct options *o)
         return err_exit_code(rc);
     }
     if (o->record_path && (rec = watch_open_record(o->record_path)) < 0) {
-        watch_fail(rec);
+        err_report(rec);
         capture_close(cap);
         return 2;
     }
@@ -163,7 +151,7 @@ watch_run(const struct options *o)
         if (rec >= 0 && (n == 0 || record_fingerprint(s) != last_fp)) {
             last_fp = record_fingerprint(s);
             if ((rc = record_append(rec, o->record_path, s)) < 0) {
-                watch_fail(rc);
+                err_report(rc);
                 status = 2;
                 snap_free(s);
                 break;

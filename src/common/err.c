@@ -1,6 +1,9 @@
 #include "err.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
 
 static const struct {
     int exit_code;
@@ -61,4 +64,15 @@ err_clear(void)
 {
     err_ctx[0] = '\0';
     err_ctx_code = 0;
+}
+
+int
+err_report(int code)
+{
+    const char *msg = err_msg(code);
+
+    fputs("aiomon-attach: ", stderr);
+    escape_text(stderr, msg, strlen(msg), 1000);
+    fputc('\n', stderr);
+    return err_exit_code(code);
 }

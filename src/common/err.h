@@ -55,4 +55,10 @@ const char *err_msg(int code);
 /* Forget the recorded context. */
 void err_clear(void);
 
+/*
+ * "aiomon-attach: MESSAGE" on stderr, one line, the message escaped (it may
+ * quote target paths and names); returns err_exit_code(code).
+ */
+int err_report(int code);
+
 #endif
