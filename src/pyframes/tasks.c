@@ -641,6 +641,7 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
     }
     tw_awaited_by_edges(c, aux);
     snap_edges_finish(s);
+    snap_cycles_find(s);
 }
 
 /* ---- 3.14+: the runtime's own task lists ---- */

@@ -906,6 +906,7 @@ jr_finish(struct jr *jr)
         snap_edge_add(s, w, a, e->kind);
     }
     snap_edges_finish(s);
+    snap_cycles_find(s);
     for (i = 0; i < s->ndiags; i++) {
         if ((s->diags[i].scope == SNAP_DIAG_THREAD && s->diags[i].index >= s->nthreads) ||
             (s->diags[i].scope == SNAP_DIAG_TASK && s->diags[i].index >= s->ntasks))

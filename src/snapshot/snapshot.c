@@ -147,7 +147,6 @@ snap_edges_finish(struct snap *s)
         s->edges[n++] = s->edges[i];
     }
     s->nedges = n;
-    snap_cycles_find(s);
 }
 
 size_t

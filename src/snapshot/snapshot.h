@@ -141,7 +141,7 @@ struct snap {
     struct snap_task *tasks;      size_t ntasks, cap_tasks;
     struct snap_edge *edges;      size_t nedges, cap_edges;
     struct snap_diag *diags;      size_t ndiags, cap_diags;
-    struct snap_cycle *cycles;    size_t ncycles;       /* by snap_edges_finish */
+    struct snap_cycle *cycles;    size_t ncycles;       /* by snap_cycles_find */
     size_t *cycle_tasks;          size_t ncycle_tasks;  /* task indices of every cycle */
 };
 
@@ -178,7 +178,7 @@ size_t snap_task_find(const struct snap *s, uint64_t addr);
 void snap_edges_finish(struct snap *s);
 
 /*
- * The await cycles among the edges (cycles.c; called by snap_edges_finish):
+ * The await cycles among the edges (cycles.c; call after snap_edges_finish):
  * every cycle found by a depth-first walk, each once, rotated to start at
  * the task with the smallest id, sorted; their tasks get in_cycle.  Bounded
  * by SNAP_MAX_CYCLES, iterative (chains may be a million tasks deep).

@@ -29,6 +29,7 @@ START_TEST(test_edges_dedup)
     snap_edge_add(s, 0, 2, SNAP_EDGE_GATHER);
     snap_edge_add(s, 1, 2, SNAP_EDGE_AWAIT);
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->nedges, 2);
     ck_assert_uint_eq(s->edges[0].waiter, 0);
     snap_free(s);
@@ -87,6 +88,7 @@ START_TEST(test_cycles)
     snap_edge_add(s, 0, 1, SNAP_EDGE_AWAIT);
     snap_edge_add(s, 6, 7, SNAP_EDGE_AWAIT);
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->ncycles, 2);
     cyc_expect(s, 0, two, 2);
     cyc_expect(s, 1, three, 3);
@@ -95,6 +97,7 @@ START_TEST(test_cycles)
     ck_assert_uint_eq(s->ndiags, 0);
     /* again (a loader calls it too): the same, nothing kept twice */
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->ncycles, 2);
     ck_assert_uint_eq(s->ncycle_tasks, 5);
     snap_free(s);
@@ -107,6 +110,7 @@ START_TEST(test_cycles_none_and_deep)
     size_t i, n = 200000;
 
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->ncycles, 0);
     snap_free(s);
     /* a chain 200,000 deep that closes on itself: no recursion, one cycle */
@@ -114,6 +118,7 @@ START_TEST(test_cycles_none_and_deep)
     for (i = 0; i < n; i++)
         snap_edge_add(s, i, (i + 1) % n, SNAP_EDGE_AWAIT);
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->ncycles, 1);
     ck_assert_uint_eq(s->cycles[0].n, n);
     ck_assert_uint_eq(s->cycle_tasks[0], 0);
@@ -131,6 +136,7 @@ START_TEST(test_cycles_bounded)
         snap_edge_add(s, 2 * i + 1, 2 * i, SNAP_EDGE_AWAIT);
     }
     snap_edges_finish(s);
+    snap_cycles_find(s);
     ck_assert_uint_eq(s->ncycles, SNAP_MAX_CYCLES);
     ck_assert_uint_eq(s->ndiags, 1);
     ck_assert(strstr(s->diags[0].message, "10 more await cycles") != NULL);
