@@ -403,6 +403,13 @@ ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg)
     S->refreshing = true;
     ui_screen_draw(S);
     ui_screen_refresh(S);
+    /* after the first refresh (whose own message would replace it) */
+    if (S->opts->interval > 0 && S->opts->interval < UI_INTERVAL_MIN)
+        ui_screen_msg(S, "--interval raised to %.0f ms, the shortest the live view refreshes at",
+                      UI_INTERVAL_MIN * 1000);
+    else if (S->opts->interval > UI_INTERVAL_MAX)
+        ui_screen_msg(S, "--interval lowered to %.0f s, the longest the live view waits",
+                      UI_INTERVAL_MAX);
     while (!S->quit) {
         ui_screen_draw(S);
         timeout(ui_screen_wait_ms(S));

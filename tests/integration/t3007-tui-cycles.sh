@@ -1,7 +1,8 @@
 #!/bin/bash
 # The live view on await cycles (targets/tasks_cycles.py): a D in the RCS
 # column of exactly the tasks on a cycle, and the detail pane of one of them
-# names its cycle.  Driven in tmux by targets/tui_driver.py.
+# names its cycle; --interval 100 is raised to 200 ms and the view says so.
+# Driven in tmux by targets/tui_driver.py.
 . "$(dirname "$0")/lib.sh"
 
 command -v tmux >/dev/null 2>&1 || skip_ "tmux is not installed"

@@ -505,7 +505,11 @@ def scenario_cycles(args, tui):
                 if re.search(r"\s%s(\s|$)" % re.escape(name), r[10:]):
                     marks[name] = "D" in r[5:9]
 
-    start_view(tui, args, width=220, height=40)
+    # an interval below the view's shortest is raised, and the view says so
+    tui.start([args.aiomon, "--interval", "100", str(args.pid)], width=220, height=40)
+    tui.wait_re(r"^Tasks %d: " % len(truth["tasks"]))
+    tui.wait_re(r"--interval raised to 200 ms")
+    ok("--interval 100: raised to 200 ms, and the view says so")
     note(tui.screen())
     for target in ("ring-y", "ring-z", "pair-b"):
         tui.keys("/")
