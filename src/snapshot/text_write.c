@@ -302,8 +302,12 @@ snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
 
     text_header(f, s);
     text_threads(f, s);
-    if (s->ntasks == 0)
+    if (s->ntasks == 0) {
+        /* say it: an empty section reads like a failure */
+        fputs(s->flags & SNAP_F_NO_TASKS ? "\nno asyncio tasks (asyncio is not imported)\n"
+                                         : "\nTasks: 0 (no tasks)\n", f);
         return;
+    }
     t = tree_forest_build(s);
     text_summary(f, s, t);
     text_cycles(f, s);

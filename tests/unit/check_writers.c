@@ -456,11 +456,16 @@ START_TEST(test_text_warnings)
     free(out);
     snap_free(s);
 
-    /* no tasks: no task section at all */
+    /* no tasks: said, not left out (asyncio not imported, or no task at all) */
     s = snap_new(7);
     out = wt_capture(s, SNAP_FMT_TEXT, NULL);
     ck_assert_str_eq(out, "Process 7\nPython unknown (layout: unknown)\n"
-                          "Stopped for 0.000 ms, read in 0.000 ms (0 bytes in 0 reads)\n");
+                          "Stopped for 0.000 ms, read in 0.000 ms (0 bytes in 0 reads)\n"
+                          "\nTasks: 0 (no tasks)\n");
+    free(out);
+    s->flags |= SNAP_F_NO_TASKS;
+    out = wt_capture(s, SNAP_FMT_TEXT, NULL);
+    ck_assert_ptr_nonnull(strstr(out, "\nno asyncio tasks (asyncio is not imported)\n"));
     free(out);
     snap_free(s);
 }
