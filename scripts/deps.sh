@@ -10,7 +10,7 @@ set -eu
 RUN_PKGS="make gcc pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev libncurses-dev"
 RUN_PKGS="$RUN_PKGS python3.11 python3 procps man-db"
 TEST_PKGS="check tmux gdb python3-aiohttp python3.11-dbg clang libclang-rt-14-dev"
-TEST_PKGS="$TEST_PKGS debootstrap wget xz-utils gpgv man-db groff-base util-linux"
+TEST_PKGS="$TEST_PKGS debootstrap wget xz-utils gpgv man-db groff-base util-linux time"
 want=$RUN_PKGS
 [ "${1:-run}" = test ] && want="$RUN_PKGS $TEST_PKGS"
 missing=
