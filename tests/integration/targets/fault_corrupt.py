@@ -42,8 +42,7 @@ def repair():
         ctypes.cast(addr, P)[0] = old
 
 
-def wait_repair():
-    path = os.environ["AIOMON_REPAIR"]
+def wait_repair(path):
     while not os.path.exists(path):
         time.sleep(0.02)
     repair()
@@ -79,6 +78,23 @@ async def main():
     g = asyncio.ensure_future(gatherer())
     g.set_name("gatherer")
     await H.settle()
+    # Everything that may import or allocate widely is done before the damage
+    # (Debian 11's 3.9 crashed publishing the truth with sys.modules broken):
+    # the truth (only the pid: the frame chains will loop), the heartbeat
+    # file, and the heartbeat thread, which waits on a gate and then only
+    # writes "ready" and its counter.
+    H._publish({"pid": os.getpid(), "scenario": "corrupt_" + MODE, "threads": []},
+               ready=False)
+    hb = os.open(os.environ["AIOMON_HEARTBEAT"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.pwrite(hb, b"%20d\n" % 0, 0)
+    gate = threading.Event()
+
+    def heartbeat():
+        gate.wait()
+        H._heartbeat(hb)
+
+    threading.Thread(target=heartbeat, name="heartbeat", daemon=True).start()
+    repair_path = os.environ["AIOMON_REPAIR"]
     if MODE == "task-name":
         name = victim.get_name()
         base = id(victim)
@@ -96,14 +112,8 @@ async def main():
         damage_frame()
     else:
         H.die("unknown damage %r" % MODE)
-    # not the harness's reporter: its thread truth walks the frame chains,
-    # which loop now; only the pid as truth, then "ready" and the heartbeat
-    H._publish({"pid": os.getpid(), "scenario": "corrupt_" + MODE, "threads": []},
-               ready=False)
-    hb = os.open(os.environ["AIOMON_HEARTBEAT"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.pwrite(hb, b"%20d\n" % 0, 0)
-    threading.Thread(target=H._heartbeat, args=(hb,), name="heartbeat", daemon=True).start()
-    wait_repair()
+    gate.set()
+    wait_repair(repair_path)
     H.block()
 
 
