@@ -99,12 +99,8 @@ ops314_gen_awaiting(struct py_ctx *c, uint64_t gen, uint64_t frame, uint64_t *yf
     rc = source_read_ptr(c->src, sp - 8, &bits);
     if (rc < 0)
         return rc;
-    /*
-     * 3.15 (3.15.2, seen in every suspended coroutine) has a NULL stack
-     * reference on top while suspended in SEND; the awaited object is the
-     * one below it.
-     */
-    if (ops314_ref(bits) == 0 && sp - 16 >= base) {
+    /* 3.15 (3.15.2): a NULL stack reference on top, the awaited object below it */
+    if (c->ops->yf_under_null && ops314_ref(bits) == 0 && sp - 16 >= base) {
         rc = source_read_ptr(c->src, sp - 16, &bits);
         if (rc < 0)
             return rc;
@@ -277,7 +273,8 @@ const struct py_ops py_ops_314 = {
  * 3.15: the same walk; only the frame states moved (enum _framestate from the
  * DWARF of Debian's python3.15-dbg: CREATED 0, SUSPENDED 1,
  * SUSPENDED_YIELD_FROM 2, SUSPENDED_YIELD_FROM_LOCKED 3 (another thread is
- * resuming it), EXECUTING 4, CLEARED 5).  Also the choice for a later minor
+ * resuming it), EXECUTING 4, CLEARED 5), and a coroutine in SEND keeps a NULL
+ * on top of its stack, the awaited object below it.  Also the choice for a later minor
  * version whose _Py_DebugOffsets pass validation.
  */
 const struct py_ops py_ops_315 = {
@@ -295,4 +292,5 @@ const struct py_ops py_ops_315 = {
     .resume_ops = { 0, 0 },
     .tasks_find = ops314_tasks_find,
     .slot_tag_mask = STACKREF_TAGS,
+    .yf_under_null = true,
 };

@@ -101,6 +101,11 @@ struct py_ops {
                       void *arg);
     /* Low bits of a frame slot that tag a _PyStackRef (3.14+), not address; 0 before. */
     uint64_t slot_tag_mask;
+    /*
+     * A coroutine suspended in SEND keeps a NULL stack reference on top, the
+     * awaited object below it (3.15); false: the awaited object is on top.
+     */
+    bool yf_under_null;
 };
 
 extern const struct py_ops py_ops_38;

@@ -340,8 +340,8 @@ runtime_layout_table(struct py_runtime *rt)
 
 /*
  * 3.14+ (auto and --layout=debug-offsets): _Py_DebugOffsets first, then
- * AsyncioDebug, then DWARF where the target has it for what is still
- * missing.  There are no built-in tables for these versions.
+ * AsyncioDebug, then DWARF where the target has it, then the built-in table
+ * of a known minor version for what is still missing.
  */
 static void
 runtime_layout_314(struct source *src, struct py_runtime *rt, const struct layout *dbg)

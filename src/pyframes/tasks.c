@@ -781,22 +781,22 @@ static int
 tw_walk_lists(struct py_ctx *c, bool lists)
 {
     struct list_walk lw = { NULL, 0, 0 };
-    struct task_walk none;      /* only the running pure-Python tasks */
+    struct task_walk cur;       /* only the running pure-Python tasks */
     struct task_aux *aux;
     size_t i, j, n = 0, skipped = 0, nc = 0;
     int rc = 0;
 
-    memset(&none, 0, sizeof(none));
+    memset(&cur, 0, sizeof(cur));
     if (lists)
         rc = c->ops->tasks_find(c, lw_found, &lw);
     if (rc < 0) {
         free(lw.v);
-        free(none.running);
+        free(cur.running);
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, -rc, "cannot read asyncio's task lists: %s",
                       err_msg(rc));
         return 0;
     }
-    lw_fallback(c, &lw, &none);
+    lw_fallback(c, &lw, &cur);
     if (lw.n >= MAX_TASKS)
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND, "task list cut at %u tasks",
                       MAX_TASKS);
@@ -824,7 +824,7 @@ tw_walk_lists(struct py_ctx *c, bool lists)
             skipped += lw.v[i].listed;
             continue;
         }
-        tw_read_task(c, lw.v[i].addr, kind, &none, &aux[n]);
+        tw_read_task(c, lw.v[i].addr, kind, &cur, &aux[n]);
         nc += kind == PY_TASK_C;
         if (c->snap->ntasks > n) {
             struct snap_task *t = &c->snap->tasks[n];
@@ -849,7 +849,7 @@ tw_walk_lists(struct py_ctx *c, bool lists)
     tw_edges(c, aux);
     free(aux);
     free(lw.v);
-    free(none.running);
+    free(cur.running);
     return 0;
 }
 
