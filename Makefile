@@ -4,7 +4,7 @@
 #   make demo       install what is missing (Debian), build, run the bundled asyncio app and dump it
 #   make check      install what is missing, build, unit tests under ASan+UBSan, all integration tests
 #   make check-unit | check-integration | check-layering | check-man
-#   make tables     regenerate src/pyframes/tables/*.c from reference DWARF builds
+#   make tables     regenerate pyframes/tables/*.c from reference DWARF builds
 #   make bench      benchmarks (bench/)
 #   make fuzz       libFuzzer runs with a time budget (FUZZ_SECONDS)
 
@@ -24,13 +24,14 @@ UNW_LIBS   := $(shell pkg-config --libs libunwind-ptrace 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
 ALL_LIBS   = $(PKG_LIBS) $(UNW_LIBS) -lm
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRCS  := $(sort $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c src/*/*/*.c)))
-MAIN_SRCS := src/main.c
+SRC_DIRS  := common attach snapshot pyframes unwind view ui cmd
+LIB_SRCS  := $(sort $(filter-out cmd/main.c,$(wildcard $(SRC_DIRS:%=%/*.c) pyframes/tables/*.c)))
+MAIN_SRCS := cmd/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 B  ?= build
@@ -62,10 +63,10 @@ $(BA)/libaiomon.a: $(LIB_OBJS_A)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/aiomon-attach: $(B)/src/main.o $(B)/libaiomon.a
+$(B)/aiomon-attach: $(B)/cmd/main.o $(B)/libaiomon.a
 	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(BA)/aiomon-attach: $(BA)/src/main.o $(BA)/libaiomon.a
+$(BA)/aiomon-attach: $(BA)/cmd/main.o $(BA)/libaiomon.a
 	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
 
 $(BA)/unit-tests: $(UNIT_OBJS_A) $(BA)/libaiomon.a
@@ -134,7 +135,7 @@ clean:
 	rm -rf $(B) $(BA)
 
 # tools/capture-image: record what a snapshot's walk of a live process reads
-# into a memory image (src/attach/image.h) for unit tests and fuzzing seeds.
+# into a memory image (attach/image.h) for unit tests and fuzzing seeds.
 $(B)/capture-image: $(B)/tools/capture-image.o $(B)/libaiomon.a
 	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
 

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "snapshot/write.h"
+#include "snapshot/load.h"
+#include "view/write.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

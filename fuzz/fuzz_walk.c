@@ -11,7 +11,7 @@
 #include "attach/image.h"
 #include "fuzz_common.h"
 #include "image_runtime.h"
-#include "snapshot/write.h"
+#include "view/write.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

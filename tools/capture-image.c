@@ -1,6 +1,6 @@
 /*
  * capture-image - record what one snapshot's walk reads from a live Python
- * process into a memory image (src/attach/image.h), for unit tests and as
+ * process into a memory image (attach/image.h), for unit tests and as
  * fuzzing seeds.
  *
  * usage: capture-image [--pages] [--layout=auto|dwarf|debug-offsets|table]
@@ -29,7 +29,7 @@
 #include "pyframes/layout.h"
 #include "pyframes/pyframes.h"
 #include "snapshot/snapshot.h"
-#include "snapshot/write.h"
+#include "view/write.h"
 
 struct rec_state {
     struct source *live;        /* borrowed */

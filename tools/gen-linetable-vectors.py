@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen-linetable-vectors.py - test vectors for src/pyframes/linetable.c.
+"""gen-linetable-vectors.py - test vectors for pyframes/linetable.c.
 
 Usage:
     tools/gen-linetable-vectors.py > tests/unit/linetable_vectors.h

@@ -1,11 +1,11 @@
 #!/bin/sh
-# Regenerate src/pyframes/tables/py3NN.c and index.c from the DWARF of the
+# Regenerate pyframes/tables/py3NN.c and index.c from the DWARF of the
 # reference builds present under $PYENV_ROOT (default /root/.pyenv).
 # usage: tools/gen-tables.sh build/gen-tables
 set -eu
 gen=$1
 root=${PYENV_ROOT:-/root/.pyenv}
-out=src/pyframes/tables
+out=pyframes/tables
 mkdir -p "$out"
 minors=
 for d in "$root"/versions/3.*; do

@@ -25,7 +25,8 @@
 
 #include "attach/image.h"
 #include "common/err.h"
-#include "snapshot/write.h"
+#include "snapshot/load.h"
+#include "view/write.h"
 #include "../../fuzz/image_runtime.h"
 
 Suite *suite_image(void);

@@ -1,5 +1,5 @@
 /*
- * check_ui.c - the live view's pure logic (src/ui/model.c, layout.c,
+ * check_ui.c - the live view's pure logic (ui/model.c, layout.c,
  * lines.c): row order and parents, selection across refreshes, ages,
  * search, tree glyphs, screen layout, columns, text cut to columns, escaped
  * content of the detail pane and the threads view, the source-line cache;

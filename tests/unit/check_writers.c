@@ -10,7 +10,8 @@
 
 #include "common/err.h"
 #include "snapshot/snapshot.h"
-#include "snapshot/write.h"
+#include "snapshot/load.h"
+#include "view/write.h"
 
 Suite *suite_writers(void);
 

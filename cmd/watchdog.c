@@ -41,7 +41,7 @@
 #include "common/escape.h"
 #include "common/xalloc.h"
 #include "snapshot/snapshot.h"
-#include "snapshot/write.h"
+#include "view/write.h"
 
 /* Processes read from /proc for one walk of the tree. */
 #define WD_MAX_PROCS 65536

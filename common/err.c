@@ -14,6 +14,12 @@ static const struct {
 #undef AIO_X_TAB
 };
 
+static const char *const err_names[] = {
+#define AIO_X_NAME(name, code, msg) #name,
+    AIO_ERRORS(AIO_X_NAME)
+#undef AIO_X_NAME
+};
+
 static char err_ctx[512];
 static int err_ctx_code;
 
@@ -75,4 +81,10 @@ err_report(int code)
     escape_text(stderr, msg, strlen(msg), 1000);
     fputc('\n', stderr);
     return err_exit_code(code);
+}
+
+const char *
+err_code_name(int code)
+{
+    return err_names[err_index(code)];
 }

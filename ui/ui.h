@@ -3,7 +3,7 @@
  * asyncio task tree with a detail pane, a threads view, search and filter.
  *
  * The UI never reads the target itself: it gets snapshots from a callback
- * and only reads them (const).  It may include src/common and src/snapshot
+ * and only reads them (const).  It may include common, snapshot and view
  * only (scripts/check-layering.sh).
  */
 #ifndef AIO_UI_UI_H

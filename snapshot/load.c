@@ -8,13 +8,14 @@
  * checks, and every id is resolved before it is used.  Unknown keys are
  * ignored; missing optional keys keep their zero value.
  */
-#include "write.h"
+#include "load.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -730,7 +731,7 @@ jr_diag(struct jr *jr)
         } else if (jr_str_is(jr, "code")) {
             r = jr_string(jr);
             for (k = 0; r == 0 && k < AIO_E__COUNT; k++) {
-                if (jr_str_is(jr, snap_code_name(k)))
+                if (jr_str_is(jr, err_code_name(k)))
                     code = k;
             }
         } else if (jr_str_is(jr, "message")) {

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "../common/err.h"
-#include "../snapshot/write.h"
+#include "../view/write.h"
 #include "screen.h"
 
 #define UI_V_TASKS   0x1u

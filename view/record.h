@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "snapshot.h"
+#include "../snapshot/snapshot.h"
 
 /* Fingerprint of what a snapshot shows (tasks, states, stacks, threads' stacks). */
 uint64_t record_fingerprint(const struct snap *s);

@@ -18,9 +18,8 @@
 #include "../common/err.h"
 #include "../common/escape.h"
 #include "../common/xalloc.h"
-#include "tree.h"
+#include "../snapshot/tree.h"
 
-#define MAX_TMP_TRIES 100
 
 /*
  * The writer's own output buffer: a 10,000-task snapshot is some 400,000
@@ -231,22 +230,6 @@ json_scope_name(enum snap_diag_scope sc)
     return "process";
 }
 
-static const char *const json_code_names[] = {
-#define AIO_X_NAME(name, code, msg) #name,
-    AIO_ERRORS(AIO_X_NAME)
-#undef AIO_X_NAME
-};
-
-const char *
-snap_code_name(int code)
-{
-    if (code < 0)
-        code = -code;
-    if (code >= AIO_E__COUNT)
-        code = AIO_E_INTERNAL;
-    return json_code_names[code];
-}
-
 static void
 json_diags(struct jw *f, const struct snap *s)
 {
@@ -261,7 +244,7 @@ json_diags(struct jw *f, const struct snap *s)
         const struct snap_diag *d = &s->diags[i];
 
         jw_printf(f, "    {\"scope\": \"%s\", \"index\": %zu, \"code\": \"%s\", \"message\": ",
-                json_scope_name(d->scope), d->index, snap_code_name(d->code));
+                json_scope_name(d->scope), d->index, err_code_name(d->code));
         json_cstr(f, d->message);
         if (d->scope == SNAP_DIAG_THREAD && d->index < s->nthreads)
             jw_printf(f, ", \"tid\": %ld", s->threads[d->index].tid);
@@ -460,56 +443,6 @@ snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct wri
     return 0;
 }
 
-/* A random name for the temp file; falls back to time and pid if getrandom fails. */
-static uint64_t
-json_tmp_nonce(unsigned attempt)
-{
-    uint64_t r;
-    struct timespec ts;
-
-    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
-        return r;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ((uint64_t)getpid() << 40) ^ ((uint64_t)ts.tv_nsec << 8) ^ attempt;
-}
-
-/* Best effort: make the rename durable.  Errors are ignored (the data is written). */
-static void
-json_sync_dir(const char *path, size_t dirlen)
-{
-    char *dir = dirlen ? xstrndup(path, dirlen) : xstrdup(".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-static int
-json_write_special(const char *path, write_body_fn body, void *arg)
-{
-    int fd = open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), rc;
-    FILE *f;
-
-    if (fd < 0)
-        return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-    f = fdopen(fd, "w");
-    if (f)
-        setvbuf(f, NULL, _IOFBF, 1 << 20);
-    if (!f) {
-        close(fd);
-        return err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-    }
-    rc = body(f, arg);
-    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-    if (fclose(f) != 0 && rc == 0)
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-    return rc;
-}
-
 struct snap_body {
     const struct snap *s;
     enum snap_format fmt;
@@ -535,87 +468,3 @@ snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
     return write_path_atomic(path, snap_body, &b);
 }
 
-int
-write_path_atomic(const char *path, write_body_fn body, void *arg)
-{
-    const char *slash;
-    char *tmp = NULL;
-    size_t dirlen;
-    unsigned attempt;
-    int fd = -1, rc = 0, saved;
-    bool created = false;
-    FILE *f = NULL;
-
-    /*
-     * A device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written in
-     * place: renaming a temporary file over it would replace the device node.
-     */
-    {
-        struct stat st;
-
-        if (lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
-            return json_write_special(path, body, arg);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return err_set(AIO_E_IO, "cannot write \"%s\": it is a directory", path);
-    }
-    slash = strrchr(path, '/');
-    if (path[0] == '\0' || (slash && slash[1] == '\0'))
-        return err_set(AIO_E_IO, "cannot write \"%s\": not a file name", path);
-    dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    tmp = xmalloc(dirlen + 40);
-    memcpy(tmp, path, dirlen);
-    for (attempt = 0; attempt < MAX_TMP_TRIES; attempt++) {
-        snprintf(tmp + dirlen, 40, ".aiomon-%016" PRIx64 ".tmp", json_tmp_nonce(attempt));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0 || errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        rc = err_set(AIO_E_IO, "cannot create a temporary file next to \"%s\": %s", path,
-                     strerror(errno));
-        goto out;
-    }
-    created = true;
-    f = fdopen(fd, "w");
-    if (f)
-        setvbuf(f, NULL, _IOFBF, 1 << 20);
-    if (!f) {
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;    /* owned by f now */
-    rc = body(f, arg);
-    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-    if (rc < 0)
-        goto out;
-    if (fsync(fileno(f)) != 0) {
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": fsync: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = fclose(f);
-    f = NULL;
-    if (rc != 0) {
-        rc = err_set(AIO_E_IO, "cannot write \"%s\": %s", path, strerror(errno));
-        goto out;
-    }
-    /* rename() replaces a symlink at path itself; it never follows it. */
-    if (rename(tmp, path) != 0) {
-        rc = err_set(AIO_E_IO, "cannot rename the temporary file to \"%s\": %s", path,
-                     strerror(errno));
-        goto out;
-    }
-    created = false;
-    json_sync_dir(path, dirlen);
-out:
-    saved = errno;
-    if (f)
-        fclose(f);
-    if (fd >= 0)
-        close(fd);
-    if (created)
-        unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return rc;
-}

@@ -12,7 +12,7 @@
 
 #include "../common/escape.h"
 #include "../common/xalloc.h"
-#include "../snapshot/write.h"
+#include "../common/err.h"
 
 /* Bytes of one target string put on a line (names can be 4,000 characters). */
 #define UI_LINE_CAP 1024
@@ -554,7 +554,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         if (d->scope != SNAP_DIAG_TASK || d->index != in->task)
             continue;
         ui_lines_begin(L);
-        ui_lines_add(L, UI_C_WARN, "! %s: %s", snap_code_name(d->code),
+        ui_lines_add(L, UI_C_WARN, "! %s: %s", err_code_name(d->code),
                      d->message ? d->message : "");
     }
 }
@@ -600,7 +600,7 @@ ui_threads_build(struct ui_lines *L, const struct snap *s, const double *cpu_pct
             if (d->scope != SNAP_DIAG_THREAD || d->index != i)
                 continue;
             ui_lines_begin(L);
-            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", snap_code_name(d->code),
+            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", err_code_name(d->code),
                          d->message ? d->message : "");
         }
         ui_lines_begin(L);
@@ -620,7 +620,7 @@ ui_threads_build(struct ui_lines *L, const struct snap *s, const double *cpu_pct
             if (d->scope != SNAP_DIAG_PROCESS)
                 continue;
             ui_lines_begin(L);
-            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", snap_code_name(d->code),
+            ui_lines_add(L, UI_C_WARN, "  ! %s: %s", err_code_name(d->code),
                          d->message ? d->message : "");
         }
     }

@@ -17,7 +17,8 @@
 #include "pyframes/pyframes.h"
 #include "snapshot/history.h"
 #include "snapshot/snapshot.h"
-#include "snapshot/write.h"
+#include "snapshot/load.h"
+#include "view/write.h"
 #include "ui/ui.h"
 
 int main(int argc, char **argv);

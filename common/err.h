@@ -40,6 +40,9 @@ enum aio_err {
 /* The fixed message of an error code (positive or negative). */
 const char *err_str(int code);
 
+/* The name of an error code without the prefix ("FAULT"), as in JSON diagnostics. */
+const char *err_code_name(int code);
+
 /* The process exit status suggested for an error code. */
 int err_exit_code(int code);
 

@@ -12,8 +12,8 @@
 #include "capture.h"
 #include "common/err.h"
 #include "snapshot/history.h"
-#include "snapshot/record.h"
-#include "snapshot/write.h"
+#include "view/record.h"
+#include "view/write.h"
 
 static volatile sig_atomic_t watch_stop;
 

@@ -11,7 +11,7 @@
 #include "../common/err.h"
 #include "../common/escape.h"
 #include "../common/xalloc.h"
-#include "tree.h"
+#include "../snapshot/tree.h"
 
 #define MAX_TEXT_DIAGS   50     /* diagnostics listed in the header */
 #define MAX_TEXT_GROUPS  20     /* summary lines */
