@@ -12,6 +12,7 @@
 
 #include "attach/live.h"
 #include "common/err.h"
+#include "skip.h"
 #include "snapshot/snapshot.h"
 #include "unwind/merge.h"
 #include "unwind/unwind.h"
@@ -405,7 +406,7 @@ uw_live(bool use_ptrace, enum unwind_merge mode, bool in_handler)
     if (rc == 0)
         rc = source_stop(&src);
     if (rc == -AIO_E_PERM) {
-        fprintf(stderr, "unwind live test skipped: %s\n", err_msg(rc));
+        unit_skip(__func__, "%s", err_msg(rc));
         goto out;
     }
     ck_assert_int_eq(rc, 0);

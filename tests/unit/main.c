@@ -1,7 +1,12 @@
-/* Unit test runner: every suite of suites.h, fork mode, per-test timeout. */
+/*
+ * Unit test runner: every suite of suites.h, fork mode, per-test timeout;
+ * after Check's summary, the tests that could not run here (skip.h).
+ */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "skip.h"
 #include "suites.h"
 
 #define UNIT_DECL(fn) Suite *fn(void);
@@ -18,7 +23,11 @@ main(void)
     UNIT_SUITES(UNIT_ADD)
 #undef UNIT_ADD
     srunner_set_fork_status(sr, CK_FORK);
+    unit_skips_begin();
     srunner_run_all(sr, CK_NORMAL);
+    /* after Check's own summary line: the tests that passed without running */
+    fflush(stdout);
+    unit_skips_end();
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
