@@ -93,7 +93,7 @@ struct core_thread {
 struct core {
     int fd;
     uint64_t size;
-    char *sysroot;                      /* owned; src->root points here */
+    char *sysroot;                      /* owned; "" for none */
     char *exe;                          /* owned, NULL if none */
     struct core_seg *segs;              /* sorted by vaddr, disjoint */
     size_t nsegs, capsegs;
@@ -1098,7 +1098,6 @@ core_close(struct source *src)
 {
     core_free(src->priv);
     src->priv = NULL;
-    src->root = NULL;
 }
 
 static int
@@ -1145,6 +1144,22 @@ core_thread_regs(struct source *src, long tid, void *user_regs_struct_out, size_
     return -AIO_E_FAULT;
 }
 
+/* PRPSINFO's pr_psargs: argv joined by spaces, truncated (raw target bytes). */
+static size_t
+core_cmdline(struct source *src, char *buf, size_t size)
+{
+    struct core *c = core_of(src);
+    size_t n;
+
+    if (!c)
+        return 0;
+    n = strnlen(c->info.psargs, sizeof(c->info.psargs));
+    if (n > size)
+        n = size;
+    memcpy(buf, c->info.psargs, n);
+    return n;
+}
+
 static const struct source_ops core_ops = {
     .read = core_read,
     .stop = core_stop,
@@ -1153,6 +1168,7 @@ static const struct source_ops core_ops = {
     .thread_name = core_thread_name,
     .thread_regs = core_thread_regs,
     .host_path = core_host_file,
+    .cmdline = core_cmdline,
 };
 
 int
@@ -1287,7 +1303,6 @@ core_open(struct source *src, const char *core_path, const char *exe, const char
     if (rc < 0)
         goto fail;
     core_build_maps(c, &src->maps);
-    src->root = c->sysroot;
     return 0;
 fail:
     free(src->tids);

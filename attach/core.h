@@ -21,7 +21,8 @@
  * Open a core dump as a source (x86_64, 64-bit little-endian ELF only).
  *
  * sysroot: prefix for every file path named in the core (NULL or "" = none);
- * src->root points to a copy of it, so readers open ELF files under it too.
+ * readers open the target's files where source_host_path (core_host_file)
+ * says: under it, or exe.
  * exe: host path of the executable, for when the core's own notes are not
  * enough (may be NULL).  With an NT_FILE note, reads of the executable's
  * mappings (the one holding AT_ENTRY) come from exe instead of
@@ -46,7 +47,8 @@
  * Returns 0, or a negative AIO_E_* with err_set(): IO (core unreadable),
  * BADFILE (not a core, malformed or truncated).  On failure src is left as
  * after source_init() and source_close() is still safe.  stop/resume do
- * nothing; thread_name gives PRPSINFO's pr_fname for the main thread, else "".
+ * nothing; thread_name gives PRPSINFO's pr_fname for the main thread, else "";
+ * cmdline gives pr_psargs.
  */
 int core_open(struct source *src, const char *core_path, const char *exe, const char *sysroot);
 

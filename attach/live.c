@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@ struct live {
     size_t ns_n;
     bool ns_done;
     bool nonblocking;
+    bool held;                  /* PRETRACED: the caller holds every thread stopped (watchdog) */
     bool maps_fresh;            /* src->maps was read by live_open, not used for a stop yet */
     bool stopped;
     int memfd;                  /* /proc/PID/mem fallback, -1 until needed */
@@ -530,6 +532,74 @@ live_host_tid(struct source *src, long ns_tid)
     return ns_tid;
 }
 
+static bool
+live_is_file(const char *p, const struct map_entry *m)
+{
+    struct stat st;
+
+    if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+        return false;
+    return !m || (st.st_ino == m->inode && st.st_dev == m->dev);
+}
+
+/* The candidates of source_host_path for a live process (see source.h). */
+static int
+live_host_path(struct source *src, const char *path, char *out, size_t size)
+{
+    struct live *lv = src->priv;
+    const struct map_entry *m = NULL;
+    size_t i;
+
+    for (i = 0; i < src->maps.n; i++) {
+        if (src->maps.v[i].inode && strcmp(src->maps.v[i].path, path) == 0) {
+            m = &src->maps.v[i];
+            break;
+        }
+    }
+    if ((size_t)snprintf(out, size, "%s%s", lv->root, path) < size && live_is_file(out, m))
+        return 0;
+    if (path[0] == '/' && live_is_file(path, m)) {
+        if ((size_t)snprintf(out, size, "%s", path) < size)
+            return 0;
+    }
+    if (m) {
+        char mf[96];
+
+        snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", src->pid,
+                 (unsigned long long)m->start, (unsigned long long)m->end);
+        if (live_is_file(mf, m) && (size_t)snprintf(out, size, "%s", mf) < size)
+            return 0;
+    }
+    snprintf(out, size, "%s%s", lv->root, path);
+    return m ? -AIO_E_IO : 0;
+}
+
+static size_t
+live_cmdline(struct source *src, char *buf, size_t size)
+{
+    return proc_cmdline(src->pid, buf, size);
+}
+
+static int
+live_thread_cpu(struct source *src, long tid, uint64_t *ns)
+{
+    return proc_thread_cpu_ns(src->pid, tid, ns);
+}
+
+static bool
+live_alive(struct source *src)
+{
+    return !proc_gone(src->pid);
+}
+
+static enum source_motion
+live_motion(struct source *src)
+{
+    struct live *lv = src->priv;
+
+    return lv->nonblocking && !lv->held ? SOURCE_RUNNING : SOURCE_STOPPED;
+}
+
 static const struct source_ops live_ops = {
     .host_tid = live_host_tid,
     .thread_name = live_thread_name,
@@ -540,6 +610,11 @@ static const struct source_ops live_ops = {
     .resume = live_resume,
     .close = live_close,
     .refresh_maps = live_refresh_maps,
+    .host_path = live_host_path,
+    .cmdline = live_cmdline,
+    .thread_cpu = live_thread_cpu,
+    .alive = live_alive,
+    .motion = live_motion,
 };
 
 int
@@ -567,8 +642,17 @@ live_open(struct source *src, int pid, bool nonblocking)
     lv->maps_fresh = true;
     lv->memfd = -1;
     snprintf(lv->root, sizeof(lv->root), "/proc/%d/root", pid);
-    src->root = lv->root;
     src->priv = lv;
     guard_install();
     return 0;
+}
+
+/* PRETRACED (goes away with the watchdog's held threads, issue 14 "one tracer"). */
+void
+live_hold(struct source *src)
+{
+    struct live *lv = src->priv;
+
+    if (src->ops == &live_ops && lv)
+        lv->held = true;
 }

@@ -17,6 +17,14 @@
 int live_open(struct source *src, int pid, bool nonblocking);
 
 /*
+ * PRETRACED: the caller (the watchdog) holds every thread of src stopped
+ * itself; src was opened nonblocking (its stop and resume do nothing), yet
+ * walks treat it as stopped (SOURCE_STOPPED: page cache on).  Goes away when
+ * the watchdog's tracer and this one become one.
+ */
+void live_hold(struct source *src);
+
+/*
  * The exit status of process pid if a stop of ours reaped it (it exited while
  * being seized, and we are its parent: --run); true once, then forgotten.
  */

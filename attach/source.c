@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/user.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/err.h"
 #include "../common/xalloc.h"
 
@@ -383,53 +385,93 @@ source_thread_regs(struct source *src, long tid, void *regs, size_t size)
     return src->ops->thread_regs(src, tid, regs, size);
 }
 
-static bool
-source_is_file(const char *p, const struct map_entry *m)
-{
-    struct stat st;
-
-    if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
-        return false;
-    return !m || (st.st_ino == m->inode && st.st_dev == m->dev);
-}
-
 int
 source_host_path(struct source *src, const char *path, char *out, size_t size)
 {
-    const struct map_entry *m = NULL;
-    const char *root = src->root ? src->root : "";
-    size_t i;
-
-    if (src->ops->host_path)
-        return src->ops->host_path(src, path, out, size);
-    for (i = 0; i < src->maps.n; i++) {
-        if (src->maps.v[i].inode && strcmp(src->maps.v[i].path, path) == 0) {
-            m = &src->maps.v[i];
-            break;
-        }
-    }
-    if ((size_t)snprintf(out, size, "%s%s", root, path) < size && source_is_file(out, m))
-        return 0;
-    if (root[0] && path[0] == '/' && source_is_file(path, m)) {
-        if ((size_t)snprintf(out, size, "%s", path) < size)
-            return 0;
-    }
-    if (m && src->pid > 0) {
-        char mf[96];
-
-        snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", src->pid,
-                 (unsigned long long)m->start, (unsigned long long)m->end);
-        if (source_is_file(mf, m) && (size_t)snprintf(out, size, "%s", mf) < size)
-            return 0;
-    }
-    snprintf(out, size, "%s%s", root, path);
-    return m ? -AIO_E_IO : 0;
+    if (size)
+        out[0] = '\0';
+    if (!src->ops->host_path)
+        return -AIO_E_IO;
+    return src->ops->host_path(src, path, out, size);
 }
 
 int
 source_refresh_maps(struct source *src)
 {
     return src->ops->refresh_maps ? src->ops->refresh_maps(src) : 0;
+}
+
+size_t
+source_cmdline(struct source *src, char *buf, size_t size)
+{
+    return src->ops->cmdline && size ? src->ops->cmdline(src, buf, size) : 0;
+}
+
+int
+source_thread_cpu(struct source *src, long tid, uint64_t *ns)
+{
+    return src->ops->thread_cpu ? src->ops->thread_cpu(src, tid, ns) : -AIO_E_FAULT;
+}
+
+bool
+source_alive(struct source *src)
+{
+    return src->ops->alive ? src->ops->alive(src) : true;
+}
+
+enum source_motion
+source_motion(struct source *src)
+{
+    return src->ops->motion ? src->ops->motion(src) : SOURCE_STATIC;
+}
+
+int
+source_walk_stopped(struct source *src, source_walk_fn prewalk, source_walk_fn fn, void *arg,
+                    struct source_walk_stats *st)
+{
+    struct source_walk_stats dummy;
+    enum source_motion motion = source_motion(src);
+    uint64_t calls, pages;
+    struct rusage r0, r1;
+    int rc;
+
+    if (!st)
+        st = &dummy;
+    memset(st, 0, sizeof(*st));
+    st->start = clock_now_ns(CLOCK_MONOTONIC);
+    if (prewalk && motion == SOURCE_STOPPED) {
+        source_cache_enable(src, true);
+        (void)prewalk(src, arg);
+        source_cache_suspend(src);
+    }
+    /* the memory map while the target still runs: never read under the stop */
+    source_refresh_maps(src);
+    st->stop = clock_now_ns(CLOCK_MONOTONIC);
+    rc = source_stop(src);
+    if (rc < 0)
+        return rc;
+    st->stopped = clock_now_ns(CLOCK_MONOTONIC);
+    pages = src->stats.refreshed_pages;
+    if (motion == SOURCE_STOPPED)
+        source_cache_refresh(src);
+    else
+        source_cache_enable(src, motion == SOURCE_STATIC);
+    st->refreshed = clock_now_ns(CLOCK_MONOTONIC);
+    st->refreshed_pages = src->stats.refreshed_pages - pages;
+    calls = src->stats.read_calls;
+    getrusage(RUSAGE_SELF, &r0);
+    rc = fn(src, arg);
+    getrusage(RUSAGE_SELF, &r1);
+    st->walked = clock_now_ns(CLOCK_MONOTONIC);
+    st->faults = r1.ru_minflt - r0.ru_minflt;
+    st->misses = src->stats.read_calls - calls;
+    /* the pages of this walk are the ones to re-read at the next stop */
+    if (motion == SOURCE_STOPPED)
+        source_cache_suspend(src);
+    else
+        source_cache_enable(src, false);
+    source_resume(src);
+    return rc;
 }
 
 long

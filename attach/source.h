@@ -19,6 +19,13 @@
 
 struct source;
 
+/* How a target holds still for a walk. */
+enum source_motion {
+    SOURCE_STATIC,              /* it never changes: a core, an image */
+    SOURCE_STOPPED,             /* it runs, and source_stop stops it: a live process */
+    SOURCE_RUNNING,             /* it runs and is read running: a live process, --nonblocking */
+};
+
 struct source_ops {
     /* Read len bytes at addr into buf; 0 or -AIO_E_FAULT / -AIO_E_EXITED. */
     int (*read)(struct source *src, uint64_t addr, void *buf, size_t len);
@@ -49,11 +56,25 @@ struct source_ops {
     long (*host_tid)(struct source *src, long ns_tid);
     /*
      * Where this side opens the target's file path (see source_host_path);
-     * NULL: the generic candidates (a live process).
+     * NULL: nowhere (the source has no files).
      */
     int (*host_path)(struct source *src, const char *path, char *out, size_t size);
     /* Read the memory map again (before a stop, never under it); may be NULL. */
     int (*refresh_maps)(struct source *src);
+    /*
+     * The command line, argv joined by spaces, into buf (raw target bytes,
+     * not NUL-terminated): the number of bytes, 0 when unknown.  May be NULL.
+     */
+    size_t (*cmdline)(struct source *src, char *buf, size_t size);
+    /* CPU time thread tid used so far, in ns; 0 or negative AIO_E_*.  May be NULL. */
+    int (*thread_cpu)(struct source *src, long tid, uint64_t *ns);
+    /*
+     * false once the target has gone (a live process that exited); NULL:
+     * it cannot go (a core, an image).
+     */
+    bool (*alive)(struct source *src);
+    /* How the target holds still for a walk (enum source_motion); NULL: SOURCE_STATIC. */
+    enum source_motion (*motion)(struct source *src);
 };
 
 struct source_stats {
@@ -77,7 +98,6 @@ struct source_page {
 struct source {
     const struct source_ops *ops;
     int pid;                    /* process id (0 for images) */
-    const char *root;           /* "/proc/PID/root" prefix for file paths; borrowed */
     struct maps maps;           /* owned: mappings of the target */
     long *tids;                 /* owned: thread ids, main thread first */
     size_t ntids;
@@ -147,20 +167,76 @@ int source_thread_regs(struct source *src, long tid, void *regs, size_t size);
 
 /*
  * Where this side can open the target's file `path` (as the target names it,
- * or as its memory map does) into out.  Candidates, the first that is the
- * very file the target maps (same device and inode, when the memory map
- * gives them) wins: root + path (a container: /proc/PID/root, a core's
- * sysroot), path itself (a chroot in this mount namespace: the map's paths
- * are this side's), /proc/PID/map_files/START-END (a file since replaced or
- * deleted).  0 when one fits; otherwise out is root + path and the result is
- * negative.  A file the target does not map (a Python source file) is
- * root + path.  A core file: the file its notes name, or --exe, or sysroot +
- * path (core_host_file).
+ * or as its memory map does) into out, libdwfl's find_elf idea: every reader
+ * that opens a target file asks here, and never prefixes paths itself.
+ *
+ * A live process (live.c): the first candidate that is the very file the
+ * target maps (same device and inode, when the memory map gives them) wins:
+ * /proc/PID/root + path (a container), path itself (a chroot in this mount
+ * namespace: the map's paths are this side's), /proc/PID/map_files/START-END
+ * (a file since replaced or deleted).  0 when one fits; otherwise out is
+ * /proc/PID/root + path and the result is negative.  A file the target does
+ * not map (a Python source file, a debug file) is /proc/PID/root + path.
+ * A core (core.c): the file its notes name, --exe for its executable, else
+ * sysroot + path.  An image: it holds no files, -AIO_E_IO and out "".
+ * A directory path is translated the same way (a debug directory).
  */
 int source_host_path(struct source *src, const char *path, char *out, size_t size);
 
 /* The target's memory map as it is now (call while it runs: before a stop); 0 or AIO_E_*. */
 int source_refresh_maps(struct source *src);
+
+/* The command line, argv joined by spaces (see source_ops.cmdline); 0 when unknown. */
+size_t source_cmdline(struct source *src, char *buf, size_t size);
+
+/* CPU time of thread tid so far (ns); 0, or negative AIO_E_* when unknown. */
+int source_thread_cpu(struct source *src, long tid, uint64_t *ns);
+
+/* false once a live target has exited; a core or an image is always there. */
+bool source_alive(struct source *src);
+
+/* How the target holds still for a walk (see enum source_motion). */
+enum source_motion source_motion(struct source *src);
+
+/* Where the time of one source_walk_stopped went (CLOCK_MONOTONIC ns; for -v). */
+struct source_walk_stats {
+    uint64_t start;             /* the call began (the pre-walk, if any, starts here) */
+    uint64_t stop;              /* the stop was asked for */
+    uint64_t stopped;           /* every thread stopped */
+    uint64_t refreshed;         /* the batched re-read of the kept pages done */
+    uint64_t walked;            /* the walk under the stop done (before the resume) */
+    long faults;                /* page faults the walk under the stop took (ours) */
+    uint64_t refreshed_pages;   /* pages the batched re-read brought in */
+    uint64_t misses;            /* backend reads the walk under the stop still issued */
+};
+
+/*
+ * A walk of the target: fn reads through src (source_read and friends) and
+ * returns 0 or a negative AIO_E_*; arg is the caller's.
+ */
+typedef int (*source_walk_fn)(struct source *src, void *arg);
+
+/*
+ * The whole choreography of one consistent read, so that no mode drives it
+ * step by step:
+ *   1. prewalk (when not NULL, and the target is SOURCE_STOPPED):
+ *      called while the target runs, with the page cache on; what it reads
+ *      is kept as the list of pages to re-read under the stop (see
+ *      source_cache_suspend); its result is ignored.  The caller decides when
+ *      one is worth it (first walk, or the last walk missed many pages).
+ *   2. the memory map read again (while the target still runs);
+ *   3. stop (a no-op for a core, an image, --nonblocking);
+ *   4. SOURCE_STOPPED: the kept pages re-read in batches
+ *      (source_cache_refresh); SOURCE_STATIC: a fresh cache; SOURCE_RUNNING:
+ *      no cache (a running target's pages go stale at once);
+ *   5. fn, under the stop;
+ *   6. SOURCE_STOPPED: the cache suspended (its pages are the ones to
+ *      re-read next time), else dropped; the target resumed.
+ * st (may be NULL) receives the times and counts; it is zeroed first.
+ * Returns fn's result, or the stop's error (then fn never ran).
+ */
+int source_walk_stopped(struct source *src, source_walk_fn prewalk, source_walk_fn fn, void *arg,
+                        struct source_walk_stats *st);
 
 /*
  * The thread whose thread pointer (x86_64 fs_base: the address of libc's

@@ -11,7 +11,6 @@
 
 #include "attach/core.h"
 #include "attach/live.h"
-#include "attach/proc.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/xalloc.h"
@@ -29,10 +28,17 @@ struct capture {
     struct source src;
     struct py_runtime rt;
     struct capture_opts o;
-    bool core;
+    unsigned snap_flags;        /* flags every snapshot of this capture gets (SNAP_F_CORE) */
     struct unwinder *unw;       /* owned; NULL without --native */
     bool prewalk_next;          /* the last walk under the stop missed many pages */
     size_t last_heap;           /* heap the last snapshot took */
+};
+
+/* One walk under the stop: its snapshot, and the reads it missed in the cache. */
+struct capture_walk {
+    struct capture *cap;
+    struct snap *s;
+    uint64_t misses;            /* backend reads of the Python walk (not the native one) */
 };
 
 /*
@@ -95,7 +101,7 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
 
     rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
     if (rc < 0) {
-        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !cap->core && proc_gone(pid))
+        if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !source_alive(&cap->src))
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
         goto fail;
     }
@@ -134,6 +140,10 @@ capture_open(int pid, const struct capture_opts *o, int *err)
         capture_close(cap);
         return NULL;
     }
+    if (o->pretraced)
+        live_hold(&cap->src);   /* PRETRACED: goes with the watchdog's held threads */
+    if (o->nonblocking)
+        cap->snap_flags = SNAP_F_TORN;
     return capture_runtime_open(cap, pid, err);
 }
 
@@ -146,7 +156,7 @@ capture_open_core(const char *core, const char *exe, const char *sysroot,
 
     cap->o = *o;
     cap->o.nonblocking = false;
-    cap->core = true;
+    cap->snap_flags = SNAP_F_CORE;
     rc = core_open(&cap->src, core, exe, sysroot);
     if (rc < 0) {
         *err = rc;
@@ -169,20 +179,21 @@ ms(uint64_t ns)
 }
 
 /*
- * Walk once while the target runs, into a snapshot thrown away: it leaves in
- * the page cache the pages the real walk will need, so that under the stop
- * they are re-read in a few large batches, and it takes the first-touch
- * costs (ours and the kernel's) out of the stop.  Its errors do not matter.
+ * The walk done once while the target runs, into a snapshot thrown away
+ * (source_walk_stopped's prewalk): it leaves in the page cache the pages the
+ * real walk will need, so that under the stop they are re-read in a few large
+ * batches, and it takes the first-touch costs (ours and the kernel's) out of
+ * the stop.  Its errors do not matter.
  */
-static void
-capture_prewalk(struct capture *cap)
+static int
+capture_prewalk(struct source *src, void *arg)
 {
-    struct snap *scratch = snap_new(cap->src.pid);
+    struct capture *cap = ((struct capture_walk *)arg)->cap;
+    struct snap *scratch = snap_new(src->pid);
 
-    source_cache_enable(&cap->src, true);
-    (void)py_snapshot_read(&cap->src, &cap->rt, scratch);
-    source_cache_suspend(&cap->src);
+    (void)py_snapshot_read(src, &cap->rt, scratch);
     snap_free(scratch);
+    return 0;
 }
 
 /*
@@ -215,28 +226,22 @@ capture_native_threads(struct capture *cap, struct snap *s)
     }
 }
 
+/* Per-thread CPU time, where the source knows it (a live process). */
 static void
-capture_thread_cpu(int pid, struct snap *s)
+capture_thread_cpu(struct source *src, struct snap *s)
 {
     size_t i;
 
     for (i = 0; i < s->nthreads; i++) {
         struct snap_thread *t = &s->threads[i];
 
-        if (t->tid > 0 && proc_thread_cpu_ns(pid, t->tid, &t->cpu_ns) == 0)
+        if (t->tid > 0 && source_thread_cpu(src, t->tid, &t->cpu_ns) == 0)
             t->cpu_known = true;
     }
 }
 
-/* Where the time of one capture went (for -v). */
-struct capture_times {
-    uint64_t start, stop, stopped, refreshed, walked;
-    long faults;                /* page faults taken by the walk under the stop */
-    uint64_t refreshed_pages;
-};
-
 static void
-capture_report(const struct snap *s, const struct capture_times *tm)
+capture_report(const struct snap *s, const struct source_walk_stats *tm)
 {
     fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
             "(%llu pages), walk %.1f ms (%ld page faults); stopped %.1f ms; %llu reads, "
@@ -246,27 +251,11 @@ capture_report(const struct snap *s, const struct capture_times *tm)
             (unsigned long long)s->read_calls, (unsigned long long)(s->bytes_read >> 10));
 }
 
-/* A live capture that stops the target (not a core, not --nonblocking). */
+/* A capture that stops a running target (not a core, not --nonblocking). */
 static bool
-capture_stops(const struct capture *cap)
+capture_stops(struct capture *cap)
 {
-    return !cap->core && !cap->o.nonblocking;
-}
-
-/*
- * Before the stop: the heap ready for this snapshot, and the walk that tells
- * which pages to re-read under the stop (first capture, or the last one
- * missed many; not when the caller already holds the target stopped).
- */
-static void
-capture_before_stop(struct capture *cap)
-{
-    if (!capture_stops(cap))
-        return;
-    if (cap->last_heap)
-        capture_heap_ready(cap->last_heap + cap->last_heap / 4);
-    if (!cap->o.pretraced && (!cap->src.cache_kept || cap->prewalk_next))
-        capture_prewalk(cap);
+    return source_motion(&cap->src) == SOURCE_STOPPED;
 }
 
 /*
@@ -289,48 +278,42 @@ capture_caught_in_transit(const struct snap *s)
     return false;
 }
 
-/* Read the snapshot with the target stopped; fills the times of tm. */
+/* The walk under the stop (source_walk_stopped's fn): Python, then native stacks. */
 static int
-capture_walk_stopped(struct capture *cap, struct snap *s, struct capture_times *tm)
+capture_walk(struct source *src, void *arg)
 {
-    struct source *src = &cap->src;
-    uint64_t calls, pages = src->stats.refreshed_pages;
-    struct rusage r0, r1;
+    struct capture_walk *w = arg;
+    struct capture *cap = w->cap;
+    uint64_t calls = src->stats.read_calls;
     int rc;
 
-    /* the memory map while the target still runs: never read under the stop */
-    source_refresh_maps(src);
-    tm->stop = clock_now_ns(CLOCK_MONOTONIC);
-    rc = source_stop(src);
-    if (rc < 0)
-        return rc;
-    tm->stopped = clock_now_ns(CLOCK_MONOTONIC);
-    if (capture_stops(cap))
-        source_cache_refresh(src);
-    else
-        source_cache_enable(src, !cap->o.nonblocking);
-    tm->refreshed = clock_now_ns(CLOCK_MONOTONIC);
-    tm->refreshed_pages = src->stats.refreshed_pages - pages;
-    calls = src->stats.read_calls;
-    getrusage(RUSAGE_SELF, &r0);
-    rc = py_snapshot_read(src, &cap->rt, s);
-    getrusage(RUSAGE_SELF, &r1);
-    tm->walked = clock_now_ns(CLOCK_MONOTONIC);
-    tm->faults = r1.ru_minflt - r0.ru_minflt;
-    /* the target changed a lot since the last walk: walk first again next time */
-    cap->prewalk_next = src->stats.read_calls - calls > CAPTURE_PREWALK_MISSES;
+    rc = py_snapshot_read(src, &cap->rt, w->s);
+    w->misses = src->stats.read_calls - calls;
     /* native stacks are walked while stopped; symbolised and merged after the resume */
     if (rc == 0 && cap->unw)
-        capture_native_threads(cap, s);
-    if (rc == 0 && cap->unw && unwind_capture(cap->unw, s) < 0)
-        snap_diag_add(s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
+        capture_native_threads(cap, w->s);
+    if (rc == 0 && cap->unw && unwind_capture(cap->unw, w->s) < 0)
+        snap_diag_add(w->s, SNAP_DIAG_PROCESS, 0, AIO_E_FAULT, "native stacks unavailable: %s",
                       err_msg(AIO_E_FAULT));
-    /* the pages of this walk are the ones to re-read at the next stop */
-    if (capture_stops(cap))
-        source_cache_suspend(src);
-    else
-        source_cache_enable(src, false);
-    source_resume(src);
+    return rc;
+}
+
+/*
+ * One snapshot read under one stop (source_walk_stopped): with the walk
+ * before the stop when it tells which pages to re-read under it (first
+ * capture, or the last one missed many; never when the caller already holds
+ * the target stopped: PRETRACED).
+ */
+static int
+capture_walk_stopped(struct capture *cap, struct snap *s, struct source_walk_stats *tm)
+{
+    struct capture_walk w = { cap, s, 0 };
+    bool prewalk = !cap->o.pretraced && (!cap->src.cache_kept || cap->prewalk_next);
+    int rc;
+
+    rc = source_walk_stopped(&cap->src, prewalk ? capture_prewalk : NULL, capture_walk, &w, tm);
+    /* the target changed a lot since the last walk: walk first again next time */
+    cap->prewalk_next = w.misses > CAPTURE_PREWALK_MISSES;
     return rc;
 }
 
@@ -339,25 +322,19 @@ capture_take(struct capture *cap, int *err)
 {
     struct source *src = &cap->src;
     struct snap *s = snap_new(src->pid);
-    struct capture_times tm = { 0 };
+    struct source_walk_stats tm = { 0 };
     char cmd[4096];
-    size_t n = cap->core ? 0 : proc_cmdline(src->pid, cmd, sizeof(cmd)), heap0, used;
+    size_t n = source_cmdline(src, cmd, sizeof(cmd)), heap0, used;
     uint64_t stop0 = src->stats.stopped_ns, bytes0 = src->stats.bytes_read;
-    uint64_t calls0 = src->stats.read_calls;
+    uint64_t calls0 = src->stats.read_calls, start;
     int rc;
 
-    if (cap->core) {
-        struct core_info ci;
-
-        if (core_get_info(src, &ci) == 0) {
-            n = strnlen(ci.psargs, sizeof(ci.psargs));
-            memcpy(cmd, ci.psargs, n);
-        }
-    }
     s->cmdline = snap_str_from(s, cmd, n);
-    tm.start = clock_now_ns(CLOCK_MONOTONIC);
+    start = clock_now_ns(CLOCK_MONOTONIC);
     heap0 = mallinfo2().uordblks;
-    capture_before_stop(cap);
+    /* the heap ready for this snapshot before the stop, not under it */
+    if (capture_stops(cap) && cap->last_heap)
+        capture_heap_ready(cap->last_heap + cap->last_heap / 4);
     rc = capture_walk_stopped(cap, s, &tm);
     if (rc == 0 && capture_stops(cap) && capture_caught_in_transit(s)) {
         /* once more, a moment later: the pages are in the cache already */
@@ -372,23 +349,20 @@ capture_take(struct capture *cap, int *err)
         }
     }
     /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */
-    if (rc == 0 && !cap->core)
-        capture_thread_cpu(src->pid, s);
+    if (rc == 0)
+        capture_thread_cpu(src, s);
     if (rc == 0 && cap->unw)
         unwind_finish(cap->unw, s, cap->o.native_all ? UNWIND_ALL : UNWIND_MERGE);
     used = mallinfo2().uordblks;
     cap->last_heap = used > heap0 ? used - heap0 : 0;
     s->stopped_ns = src->stats.stopped_ns - stop0;
-    s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - tm.start;
+    s->read_ns = clock_now_ns(CLOCK_MONOTONIC) - start;
     s->bytes_read = src->stats.bytes_read - bytes0;
     s->read_calls = src->stats.read_calls - calls0;
     if (cap->o.verbose && rc == 0)
         capture_report(s, &tm);
-    if (cap->o.nonblocking)
-        s->flags |= SNAP_F_TORN;
-    if (cap->core)
-        s->flags |= SNAP_F_CORE;
-    if (rc < 0 && !cap->core && proc_gone(src->pid))
+    s->flags |= cap->snap_flags;
+    if (rc < 0 && !source_alive(src))
         rc = err_set(AIO_E_EXITED, "process %d exited during the read", src->pid);
     if (rc < 0)
         goto fail;
@@ -398,6 +372,12 @@ fail:
     *err = rc;
     snap_free(s);
     return NULL;
+}
+
+int
+capture_host_path(void *cap, const char *path, char *out, size_t size)
+{
+    return source_host_path(&((struct capture *)cap)->src, path, out, size);
 }
 
 void

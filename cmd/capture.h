@@ -47,6 +47,12 @@ struct snap *capture_take(struct capture *cap, int *err);
 /* The runtime found at open (version, paths, layout source). */
 const struct py_runtime *capture_runtime(const struct capture *cap);
 
+/*
+ * Where this side opens the target's file path (source_host_path of the
+ * capture's source); cap is a struct capture.  For the live view's source lines.
+ */
+int capture_host_path(void *cap, const char *path, char *out, size_t size);
+
 /* Detach (if still attached) and free; NULL is accepted. */
 void capture_close(struct capture *cap);
 

@@ -94,7 +94,7 @@ main_ui_pid(const struct options *o)
                                .native_all = o->native_all };
     struct ui_opts uo = { .interval = o->interval };
     struct capture *cap;
-    char desc[32], root[48];
+    char desc[32];
     int rc, status;
 
     cap = capture_open(o->pid, &co, &rc);
@@ -103,8 +103,8 @@ main_ui_pid(const struct options *o)
     snprintf(desc, sizeof(desc), "pid %d", o->pid);
     uo.source_desc = desc;
     /* the target's source files as it sees them: its own root (a container) */
-    snprintf(root, sizeof(root), "/proc/%d/root", o->pid);
-    uo.source_root = root;
+    uo.host_path = capture_host_path;
+    uo.host_arg = cap;
     main_ui_history(o, &uo);
     status = ui_run(&uo, main_ui_take, cap);
     capture_close(cap);
@@ -144,17 +144,21 @@ main_one(const struct options *o, struct capture *cap, const char *view_desc)
     int rc, status;
 
     s = capture_take(cap, &rc);
-    capture_close(cap);
-    if (!s)
+    if (!s) {
+        capture_close(cap);
         return main_fail(rc);
+    }
     if (view_desc && main_wants_view(o)) {
         /* a core's source files: under its sysroot, as its libraries */
         struct ui_opts uo = { .readonly = true, .source_desc = view_desc,
-                              .source_root = o->sysroot };
+                              .host_path = capture_host_path, .host_arg = cap };
         struct main_loaded ml = { s };
 
-        return ui_run(&uo, main_ui_loaded, &ml);
+        status = ui_run(&uo, main_ui_loaded, &ml);
+        capture_close(cap);
+        return status;
     }
+    capture_close(cap);
     status = main_output(o, s);
     snap_free(s);
     return status;

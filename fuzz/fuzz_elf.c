@@ -28,10 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err, minor;
 
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_CORE, path, path, "");
+    layout_from_dwarf(&L, LAYOUT_CORE, path, path, NULL, NULL);
     layout_validate(&L);
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, path, "");
+    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, path, NULL, NULL);
     e = elfsym_open(path, &err);
     if (!e)
         return 0;

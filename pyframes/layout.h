@@ -99,15 +99,23 @@ void layout_merge(struct layout *to, const struct layout *from, enum layout_owne
 int layout_validate(struct layout *L);
 
 /*
+ * Where this side opens the target's file path p into out (the shape of
+ * source_host_path): 0 when out names it.
+ */
+typedef int (*layout_host_fn)(void *arg, const char *p, char *out, size_t size);
+
+/*
  * DWARF provider: fill the fields of `owner` from the ELF `file` (a path this
- * side opens), or its separate debug file: build-id under
- * root/usr/lib/debug/.build-id, or .gnu_debuglink next to the target's
- * `path` or under root/usr/lib/debug.  `root` prefixes the target's paths
- * (e.g. "/proc/PID/root", or "").  Returns the number of fields found, or a
- * negative AIO_E_LAYOUT when the file has no usable DWARF.
+ * side opens; `path` is the target's name for it), or its separate debug
+ * file: /usr/lib/debug/.build-id/XX/REST.debug, or the .gnu_debuglink name
+ * next to `file` (or in its .debug/), then next to the target's `path` (or
+ * in its .debug/), then under /usr/lib/debug + path's directory.  Every
+ * target path goes through host(arg, ...) (NULL: the paths as named).
+ * Returns the number of fields found, or a negative AIO_E_LAYOUT when the
+ * file has no usable DWARF.
  */
 int layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file,
-                      const char *path, const char *root);
+                      const char *path, layout_host_fn host, void *arg);
 
 /*
  * On-disk cache of DWARF results keyed by build-id under

@@ -314,12 +314,32 @@ dwarf_try_file(struct layout *L, enum layout_owner owner, const char *path)
     return n > 0 ? n : -AIO_E_LAYOUT;
 }
 
+/* Where this side opens the target's path p (the paths as named without a host function). */
+static bool
+dwarf_host(layout_host_fn host, void *arg, const char *p, char *out, size_t size)
+{
+    if (host)
+        return host(arg, p, out, size) == 0 && out[0];
+    return (size_t)snprintf(out, size, "%s", p) < size;
+}
+
+/* Try the debug file at host path `cand` unless it was tried just before (in `last`). */
+static int
+dwarf_try_cand(struct layout *L, enum layout_owner owner, const char *cand, char *last,
+               size_t lastsize)
+{
+    if (strcmp(cand, last) == 0)
+        return -AIO_E_LAYOUT;
+    snprintf(last, lastsize, "%s", cand);
+    return dwarf_try_file(L, owner, cand);
+}
+
 int
 layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file, const char *path,
-                  const char *root)
+                  layout_host_fn host, void *arg)
 {
     struct elfsym *e;
-    char buf[4096], id[130], link[256], dir[1024];
+    char buf[4096], tp[4096], last[4096] = "", id[130], link[256], dir[1024], fdir[1024];
     int err, n = -AIO_E_LAYOUT;
     bool has;
 
@@ -331,22 +351,37 @@ layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file, c
     if (has)
         n = dwarf_try_file(L, owner, buf);
     if (n < 0 && elfsym_build_id(e, id, sizeof(id)) && strlen(id) > 2) {
-        snprintf(buf, sizeof(buf), "%s/usr/lib/debug/.build-id/%.2s/%s.debug", root, id, id + 2);
-        n = dwarf_try_file(L, owner, buf);
+        snprintf(tp, sizeof(tp), "/usr/lib/debug/.build-id/%.2s/%s.debug", id, id + 2);
+        if (dwarf_host(host, arg, tp, buf, sizeof(buf)))
+            n = dwarf_try_file(L, owner, buf);
     }
     if (n < 0 && elfsym_debuglink(e, link, sizeof(link)) && !strchr(link, '/')) {
-        const char *slash = strrchr(path, '/');
+        const char *slash = strrchr(path, '/'), *fslash = strrchr(file, '/');
 
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
-        snprintf(buf, sizeof(buf), "%s%s/%s", root, dir, link);
-        n = dwarf_try_file(L, owner, buf);
+        snprintf(fdir, sizeof(fdir), "%.*s", fslash ? (int)(fslash - file) : 1,
+                 fslash ? file : ".");
+        /* next to the file opened (libdwfl's rule: --exe's own directory), then the target's */
+        snprintf(buf, sizeof(buf), "%s/%s", fdir, link);
+        n = dwarf_try_cand(L, owner, buf, last, sizeof(last));
         if (n < 0) {
-            snprintf(buf, sizeof(buf), "%s%s/.debug/%s", root, dir, link);
-            n = dwarf_try_file(L, owner, buf);
+            snprintf(buf, sizeof(buf), "%s/.debug/%s", fdir, link);
+            n = dwarf_try_cand(L, owner, buf, last, sizeof(last));
         }
         if (n < 0) {
-            snprintf(buf, sizeof(buf), "%s/usr/lib/debug%s/%s", root, dir, link);
-            n = dwarf_try_file(L, owner, buf);
+            snprintf(tp, sizeof(tp), "%s/%s", dir, link);
+            if (dwarf_host(host, arg, tp, buf, sizeof(buf)))
+                n = dwarf_try_cand(L, owner, buf, last, sizeof(last));
+        }
+        if (n < 0) {
+            snprintf(tp, sizeof(tp), "%s/.debug/%s", dir, link);
+            if (dwarf_host(host, arg, tp, buf, sizeof(buf)))
+                n = dwarf_try_cand(L, owner, buf, last, sizeof(last));
+        }
+        if (n < 0) {
+            snprintf(tp, sizeof(tp), "/usr/lib/debug%s/%s", dir, link);
+            if (dwarf_host(host, arg, tp, buf, sizeof(buf)))
+                n = dwarf_try_cand(L, owner, buf, last, sizeof(last));
         }
     }
     elfsym_close(e);

@@ -178,6 +178,13 @@ runtime_build_id_of(struct source *src, const char *path, char *buf, size_t size
     }
 }
 
+/* layout_from_dwarf's way to the target's files: the source's. */
+static int
+runtime_host_path(void *src, const char *path, char *out, size_t size)
+{
+    return source_host_path(src, path, out, size);
+}
+
 /* DWARF for one owner, through the build-id cache. */
 static void
 runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owner owner)
@@ -195,7 +202,7 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
         return;
     }
     source_host_path(src, path, file, sizeof(file));
-    if (layout_from_dwarf(&tmp, owner, file, path, src->root ? src->root : "") > 0) {
+    if (layout_from_dwarf(&tmp, owner, file, path, runtime_host_path, src) > 0) {
         if (bid[0])
             layout_cache_store(&tmp, owner, bid);
         layout_merge(&rt->L, &tmp, owner);

@@ -18,6 +18,15 @@
 
 int main(int argc, char **argv);
 
+/* The target's path p under the root file system arg (a sysroot: gen-tables' own business). */
+static int
+gen_host_path(void *arg, const char *p, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s%s", (const char *)arg, p);
+
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 /*
  * root: the root file system the binaries belong to ("" for this one): their
  * separate debug files are looked for under root/usr/lib/debug (a Debian
@@ -38,13 +47,13 @@ gen_load(struct layout *L, const char *core, const char *asyncio, const char *ro
         asyncio += rl;
     snprintf(rcore, sizeof(rcore), "%s", core);
     snprintf(raio, sizeof(raio), "%s", asyncio ? asyncio : "");
-    snprintf(file, sizeof(file), "%s%s", root, rcore);
-    if (layout_from_dwarf(L, LAYOUT_CORE, file, rcore, root) < 0) {
+    gen_host_path((void *)root, rcore, file, sizeof(file));
+    if (layout_from_dwarf(L, LAYOUT_CORE, file, rcore, gen_host_path, (void *)root) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, core);
         return -1;
     }
-    snprintf(file, sizeof(file), "%s%s", root, raio);
-    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, root) < 0) {
+    gen_host_path((void *)root, raio, file, sizeof(file));
+    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, gen_host_path, (void *)root) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, asyncio);
         return -1;
     }

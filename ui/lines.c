@@ -228,11 +228,11 @@ ui_src_get(struct ui_srccache *c, const char *path)
     ui_srcfile_clear(victim);
     victim->path = xstrdup(path);
     victim->used = c->clock;
-    if (c->root[0] && path[0] == '/') {
+    if (c->host_path && path[0] == '/') {
         char full[PATH_MAX + 256];
 
-        snprintf(full, sizeof(full), "%s%s", c->root, path);
-        victim->data = ui_src_read(full, &victim->size);
+        if (c->host_path(c->host_arg, path, full, sizeof(full)) == 0)
+            victim->data = ui_src_read(full, &victim->size);
     } else {
         victim->data = ui_src_read(path, &victim->size);
     }

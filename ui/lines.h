@@ -103,12 +103,14 @@ struct ui_srcfile {
 struct ui_srccache {
     struct ui_srcfile files[UI_SRC_CACHE];
     unsigned long clock;
-    char root[256];             /* prefix of absolute target paths ("" none) */
+    /* where this side opens an absolute target path (source_host_path); NULL: as named */
+    int (*host_path)(void *arg, const char *path, char *out, size_t size);
+    void *host_arg;
 };
 
 /*
  * Line `line` (1-based) of the file `path` as the target named it (absolute
- * names under c->root, relative ones relative to our working directory), without its line
+ * names where c->host_path says, relative ones relative to our working directory), without its line
  * end, or NULL when the file is not a readable regular file, is too big,
  * or has no such line.  The text is the file's (hostile: escape it) and is
  * valid until the next call.  Only stat(2), open(2) and read(2): a FIFO or

@@ -391,8 +391,8 @@ ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg)
             break;      /* options.c bounds them to the same number */
     }
     S->h = S->opts->replayed ? S->opts->replayed : &S->hist;
-    if (S->opts->source_root)
-        snprintf(S->src.root, sizeof(S->src.root), "%s", S->opts->source_root);
+    S->src.host_path = S->opts->host_path;
+    S->src.host_arg = S->opts->host_arg;
     rc = ui_term_open(&S->term);
     if (rc < 0) {
         fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));

@@ -27,9 +27,13 @@ struct ui_opts {
     bool readonly;              /* --load: one snapshot, no refresh */
     const char *source_desc;    /* borrowed; e.g. "pid 4242" or "snap.json" for the header;
                                  * NULL: "pid N" from the snapshot */
-    const char *source_root;    /* borrowed; where the target's source files are seen from
-                                 * here: "/proc/PID/root" (a container's own files), a core's
-                                 * sysroot; NULL or "": the paths as named */
+    /*
+     * Where the target's source files are opened from here (source_host_path
+     * of the capture: a container's own files, a core's sysroot); NULL: the
+     * paths as named.  host_arg is borrowed.
+     */
+    int (*host_path)(void *arg, const char *path, char *out, size_t size);
+    void *host_arg;
     /* the history every refresh is folded into, as --watch does it */
     long history;               /* --history: terminated tasks kept (<= 0: the default) */
     double stuck;               /* --stuck: seconds without a stack change (<= 0: never) */

@@ -95,11 +95,16 @@ sym_new(struct source *src, bool debuginfo)
 
     y->src = src;
     y->debuginfo = debuginfo;
-    if (debuginfo && src->root && src->root[0] &&
-        (size_t)snprintf(sym_debuginfo_buf, sizeof(sym_debuginfo_buf),
-                         ":.debug:%s/usr/lib/debug:/usr/lib/debug", src->root) <
-        sizeof(sym_debuginfo_buf))
-        sym_debuginfo_path = sym_debuginfo_buf;
+    if (debuginfo) {
+        char dir[4096];
+
+        /* the target's /usr/lib/debug as seen from here, when it is not ours */
+        if (source_host_path(src, "/usr/lib/debug", dir, sizeof(dir)) == 0 &&
+            strcmp(dir, "/usr/lib/debug") != 0 &&
+            (size_t)snprintf(sym_debuginfo_buf, sizeof(sym_debuginfo_buf),
+                             ":.debug:%s:/usr/lib/debug", dir) < sizeof(sym_debuginfo_buf))
+            sym_debuginfo_path = sym_debuginfo_buf;
+    }
     y->dwfl = dwfl_begin(debuginfo ? &sym_cb_debuginfo : &sym_cb_plain);
     if (!y->dwfl) {
         free(y);

@@ -33,6 +33,7 @@
 #include "attach/core.h"
 #include "attach/source.h"
 #include "common/err.h"
+#include "skip.h"
 
 Suite *suite_core(void);
 
@@ -369,7 +370,7 @@ ct_teardown(void)
 #define CT_SKIP_IF_NEEDED() \
     do { \
         if (ct_skip[0]) { \
-            fprintf(stderr, "SKIP %s: %s\n", __func__, ct_skip); \
+            unit_skip(__func__, "%s", ct_skip); \
             return; \
         } \
     } while (0)
@@ -467,8 +468,11 @@ START_TEST(test_core_text_from_file)
     ck_assert(memcmp(got, want, sizeof(got)) == 0);
     ck_assert(ct_live_read(fn, want, sizeof(want)));
     ck_assert(memcmp(got, want, sizeof(got)) == 0);
-    ck_assert_ptr_nonnull(src.root);
-    ck_assert_str_eq(src.root, "");
+    /* no sysroot: the target's files are this side's; a core holds still, never goes */
+    ck_assert_int_eq(source_host_path(&src, "/usr/lib/debug", host, sizeof(host)), 0);
+    ck_assert_str_eq(host, "/usr/lib/debug");
+    ck_assert_int_eq(source_motion(&src), SOURCE_STATIC);
+    ck_assert(source_alive(&src));
     source_close(&src);
 }
 END_TEST
@@ -591,6 +595,15 @@ START_TEST(test_core_threads)
     ck_assert_int_eq(core_get_info(&src, &info), 0);
     ck_assert_str_eq(info.fname, CT_NAME);
     ck_assert_str_eq(info.psargs, CT_NAME);
+    {
+        /* the command line a snapshot shows: PRPSINFO's psargs */
+        char cmd[128];
+        size_t n = source_cmdline(&src, cmd, sizeof(cmd));
+
+        ck_assert_uint_eq(n, strlen(CT_NAME));
+        ck_assert(memcmp(cmd, CT_NAME, n) == 0);
+        ck_assert_uint_eq(source_cmdline(&src, cmd, 2), 2);
+    }
     ck_assert_int_eq(info.first_tid, ct_child);
     ck_assert_int_eq(info.signo, 0);
     ck_assert(info.has_nt_file);
@@ -646,7 +659,10 @@ START_TEST(test_core_sysroot)
     source_close(&src);
 
     ct_open(&src, ct_core, NULL, root);
-    ck_assert_str_eq(src.root, root);
+    /* every target path is opened under the sysroot (source_host_path) */
+    ck_assert_int_eq(source_host_path(&src, maps_find(&src.maps, fn)->path, host,
+                                      sizeof(host)), 0);
+    ck_assert_str_eq(host, dst);
     ck_assert_int_eq(core_addr_origin(&src, fn, host, sizeof(host)), CORE_FROM_FILE);
     ck_assert_str_eq(host, dst);
     ck_assert_int_eq(source_read(&src, fn, got, sizeof(got)), 0);
@@ -744,6 +760,9 @@ START_TEST(test_core_exe)
     ck_assert_str_eq(host, exe);
     ck_assert_str_eq(maps_find(&src.maps, fn)->path, ct_exe);    /* the target's path stays */
     ck_assert_int_eq(core_host_file(&src, ct_exe, host, sizeof(host)), 0);
+    ck_assert_str_eq(host, exe);
+    /* the same through the source: what the runtime, symbolizer and view ask */
+    ck_assert_int_eq(source_host_path(&src, ct_exe, host, sizeof(host)), 0);
     ck_assert_str_eq(host, exe);
     ck_assert_int_eq(core_host_file(&src, "/usr/lib/debug/x", host, sizeof(host)), 0);
     ck_assert_str_eq(host, "/nonexistent-sysroot/usr/lib/debug/x");

@@ -5,11 +5,18 @@
  * passes, with and without a batched readv.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "attach/image.h"
+#include "attach/live.h"
 #include "attach/source.h"
 #include "common/err.h"
+#include "skip.h"
 
 Suite *suite_source(void);
 
@@ -20,7 +27,20 @@ struct fake {
     unsigned char mem[FK_PAGES * SOURCE_PAGE];
     bool unmapped[FK_PAGES];
     unsigned reads, readvs, max_iov;
+    enum source_motion motion;
+    char trace[64];             /* the choreography: p(rewalk) m(aps) s(top) w(alk) r(esume) */
 };
+
+static void
+fk_trace(struct fake *fk, char c)
+{
+    size_t n = strlen(fk->trace);
+
+    if (n + 1 < sizeof(fk->trace)) {
+        fk->trace[n] = c;
+        fk->trace[n + 1] = '\0';
+    }
+}
 
 static bool
 fk_ok(const struct fake *fk, uint64_t addr, size_t len)
@@ -73,6 +93,37 @@ fk_readv(struct source *src, const struct iovec *local, const struct iovec *remo
 }
 
 static const struct source_ops fk_ops = { .read = fk_read, .readv = fk_readv };
+
+static int
+fk_stop(struct source *src)
+{
+    fk_trace(src->priv, 's');
+    return 0;
+}
+
+static void
+fk_resume(struct source *src)
+{
+    fk_trace(src->priv, 'r');
+}
+
+static int
+fk_refresh_maps(struct source *src)
+{
+    fk_trace(src->priv, 'm');
+    return 0;
+}
+
+static enum source_motion
+fk_motion(struct source *src)
+{
+    return ((struct fake *)src->priv)->motion;
+}
+
+static const struct source_ops fk_ops_walk = {
+    .read = fk_read, .readv = fk_readv, .stop = fk_stop, .resume = fk_resume,
+    .refresh_maps = fk_refresh_maps, .motion = fk_motion,
+};
 static const struct source_ops fk_ops_plain = { .read = fk_read };
 
 static struct fake *
@@ -92,9 +143,11 @@ fk_new(struct source *src, const struct source_ops *ops)
 static void
 fk_free(struct source *src)
 {
-    free(src->priv);
-    src->priv = NULL;
+    struct fake *fk = src->priv;
+
     source_close(src);
+    free(fk);
+    src->priv = NULL;
 }
 
 static unsigned char
@@ -242,6 +295,188 @@ START_TEST(refresh_many_runs_span_calls)
 }
 END_TEST
 
+/* ------------------------------------------------------------ source_walk_stopped */
+
+struct walk_arg {
+    struct fake *fk;
+    bool cache_on;              /* what the walk saw */
+};
+
+/* Reads pages 3, 4, 5 and 20, as first_pass does. */
+static int
+walk_pages(struct source *src, void *arg)
+{
+    struct walk_arg *w = arg;
+
+    fk_trace(w->fk, 'w');
+    w->cache_on = src->cache_on;
+    ck_assert_uint_eq(byte_at(src, 3, 0), 4);
+    ck_assert_uint_eq(byte_at(src, 5, 0), 6);
+    ck_assert_uint_eq(byte_at(src, 4, 0), 5);
+    ck_assert_uint_eq(byte_at(src, 20, 100), 21);
+    return 0;
+}
+
+static int
+prewalk_pages(struct source *src, void *arg)
+{
+    fk_trace(((struct walk_arg *)arg)->fk, 'p');
+    walk_pages(src, arg);
+    return -AIO_E_FAULT;        /* ignored */
+}
+
+static int
+walk_fails(struct source *src, void *arg)
+{
+    (void)src;
+    fk_trace(((struct walk_arg *)arg)->fk, 'w');
+    return -AIO_E_FAULT;
+}
+
+START_TEST(walk_stopped_prewalks_then_refreshes_in_one_call)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_walk);
+    struct walk_arg w = { fk, false };
+    struct source_walk_stats st;
+
+    fk->motion = SOURCE_STOPPED;
+    ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_pages, &w, &st), 0);
+    /* the pre-walk runs before the maps and the stop; pages 3-5 and 20 re-read in one readv */
+    ck_assert_str_eq(fk->trace, "pwmswr");
+    ck_assert(w.cache_on);
+    ck_assert_uint_eq(st.refreshed_pages, 4);
+    ck_assert_uint_eq(fk->readvs, 1);
+    ck_assert_uint_eq(st.misses, 0);
+    ck_assert(st.start <= st.stop && st.stop <= st.stopped && st.stopped <= st.refreshed &&
+              st.refreshed <= st.walked);
+    /* the walk's pages are kept for the next stop, the cache is off while the target runs */
+    ck_assert(!src.cache_on);
+    ck_assert(src.cache_kept);
+    fk->trace[0] = '\0';
+    fk->readvs = 0;
+    fk->mem[20 * SOURCE_PAGE + 100] = 99;
+    ck_assert_int_eq(source_walk_stopped(&src, NULL, walk_fails, &w, &st), -AIO_E_FAULT);
+    ck_assert_str_eq(fk->trace, "mswr");
+    ck_assert_uint_eq(st.refreshed_pages, 4);
+    ck_assert_uint_eq(fk->readvs, 1);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(walk_stopped_static_and_running)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_walk);
+    struct walk_arg w = { fk, false };
+    struct source_walk_stats st;
+
+    /* a core: never a pre-walk, a fresh cache for the walk, dropped after */
+    fk->motion = SOURCE_STATIC;
+    ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_pages, &w, &st), 0);
+    ck_assert_str_eq(fk->trace, "mswr");
+    ck_assert(w.cache_on);
+    ck_assert_uint_eq(st.refreshed_pages, 0);
+    ck_assert(!src.cache_on && !src.cache_kept);
+    /* --nonblocking: no pre-walk and no cache at all */
+    fk->motion = SOURCE_RUNNING;
+    fk->trace[0] = '\0';
+    ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_pages, &w, NULL), 0);
+    ck_assert_str_eq(fk->trace, "mswr");
+    ck_assert(!w.cache_on);
+    fk_free(&src);
+}
+END_TEST
+
+/* ------------------------------------------------------------ what only a live process knows */
+
+START_TEST(live_source_knows_its_process)
+{
+    char cmd[256], host[4096], want[64];
+    struct source src;
+    struct stat a, b;
+    uint64_t ns = 0;
+    const char *exe = NULL;
+    size_t i, n;
+    pid_t child;
+    int rc, status;
+
+    child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        execl("/bin/sleep", "sleep", "60", (char *)NULL);
+        _exit(127);
+    }
+    /* until the exec is done: the command line is sleep's */
+    for (i = 0; i < 500; i++) {
+        char path[64], got[64] = "";
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)child);
+        f = fopen(path, "r");
+        if (f) {
+            n = fread(got, 1, sizeof(got) - 1, f);
+            fclose(f);
+            if (n == 9 && memcmp(got, "sleep\0" "60", 9) == 0)
+                break;
+        }
+        usleep(10000);
+    }
+    rc = live_open(&src, child, true);
+    if (rc == -AIO_E_PERM) {
+        unit_skip(__func__, "%s", err_msg(rc));
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        return;
+    }
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(source_motion(&src), SOURCE_RUNNING);      /* opened nonblocking */
+    n = source_cmdline(&src, cmd, sizeof(cmd));
+    ck_assert_uint_eq(n, strlen("sleep 60"));
+    ck_assert(memcmp(cmd, "sleep 60", n) == 0);
+    ck_assert_int_eq(source_thread_cpu(&src, child, &ns), 0);
+    ck_assert(source_alive(&src));
+    /* a mapped file: /proc/PID/root + path, the very file (device and inode) */
+    for (i = 0; i < src.maps.n && !exe; i++)
+        if (strstr(src.maps.v[i].path, "sleep"))
+            exe = src.maps.v[i].path;
+    ck_assert_ptr_nonnull(exe);
+    ck_assert_int_eq(source_host_path(&src, exe, host, sizeof(host)), 0);
+    snprintf(want, sizeof(want), "/proc/%d/root/", (int)child);
+    ck_assert_int_eq(strncmp(host, want, strlen(want) - 1), 0);
+    ck_assert_int_eq(stat(host, &a), 0);
+    ck_assert_int_eq(stat(exe, &b), 0);
+    ck_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    /* a file the target does not map: under its root all the same */
+    ck_assert_int_eq(source_host_path(&src, "/etc/hostname", host, sizeof(host)), 0);
+    snprintf(want, sizeof(want), "/proc/%d/root/etc/hostname", (int)child);
+    ck_assert_str_eq(host, want);
+    kill(child, SIGKILL);
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(!source_alive(&src));
+    source_close(&src);
+}
+END_TEST
+
+START_TEST(image_source_has_no_files)
+{
+    static const uint8_t hdr[] = { 'A', 'I', 'O', 'M', 'I', 'M', 'G', '\n', 1, 0, 0, 0, 0, 0, 0, 0 };
+    struct source src;
+    char host[64] = "x", cmd[16];
+    uint64_t ns;
+
+    /* no INFO record: refused, yet src is usable as after source_init */
+    ck_assert_int_lt(image_open_mem(&src, hdr, sizeof(hdr), &(struct image_runtime){ 0 }), 0);
+    ck_assert_int_eq(source_host_path(&src, "/usr/bin/python3", host, sizeof(host)), -AIO_E_IO);
+    ck_assert_str_eq(host, "");
+    ck_assert_uint_eq(source_cmdline(&src, cmd, sizeof(cmd)), 0);
+    ck_assert_int_lt(source_thread_cpu(&src, 1, &ns), 0);
+    ck_assert(source_alive(&src));
+    ck_assert_int_eq(source_motion(&src), SOURCE_STATIC);
+    source_close(&src);
+}
+END_TEST
+
 Suite *
 suite_source(void)
 {
@@ -254,6 +489,12 @@ suite_source(void)
     tcase_add_test(tc, refresh_with_nothing_kept_is_an_empty_cache);
     tcase_add_test(tc, cache_off_reads_straight_through);
     tcase_add_test(tc, refresh_many_runs_span_calls);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("walk");
+    tcase_add_test(tc, walk_stopped_prewalks_then_refreshes_in_one_call);
+    tcase_add_test(tc, walk_stopped_static_and_running);
+    tcase_add_test(tc, live_source_knows_its_process);
+    tcase_add_test(tc, image_source_has_no_files);
     suite_add_tcase(s, tc);
     return s;
 }
