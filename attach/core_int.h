@@ -1,10 +1,10 @@
 /*
  * core_int.h - what the two halves of the core-file source share (not for
  * other modules: they see core.h).  core.c reads the core's headers and
- * notes (threads, auxv, NT_FILE) and is the source; core_mem.c (which calls
- * nothing of core.c) serves its memory: the dumped segments, the mapped files (opened where
- * core_host_path says, compared with the dump), the executable --exe names,
- * and the memory map built from them.
+ * notes (threads, auxv, NT_FILE) and is the source; core_mem.c (which
+ * calls nothing of core.c) serves its memory: the dumped segments, the
+ * mapped files (opened where core_host_path says, compared with the dump),
+ * the executable --exe names, and the memory map built from them.
  */
 #ifndef AIO_ATTACH_CORE_INT_H
 #define AIO_ATTACH_CORE_INT_H

@@ -1,11 +1,14 @@
 /*
  * source.h - where target memory and threads come from.
  *
- * A source is a live process (live.c: ptrace + process_vm_readv), later a
- * core file or a memory image.  Walkers see only this interface, so they
- * cannot tell which one they run on.  This is the ONLY code that touches
- * target memory: every read either fills the whole buffer or fails with a
- * negative AIO_E_* code (a short read is an error).
+ * A source is a live process (live.c: ptrace + process_vm_readv), a core
+ * file (core.c) or a memory image (image.c).  Walkers see only this
+ * interface, so they cannot tell which one they run on.  This is the ONLY
+ * code that touches target memory: every read either fills the whole buffer
+ * or fails with a negative AIO_E_* code (a short read is an error).  What
+ * only one kind knows (the command line, thread CPU times, whether the
+ * target is still there, how it holds still, where its files are seen from
+ * here) is an operation too, so that no caller asks which kind it holds.
  */
 #ifndef AIO_ATTACH_SOURCE_H
 #define AIO_ATTACH_SOURCE_H

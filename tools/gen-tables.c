@@ -53,7 +53,8 @@ gen_load(struct layout *L, const char *core, const char *asyncio, const char *ro
         return -1;
     }
     gen_host_path((void *)root, raio, file, sizeof(file));
-    if (asyncio && layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, gen_host_path, (void *)root) < 0) {
+    if (asyncio &&
+        layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, gen_host_path, (void *)root) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, asyncio);
         return -1;
     }

@@ -44,7 +44,7 @@ export XDG_CACHE_HOME=$TMPD/cache
 run_aiomon "$TMPD/exe.json" "$TMPD/exe.err" --core "$core" --sysroot "$TMPD/empty-sysroot" \
     --exe "$TMPD/interp/python" --layout=dwarf -v --dump --json
 [ "$AIO_RC" -le 1 ] ||
-    { show_file_ "$TMPD/exe.err"; fail_ "--core --sysroot EMPTY --exe PY --layout=dwarf exited $AIO_RC"; }
+    { show_file_ "$TMPD/exe.err"; fail_ "--core --sysroot EMPTY --exe PY --layout=dwarf: exit $AIO_RC"; }
 grep -q "in /.*, layout dwarf$" "$TMPD/exe.err" ||
     { show_file_ "$TMPD/exe.err"; fail_ "the layout is not DWARF's alone"; }
 # threads only: an extension module (_asyncio) is not in the empty sysroot
@@ -56,5 +56,5 @@ mkdir -p "$TMPD/cache"
 run_aiomon "$TMPD/nodbg.json" "$TMPD/nodbg.err" --core "$core" --sysroot "$TMPD/empty-sysroot" \
     --exe "$TMPD/interp/python" --layout=dwarf --dump --json
 [ "$AIO_RC" -ne 0 ] && grep -q "layout missing" "$TMPD/nodbg.err" ||
-    { show_file_ "$TMPD/nodbg.err"; fail_ "without the debug file next to PY: exit $AIO_RC, not a missing layout"; }
+    { show_file_ "$TMPD/nodbg.err"; fail_ "no debug file next to PY: exit $AIO_RC, no 'layout missing'"; }
 ok_ "without it, no DWARF from anywhere else"

@@ -460,7 +460,8 @@ END_TEST
 
 START_TEST(image_source_has_no_files)
 {
-    static const uint8_t hdr[] = { 'A', 'I', 'O', 'M', 'I', 'M', 'G', '\n', 1, 0, 0, 0, 0, 0, 0, 0 };
+    static const uint8_t hdr[] = { 'A', 'I', 'O', 'M', 'I', 'M', 'G', '\n',
+                                   1, 0, 0, 0, 0, 0, 0, 0 };
     struct source src;
     char host[64] = "x", cmd[16];
     uint64_t ns;
