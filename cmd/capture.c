@@ -348,6 +348,8 @@ capture_take(struct capture *cap, int *err)
             snap_free(again);
         }
     }
+    /* -v's pre-walk counts from the start of the capture (the heap made ready too) */
+    tm.start = start;
     /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */
     if (rc == 0)
         capture_thread_cpu(src, s);
