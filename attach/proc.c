@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "../common/xalloc.h"
 
 #define PROC_MAX_TIDS 100000
+/* Processes read from /proc for one walk of the tree. */
+#define PROC_MAX_PROCS 65536
 
 int
 proc_exists(int pid)
@@ -70,19 +73,48 @@ proc_tracer_pid(int pid)
     return atoi(p + strlen("\nTracerPid:"));
 }
 
+/*
+ * State letter and parent of a stat file ("pid (comm) S ppid ..."); false if
+ * it is gone or unreadable.  comm may contain spaces and parentheses: the
+ * state follows the LAST ')'.
+ */
+static bool
+proc_read_stat(const char *path, char *state, int *ppid)
+{
+    char buf[1024], *p;
+    int pp;
+    char st;
+
+    if (proc_read_file(path, buf, sizeof(buf)) <= 0)
+        return false;
+    p = strrchr(buf, ')');
+    if (!p || p[1] != ' ' || sscanf(p + 2, "%c %d", &st, &pp) != 2)
+        return false;
+    *state = st;
+    *ppid = pp;
+    return true;
+}
+
 char
 proc_thread_state(int pid, long tid)
 {
-    char path[96], buf[1024], *p;
+    char path[96], st;
+    int ppid;
 
     snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", pid, tid);
-    if (proc_read_file(path, buf, sizeof(buf)) <= 0)
-        return 0;
-    /* comm may contain spaces and parentheses: the state follows the LAST ')' */
-    p = strrchr(buf, ')');
-    if (!p || p[1] != ' ')
-        return 0;
-    return p[2];
+    return proc_read_stat(path, &st, &ppid) ? st : 0;
+}
+
+int
+proc_tgid(long tid)
+{
+    char path[64], buf[4096], *p;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", tid);
+    if (proc_read_file(path, buf, sizeof(buf)) < 0)
+        return (int)tid;
+    p = strstr(buf, "\nTgid:");
+    return p ? atoi(p + strlen("\nTgid:")) : (int)tid;
 }
 
 int
@@ -277,4 +309,129 @@ proc_perm_hint(int pid)
                  "run as the user that owns process %d, or as root / with CAP_SYS_PTRACE", pid);
     }
     return hint;
+}
+
+/* ---------------------------------------------------------------- the process tree */
+
+struct proc_entry {
+    int pid, ppid;
+    char state;
+};
+
+static int
+proc_entry_cmp(const void *a, const void *b)
+{
+    const struct proc_entry *x = a, *y = b;
+
+    if (x->ppid != y->ppid)
+        return x->ppid < y->ppid ? -1 : 1;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Every process of the system (at most PROC_MAX_PROCS), sorted by parent; the count. */
+static size_t
+proc_list_all(struct proc_entry **out)
+{
+    struct proc_entry *v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    DIR *d = opendir("/proc");
+
+    *out = NULL;
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL && n < PROC_MAX_PROCS) {
+        char *end, path[64];
+        long pid = strtol(de->d_name, &end, 10);
+        struct proc_entry pe;
+
+        if (*end != '\0' || pid <= 0 || pid > INT_MAX)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        if (!proc_read_stat(path, &pe.state, &pe.ppid))
+            continue;
+        pe.pid = (int)pid;
+        xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+        v[n++] = pe;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof(*v), proc_entry_cmp);
+    *out = v;
+    return n;
+}
+
+/* Index of the first entry whose parent is ppid (n when none). */
+static size_t
+proc_first_child(const struct proc_entry *v, size_t n, int ppid)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (v[mid].ppid < ppid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool
+proc_in(const int *v, size_t n, int pid)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (v[i] == pid)
+            return true;
+    }
+    return false;
+}
+
+size_t
+proc_descendants(int root, const int *skip, size_t nskip, int **out)
+{
+    struct proc_entry *v;
+    size_t n = proc_list_all(&v), nq = 0, head, nlive = 0, i;
+    int *queue = xreallocarray(NULL, n + 1, sizeof(*queue));
+    int *live = out ? xreallocarray(NULL, n + 1, sizeof(*live)) : NULL;
+
+    queue[nq++] = root;
+    for (head = 0; head < nq; head++) {
+        int parent = queue[head];
+
+        for (i = proc_first_child(v, n, parent); i < n && v[i].ppid == parent; i++) {
+            if (v[i].pid == root || nq > n)
+                continue;       /* cannot happen in a tree; /proc may race: stay bounded */
+            if (parent == root && proc_in(skip, nskip, v[i].pid))
+                continue;
+            queue[nq++] = v[i].pid;
+            if (v[i].state == 'Z' || v[i].state == 'X')
+                continue;
+            if (live)
+                live[nlive] = v[i].pid;
+            nlive++;
+        }
+    }
+    if (out)
+        *out = live;
+    free(queue);
+    free(v);
+    return nlive;
+}
+
+size_t
+proc_children(int pid, int **out)
+{
+    struct proc_entry *v;
+    size_t n = proc_list_all(&v), nc = 0, i;
+    int *c = xreallocarray(NULL, n + 1, sizeof(*c));
+
+    for (i = proc_first_child(v, n, pid); i < n && v[i].ppid == pid; i++)
+        c[nc++] = v[i].pid;
+    free(v);
+    *out = c;
+    return nc;
 }

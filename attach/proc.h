@@ -1,5 +1,6 @@
 /*
- * proc.h - small readers of /proc/PID/... used by the live source and main.
+ * proc.h - small readers of /proc/PID/... used by the live source, the tracer,
+ * the --run watchdog and main.
  */
 #ifndef AIO_ATTACH_PROC_H
 #define AIO_ATTACH_PROC_H
@@ -27,6 +28,9 @@ char proc_thread_state(int pid, long tid);
  */
 int proc_thread_cpu_ns(int pid, long tid, uint64_t *ns);
 
+/* The process (thread group) of thread tid ("Tgid:" of its status); tid itself when unreadable. */
+int proc_tgid(long tid);
+
 /* Thread name (comm) into buf, NUL-terminated; "" when unreadable. */
 void proc_thread_comm(int pid, long tid, char *buf, size_t size);
 
@@ -45,6 +49,18 @@ long proc_list_tids(int pid, long **out);
  * 0 when unreadable.
  */
 long proc_ns_tid(int pid, long tid);
+
+/*
+ * The process tree below root, breadth-first (parents before their children),
+ * without root, without the children of root listed in skip (nskip of them)
+ * and their descendants, and without zombies.  When out is not NULL, *out is
+ * malloc'd (the caller frees it) and holds the pids.  Returns the count.
+ * At most 65536 processes of the system are read.
+ */
+size_t proc_descendants(int root, const int *skip, size_t nskip, int **out);
+
+/* The children of pid, zombies included, into *out (malloc'd); the count. */
+size_t proc_children(int pid, int **out);
 
 /*
  * A one-line hint on how to get permission to trace pid ("run as root or ...").
