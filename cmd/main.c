@@ -13,7 +13,7 @@
 #include "common/err.h"
 #include "options.h"
 #include "watch.h"
-#include "watchdog.h"
+#include "run.h"
 #include "pyframes/pyframes.h"
 #include "snapshot/history.h"
 #include "snapshot/snapshot.h"
@@ -276,11 +276,11 @@ main(int argc, char **argv)
     case OPT_MODE_CORE:
         return main_core(&o);
     case OPT_MODE_RUN: {
-        struct watchdog_opts wo = { .argv = o.run_argv, .timeout = o.timeout,
-                                    .on_signal = o.on_signal, .keep_running = o.keep_running,
-                                    .outdir = o.output, .layout = o.layout };
+        struct run_opts wo = { .argv = o.run_argv, .timeout = o.timeout,
+                               .on_signal = o.on_signal, .keep_running = o.keep_running,
+                               .outdir = o.output, .layout = o.layout };
 
-        return watchdog_run(&wo);
+        return run_command(&wo);
     }
     case OPT_MODE_TUI:
         if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))

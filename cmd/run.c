@@ -1,5 +1,5 @@
 /*
- * watchdog.c - `aiomon-attach --run`: run a command and snapshot the Python
+ * run.c - `aiomon-attach --run`: run a command and snapshot the Python
  * processes of its tree when it hangs (timeout, SIGUSR1) or, with
  * --on-signal, when one of them is about to die of a fatal signal.
  *
@@ -14,7 +14,7 @@
  * group-stop (ended with PTRACE_LISTEN, so job control still works), with
  * SIGTRAP it is an interrupt or the first stop of an auto-attached child.
  */
-#include "watchdog.h"
+#include "run.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,7 +86,7 @@ struct wd_tracee {
 };
 
 struct wd {
-    const struct watchdog_opts *o;
+    const struct run_opts *o;
     const char *outdir;
     double grace;
     pid_t self;
@@ -1229,7 +1229,7 @@ wd_exit_status(int status)
 }
 
 int
-watchdog_run(const struct watchdog_opts *o)
+run_command(const struct run_opts *o)
 {
     struct wd w;
     int ret = 2;

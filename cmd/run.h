@@ -1,5 +1,5 @@
 /*
- * watchdog.h - `aiomon-attach --run`: run a command, and when it hangs (a
+ * run.h - `aiomon-attach --run`: run a command, and when it hangs (a
  * timeout, SIGUSR1) or one of its Python processes is about to die of a fatal
  * signal (--on-signal), leave a snapshot of every Python process of its tree.
  *
@@ -7,14 +7,14 @@
  * aiomon-attach becomes a child subreaper, so a process of the tree whose
  * parent died stays in the tree (it is adopted by us, not by init).
  */
-#ifndef AIO_WATCHDOG_H
-#define AIO_WATCHDOG_H
+#ifndef AIO_CMD_RUN_H
+#define AIO_CMD_RUN_H
 
 #include <stdbool.h>
 
 #include "pyframes/pyframes.h"
 
-struct watchdog_opts {
+struct run_opts {
     char **argv;                /* CMD and its arguments, NULL-terminated; borrowed */
     double timeout;             /* seconds; 0 = none */
     bool on_signal;             /* snapshot Python processes of the tree on a fatal signal
@@ -50,6 +50,6 @@ struct watchdog_opts {
  * capture has installed the attach guard over them (the guard chains to
  * them; once CMD has ended, they do the default action).  Call it once.
  */
-int watchdog_run(const struct watchdog_opts *o);
+int run_command(const struct run_opts *o);
 
 #endif
