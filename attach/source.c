@@ -452,7 +452,7 @@ source_walk_stopped(struct source *src, source_walk_fn prewalk, source_walk_fn f
         return rc;
     st->stopped = clock_now_ns(CLOCK_MONOTONIC);
     pages = src->stats.refreshed_pages;
-    if (motion == SOURCE_STOPPED)
+    if (motion == SOURCE_STOPPED || motion == SOURCE_HELD)
         source_cache_refresh(src);
     else
         source_cache_enable(src, motion == SOURCE_STATIC);
@@ -466,7 +466,7 @@ source_walk_stopped(struct source *src, source_walk_fn prewalk, source_walk_fn f
     st->faults = r1.ru_minflt - r0.ru_minflt;
     st->misses = src->stats.read_calls - calls;
     /* the pages of this walk are the ones to re-read at the next stop */
-    if (motion == SOURCE_STOPPED)
+    if (motion == SOURCE_STOPPED || motion == SOURCE_HELD)
         source_cache_suspend(src);
     else
         source_cache_enable(src, false);

@@ -27,6 +27,8 @@ enum source_motion {
     SOURCE_STATIC,              /* it never changes: a core, an image */
     SOURCE_STOPPED,             /* it runs, and source_stop stops it: a live process */
     SOURCE_RUNNING,             /* it runs and is read running: a live process, --nonblocking */
+    SOURCE_HELD,                /* it runs between walks, and a tracer of ours holds it stopped
+                                 * for this one (--run): source_stop does nothing */
 };
 
 struct source_ops {
@@ -222,18 +224,19 @@ typedef int (*source_walk_fn)(struct source *src, void *arg);
 /*
  * The whole choreography of one consistent read, so that no mode drives it
  * step by step:
- *   1. prewalk (when not NULL, and the target is SOURCE_STOPPED):
+ *   1. prewalk (when not NULL, and the target is SOURCE_STOPPED; a held
+ *      target is already stopped, so nothing is gained by reading it before):
  *      called while the target runs, with the page cache on; what it reads
  *      is kept as the list of pages to re-read under the stop (see
  *      source_cache_suspend); its result is ignored.  The caller decides when
  *      one is worth it (first walk, or the last walk missed many pages).
  *   2. the memory map read again (while the target still runs);
  *   3. stop (a no-op for a core, an image, --nonblocking);
- *   4. SOURCE_STOPPED: the kept pages re-read in batches
+ *   4. SOURCE_STOPPED, SOURCE_HELD: the kept pages re-read in batches
  *      (source_cache_refresh); SOURCE_STATIC: a fresh cache; SOURCE_RUNNING:
  *      no cache (a running target's pages go stale at once);
  *   5. fn, under the stop;
- *   6. SOURCE_STOPPED: the cache suspended (its pages are the ones to
+ *   6. SOURCE_STOPPED, SOURCE_HELD: the cache suspended (its pages are the ones to
  *      re-read next time), else dropped; the target resumed.
  * st (may be NULL) receives the times and counts; it is zeroed first.
  * Returns fn's result, or the stop's error (then fn never ran).

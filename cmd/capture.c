@@ -134,14 +134,12 @@ capture_open(int pid, const struct capture_opts *o, int *err)
     int rc;
 
     cap->o = *o;
-    rc = live_open(&cap->src, pid, o->nonblocking || o->pretraced);
+    rc = live_open(&cap->src, pid, o->nonblocking);
     if (rc < 0) {
         *err = rc;
         capture_close(cap);
         return NULL;
     }
-    if (o->pretraced)
-        live_hold(&cap->src);   /* PRETRACED: goes with the watchdog's held threads */
     if (o->nonblocking)
         cap->snap_flags = SNAP_F_TORN;
     return capture_runtime_open(cap, pid, err);
@@ -255,7 +253,9 @@ capture_report(const struct snap *s, const struct source_walk_stats *tm)
 static bool
 capture_stops(struct capture *cap)
 {
-    return source_motion(&cap->src) == SOURCE_STOPPED;
+    enum source_motion m = source_motion(&cap->src);
+
+    return m == SOURCE_STOPPED || m == SOURCE_HELD;
 }
 
 /*
@@ -301,14 +301,14 @@ capture_walk(struct source *src, void *arg)
 /*
  * One snapshot read under one stop (source_walk_stopped): with the walk
  * before the stop when it tells which pages to re-read under it (first
- * capture, or the last one missed many; never when the caller already holds
- * the target stopped: PRETRACED).
+ * capture, or the last one missed many; source_walk_stopped skips it for a
+ * target a tracer of ours already holds).
  */
 static int
 capture_walk_stopped(struct capture *cap, struct snap *s, struct source_walk_stats *tm)
 {
     struct capture_walk w = { cap, s, 0 };
-    bool prewalk = !cap->o.pretraced && (!cap->src.cache_kept || cap->prewalk_next);
+    bool prewalk = !cap->src.cache_kept || cap->prewalk_next;
     int rc;
 
     rc = source_walk_stopped(&cap->src, prewalk ? capture_prewalk : NULL, capture_walk, &w, tm);

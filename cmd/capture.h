@@ -14,7 +14,6 @@
 
 struct capture_opts {
     bool nonblocking;           /* never stop the process */
-    bool pretraced;             /* the caller already holds every thread stopped (watchdog) */
     enum py_layout_choice layout;
     bool verbose;
     bool native;                /* native stacks merged with the Python frames */
