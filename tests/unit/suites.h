@@ -14,4 +14,5 @@
     X(suite_ui) \
     X(suite_unwind) \
     X(suite_image) \
-    X(suite_debugoffsets)
+    X(suite_debugoffsets) \
+    X(suite_tracer)
