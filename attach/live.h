@@ -1,5 +1,6 @@
 /*
- * live.h - the live-process source: ptrace to stop, process_vm_readv to read.
+ * live.h - the live-process source: the tracer (tracer.h) to stop,
+ * process_vm_readv to read.
  */
 #ifndef AIO_ATTACH_LIVE_H
 #define AIO_ATTACH_LIVE_H

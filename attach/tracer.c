@@ -43,6 +43,7 @@ struct tracer {
     struct tracer_thread *t;
     size_t n, cap;
     bool tree;                  /* tracer_trace_tree: follows a tree, in the registry */
+    bool reaps;                 /* it traced a tree: its reports come through tracer_reap */
     bool detaching;             /* detach every thread at its next stop */
     int hold_tgid;              /* new threads of this process are held too */
     bool hold_all;              /* new threads are held (detach) */
@@ -457,6 +458,7 @@ tracer_trace_tree(struct tracer *tr, int pid)
     if (ptrace(PTRACE_SEIZE, (pid_t)pid, NULL, (void *)opts) < 0)
         return -1;
     tracer_add(tr, pid, pid);
+    tr->reaps = true;
     if (!tr->tree) {
         tr->tree = true;
         tr->next = tracer_trees;
@@ -746,7 +748,12 @@ tracer_detach_all(struct tracer *tr, int ms)
             i++;
     }
     left = tr->n;
-    if (left > 0) {
+    /*
+     * Those still running are detached as they stop.  Only for a tree: the
+     * threads of a brief stop were all waited for, and a waitpid(-1) here
+     * could take the exit status of a child that is not ours to reap.
+     */
+    if (left > 0 && tr->reaps) {
         tracer_hold(tr, 0, ms);     /* each one is detached by tracer_event as it stops */
         tr->hold_all = false;
         left = tr->n;
@@ -762,7 +769,8 @@ tracer_free(struct tracer *tr)
 {
     if (!tr)
         return;
-    tracer_detach_all(tr, TRACER_DETACH_MS);
+    /* a detach already under way had its wait: do not wait again */
+    tracer_detach_all(tr, tr->detaching ? 0 : TRACER_DETACH_MS);
     free(tr->t);
     free(tr);
 }

@@ -55,8 +55,8 @@ struct tracer_hooks {
 struct tracer *tracer_new(const struct tracer_hooks *hooks);
 
 /*
- * Detach every thread (tracer_detach_all with TRACER_DETACH_MS) and free.
- * NULL is accepted.
+ * Detach every thread (tracer_detach_all with TRACER_DETACH_MS, or without a
+ * wait when a detach is under way already) and free.  NULL is accepted.
  */
 void tracer_free(struct tracer *tr);
 
