@@ -308,7 +308,7 @@ START_TEST(test_tracer_tree_fatal)
     /* the grandchild held: a live source reads it as it is */
     ck_assert_uint_eq(tracer_hold(tr, tgid, 2000), 0);
     ck_assert_int_eq(live_open(&src, tgid, false), 0);
-    ck_assert(live_held(&src));
+    ck_assert_int_eq(source_motion(&src), SOURCE_HELD);
     ck_assert_int_eq(source_stop(&src), 0);
     ck_assert_uint_ge(src.ntids, 1);
     ck_assert_int_eq(src.tids[0], tgid);
