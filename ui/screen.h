@@ -16,6 +16,7 @@
 #include "layout.h"
 #include "lines.h"
 #include "model.h"
+#include "rows.h"
 #include "term.h"
 #include "ui.h"
 

@@ -21,6 +21,7 @@
 #include "ui/layout.h"
 #include "ui/lines.h"
 #include "ui/model.h"
+#include "ui/rows.h"
 
 Suite *suite_ui(void);
 
