@@ -1,7 +1,7 @@
 /*
  * layout.h - where things go on the screen: pane rectangles for a terminal
- * size, the task pane's columns for a width, text cut to a number of
- * terminal columns, and the function bar.  Pure (no curses), unit-tested.
+ * size, text cut to a number of terminal columns, and the function bar
+ * (the task pane's columns are in columns.h).  Pure (no curses), unit-tested.
  */
 #ifndef AIO_UI_LAYOUT_H
 #define AIO_UI_LAYOUT_H
@@ -39,38 +39,6 @@ struct ui_layout {
 
 /* The rectangles for a lines x cols terminal (any size, even 0 x 0). */
 void ui_layout_compute(struct ui_layout *l, int lines, int cols);
-
-enum ui_col {
-    UI_COL_STATE = 0,           /* "pend" "done" "canc" */
-    UI_COL_MARK,                /* R running now; C cancellation pending, or W when it was
-                                 * swallowed (still running after it); S stuck */
-    UI_COL_AGE,                 /* since first seen */
-    UI_COL_RUN,                 /* % of samples running (wide terminals) */
-    UI_COL_IDLE,                /* since its stack last changed (wide terminals) */
-    UI_COL_TASK,                /* tree glyphs + name (+ ×count) */
-    UI_COL_CORO,                /* coroutine qualname */
-    UI_COL_WHERE,               /* file:line of the suspension point */
-    UI_COL__COUNT
-};
-
-struct ui_cols {
-    int x[UI_COL__COUNT];
-    int w[UI_COL__COUNT];       /* 0: column hidden */
-};
-
-/* From this width of the task pane on, the activity columns RUN% and IDLE are shown. */
-#define UI_ACT_COLS_MIN 116
-
-/*
- * Columns for a task pane `width` columns wide: the fixed ones first (the
- * activity ones only from UI_ACT_COLS_MIN), the task column gets the most
- * of the rest; coroutine and location are dropped when there is no room.
- * Columns never overlap and end within width.
- */
-void ui_cols_compute(struct ui_cols *c, int width);
-
-/* The title of a column ("STAT", "RCS", "AGE", "RUN%", "IDLE", "TASK", "COROUTINE", "WHERE"). */
-const char *ui_col_title(enum ui_col col);
 
 /*
  * Text for a terminal cell range: decode UTF-8 s[0..len) (as produced by

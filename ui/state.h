@@ -1,10 +1,13 @@
 /*
- * screen.h - the live view's state and the functions its parts share
- * (internal to src/ui): screen.c runs the loop and owns the snapshot,
- * panes.c draws, keys.c maps keys to actions and draws the function bar.
+ * state.h - what the live view shows and remembers (internal to ui/): the
+ * snapshot and what is derived from it, the history, the panes' cursors,
+ * sort, filter, search, the prompt, the refresh timer, the status message.
+ * state.c changes it; the screen manager (screen.c) takes the snapshots and
+ * runs the loop; keys.c and search.c turn keys into changes; panes.c and
+ * footer.c draw it, reading only.
  */
-#ifndef AIO_UI_SCREEN_H
-#define AIO_UI_SCREEN_H
+#ifndef AIO_UI_STATE_H
+#define AIO_UI_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,8 +19,8 @@
 #include "layout.h"
 #include "lines.h"
 #include "model.h"
+#include "pane.h"
 #include "rows.h"
-#include "term.h"
 #include "ui.h"
 
 #define UI_TEXT_MAX 128                 /* search, filter and prompt text */
@@ -30,6 +33,7 @@ enum ui_view {
     UI_VIEW_THREADS,
     UI_VIEW_ENDED,              /* the terminated tasks of the history */
     UI_VIEW_HELP,
+    UI_VIEW__COUNT
 };
 
 enum ui_prompt {
@@ -38,12 +42,10 @@ enum ui_prompt {
     UI_PROMPT_FILTER,
 };
 
-struct ui_screen {
+struct ui_state {
     const struct ui_opts *opts;     /* borrowed */
-    ui_snap_fn take;
-    void *take_arg;
-    struct ui_term term;
-    struct ui_layout lay;
+    const struct ui_glyphs *g;      /* borrowed; static */
+    struct ui_layout lay;           /* of the last ui_state_update */
 
     /* the snapshot shown and what is derived from it */
     struct snap *snap;              /* owned; NULL until a snapshot was taken */
@@ -63,33 +65,30 @@ struct ui_screen {
     size_t cap_act;
     struct ui_cpu cpu;              /* per-thread CPU share between refreshes */
 
+    /* the panes: rows are rows.rows, detail, threads, ended, ended_detail, help */
+    struct ui_pane tasks, detail, threads, ended, ended_detail, help;
+
     /* the task pane */
     struct ui_sel sel;
-    size_t cur, top;                /* selected row, first row shown */
     enum ui_sort sort;
     bool group;
     char filter[UI_TEXT_MAX];
     char search[UI_TEXT_MAX];
 
     /* the detail pane */
-    struct ui_lines detail;
+    struct ui_lines detail_lines;
     struct ui_links links;
-    size_t detail_top;
     bool detail_stale;              /* rebuild before drawing */
 
     /* the threads view and the help screen */
-    struct ui_lines threads;
-    size_t th_cur, th_top;
-    struct ui_lines help;
-    size_t help_top;
+    struct ui_lines thread_lines;
+    struct ui_lines help_lines;
 
     /* the terminated view: rows (newest first) and the selected one's detail */
-    struct ui_lines ended;
-    struct ui_lines ended_detail;
-    size_t en_cur, en_top, en_detail_top;
+    struct ui_lines ended_lines;
+    struct ui_lines ended_detail_lines;
     bool en_valid;                  /* en_id, en_coro, en_first: the selected task */
     uint64_t en_id, en_coro, en_first;
-    struct ui_lines header;
 
     struct ui_srccache src;
     enum ui_view view, back_view;
@@ -112,57 +111,60 @@ struct ui_screen {
 
     char msg[256];                  /* status message, in the footer */
     uint64_t msg_until_ms;
-    bool quit;
 };
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t ui_now_ms(void);
 
+/*
+ * Set S up for options o (borrowed, not NULL) with glyphs g: interval,
+ * history and --critical patterns.  Panes get no class; the source-line
+ * cache's root is the caller's to set.
+ */
+void ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyphs *g);
+void ui_state_free(struct ui_state *S);
+
 /* Show a status message in the footer for a few seconds. */
-void ui_screen_msg(struct ui_screen *S, const char *fmt, ...)
+void ui_state_msg(struct ui_state *S, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Take a snapshot now and show it (on failure keep the last one and say why). */
-void ui_screen_refresh(struct ui_screen *S);
+/* Install a new snapshot (owned by S from now on): derived data, history, counts, selection. */
+void ui_state_install(struct ui_state *S, struct snap *ns);
+
+/* A refresh failed with err (< 0): keep the snapshot shown and say why. */
+void ui_state_failed(struct ui_state *S, int err);
 
 /* Rebuild the rows (collapse, filter, group or sort changed) keeping the selection. */
-void ui_screen_rebuild(struct ui_screen *S);
+void ui_state_rebuild(struct ui_state *S);
 
-/* Select row `row` (clamped) and remember its task. */
-void ui_screen_select(struct ui_screen *S, size_t row);
+/* Select row `row` of the task pane (clamped) and remember its task. */
+void ui_state_select(struct ui_state *S, size_t row);
 
 /* Select row `row` and scroll it into view a third down the pane if it was not shown. */
-void ui_screen_jump(struct ui_screen *S, size_t row);
+void ui_state_jump(struct ui_state *S, size_t row);
 
 /* Select task `task`, expanding its collapsed ancestors so that it has a row. */
-void ui_screen_goto_task(struct ui_screen *S, size_t task);
+void ui_state_goto_task(struct ui_state *S, size_t task);
 
 /* The task of the selected row, or TREE_NONE. */
-size_t ui_screen_cur_task(const struct ui_screen *S);
+size_t ui_state_cur_task(const struct ui_state *S);
 
 /* Rebuild the detail pane's lines and links if the selection or snapshot changed. */
-void ui_screen_detail(struct ui_screen *S);
+void ui_state_detail(struct ui_state *S);
 
 /* Select row `row` (clamped) of the terminated view and show its detail. */
-void ui_screen_ended_select(struct ui_screen *S, size_t row);
+void ui_state_ended_select(struct ui_state *S, size_t row);
 
-/* Draw everything and update the terminal. */
-void ui_screen_draw(struct ui_screen *S);
+/* The pane the moving keys go to in the current view. */
+struct ui_pane *ui_state_focus(struct ui_state *S);
 
-/* panes.c */
-void ui_pane_header(struct ui_screen *S);
-void ui_pane_tasks(struct ui_screen *S);
-void ui_pane_detail(struct ui_screen *S);
-void ui_pane_threads(struct ui_screen *S);
-void ui_pane_ended(struct ui_screen *S);
-void ui_pane_help(struct ui_screen *S);
+/* Pane p's cursor moved (UI_R_MOVED): update what follows it. */
+void ui_state_moved(struct ui_state *S, struct ui_pane *p);
 
-/* keys.c */
-/* Handle one key (a character, or a KEY_* code when fn is true). */
-void ui_keys_handle(struct ui_screen *S, int key, bool fn);
-/* The help screen's lines: every key of the key table. */
-void ui_keys_help(struct ui_lines *L);
-/* The footer: the prompt, a status message, or the function bar. */
-void ui_keys_footer(struct ui_screen *S);
+/*
+ * Before drawing: lay the panes out on a lines x cols terminal, give each
+ * its rows, rebuild a stale detail pane, clamp every cursor and scroll.
+ */
+void ui_state_update(struct ui_state *S, int lines, int cols);
 
 #endif
