@@ -46,16 +46,15 @@ ui_pane_page(const struct ui_pane *p)
 unsigned
 ui_pane_goto(struct ui_pane *p, long long row)
 {
-    size_t old = p->cur;
-
     if (p->nrows == 0)
         return UI_R_HANDLED;
     if (row < 0)
         row = 0;
     if ((unsigned long long)row >= p->nrows)
         row = (long long)p->nrows - 1;
+    p->moved_from = p->cur;
     p->cur = (size_t)row;
-    return p->cur != old ? UI_R_HANDLED | UI_R_MOVED : UI_R_HANDLED;
+    return UI_R_HANDLED | UI_R_MOVED;
 }
 
 unsigned
@@ -97,9 +96,9 @@ ui_pane_key(struct ui_pane *p, int key, bool fn)
 unsigned
 ui_pane_key_scroll(struct ui_pane *p, int key, bool fn)
 {
-    if (fn && (key == KEY_UP || key == KEY_PPAGE)) {
-        if (p->top > 0)
-            p->top -= key == KEY_UP || p->top < 10 ? 1 : 10;
+    /* at the top, Up and PgUp close the pane like any other key */
+    if (fn && (key == KEY_UP || key == KEY_PPAGE) && p->top > 0) {
+        p->top -= key == KEY_UP || p->top < 10 ? 1 : 10;
         return UI_R_HANDLED;
     }
     if (fn && (key == KEY_DOWN || key == KEY_NPAGE))

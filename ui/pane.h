@@ -21,7 +21,8 @@
 /* What handling a key did: flags (htop's HandlerResult). */
 #define UI_R_IGNORED 0x00u      /* not this handler's key: the next handler may take it */
 #define UI_R_HANDLED 0x01u      /* taken */
-#define UI_R_MOVED   0x02u      /* the cursor moved: what follows the selection is updated */
+#define UI_R_MOVED   0x02u      /* the cursor was set (maybe to the row it was on): what
+                                 * follows the selection is updated */
 #define UI_R_REFRESH 0x04u      /* take a snapshot now */
 #define UI_R_REDRAW  0x08u      /* repaint the whole terminal (Ctrl-L) */
 #define UI_R_BACK    0x10u      /* leave this view for the one it was opened from */
@@ -45,6 +46,7 @@ struct ui_pane {
     size_t nrows;               /* rows of content */
     size_t cur;                 /* the selected row (cursor panes) */
     size_t top;                 /* the first row shown */
+    size_t moved_from;          /* the cursor before the last ui_pane_goto */
     bool cursor;                /* has a selection bar; else it only scrolls */
 };
 
@@ -62,8 +64,10 @@ void ui_pane_fit(struct ui_pane *p);
 size_t ui_pane_page(const struct ui_pane *p);
 
 /*
- * Put the cursor on row `row`, clamped to the rows.  UI_R_HANDLED, with
- * UI_R_MOVED when the cursor changed; an empty pane does not move.
+ * Put the cursor on row `row`, clamped to the rows, remembering where it
+ * was in moved_from: UI_R_HANDLED | UI_R_MOVED (even when it stays on its
+ * row: the owner then selects that row again).  An empty pane does not
+ * move: UI_R_HANDLED alone.
  */
 unsigned ui_pane_goto(struct ui_pane *p, long long row);
 
@@ -78,8 +82,10 @@ unsigned ui_pane_scroll(struct ui_pane *p, long long delta);
 unsigned ui_pane_key(struct ui_pane *p, int key, bool fn);
 
 /*
- * The keys of a pane that only scrolls (the help screen): Up and PgUp,
- * Down and PgDn scroll; any other key is UI_R_BACK.
+ * The keys of a pane that only scrolls (the help screen): Up and PgUp
+ * scroll back (PgUp by 10 from the 10th row on, else by 1), Down and PgDn
+ * scroll on (by 1 and 10); any other key, and Up or PgUp at the top, is
+ * UI_R_BACK.
  */
 unsigned ui_pane_key_scroll(struct ui_pane *p, int key, bool fn);
 

@@ -332,11 +332,13 @@ void
 ui_state_moved(struct ui_state *S, struct ui_pane *p)
 {
     if (p == &S->tasks && S->snap && S->rows.nrows) {
-        S->detail.top = 0;
+        if (p->cur != p->moved_from)
+            S->detail.top = 0;
         ui_sel_set(&S->sel, &S->rows, S->snap, S->tasks.cur);
         S->detail_stale = true;
     } else if (p == &S->ended) {
-        S->ended_detail.top = 0;
+        if (p->cur != p->moved_from)
+            S->ended_detail.top = 0;
         ui_state_ended_select(S, S->ended.cur);
     }
 }

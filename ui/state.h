@@ -158,7 +158,7 @@ void ui_state_ended_select(struct ui_state *S, size_t row);
 /* The pane the moving keys go to in the current view. */
 struct ui_pane *ui_state_focus(struct ui_state *S);
 
-/* Pane p's cursor moved (UI_R_MOVED): update what follows it. */
+/* Pane p's cursor was set (UI_R_MOVED): select its row again, and what follows it. */
 void ui_state_moved(struct ui_state *S, struct ui_pane *p);
 
 /*

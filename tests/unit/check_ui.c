@@ -758,9 +758,13 @@ START_TEST(test_pane_keys)
     ck_assert_uint_eq(ui_pane_key(&p, 'x', false), UI_R_IGNORED);
     ck_assert_uint_eq(ui_pane_key(&p, KEY_LEFT, true), UI_R_IGNORED);
     p.nrows = 100;
-    ck_assert_uint_eq(ui_pane_key(&p, KEY_UP, true), UI_R_HANDLED);     /* at the top */
+    /* at the top: set again on the same row (its owner selects it again) */
+    ck_assert_uint_eq(ui_pane_key(&p, KEY_UP, true), UI_R_HANDLED | UI_R_MOVED);
+    ck_assert_uint_eq(p.cur, 0);
+    ck_assert_uint_eq(p.moved_from, 0);
     ck_assert_uint_eq(ui_pane_key(&p, 'j', false), UI_R_HANDLED | UI_R_MOVED);
     ck_assert_uint_eq(p.cur, 1);
+    ck_assert_uint_eq(p.moved_from, 0);
     ck_assert_uint_eq(ui_pane_page(&p), 9);
     ui_pane_key(&p, ' ', false);
     ck_assert_uint_eq(p.cur, 10);
@@ -768,8 +772,9 @@ START_TEST(test_pane_keys)
     ck_assert_uint_eq(p.top, 1);        /* row 10 is the last one shown */
     ui_pane_key(&p, KEY_END, true);
     ck_assert_uint_eq(p.cur, 99);
-    ck_assert_uint_eq(ui_pane_key(&p, KEY_NPAGE, true), UI_R_HANDLED);  /* clamped */
-    ck_assert_uint_eq(p.cur, 99);
+    ck_assert_uint_eq(ui_pane_key(&p, KEY_NPAGE, true), UI_R_HANDLED | UI_R_MOVED);
+    ck_assert_uint_eq(p.cur, 99);       /* clamped */
+    ck_assert_uint_eq(p.moved_from, 99);
     ui_pane_fit(&p);
     ck_assert_uint_eq(p.top, 90);
     ui_pane_key(&p, KEY_PPAGE, true);
@@ -826,6 +831,14 @@ START_TEST(test_pane_scroll)
     ui_pane_fit(&p);
     ck_assert_uint_eq(p.top, 15);
     ck_assert_uint_eq(ui_pane_key_scroll(&p, 'q', false), UI_R_HANDLED | UI_R_BACK);
+    /* at the top, Up and PgUp close it too */
+    p.top = 1;
+    ck_assert_uint_eq(ui_pane_key_scroll(&p, KEY_UP, true), UI_R_HANDLED);
+    ck_assert_uint_eq(p.top, 0);
+    ck_assert_uint_eq(ui_pane_key_scroll(&p, KEY_UP, true), UI_R_HANDLED | UI_R_BACK);
+    ck_assert_uint_eq(ui_pane_key_scroll(&p, KEY_PPAGE, true), UI_R_HANDLED | UI_R_BACK);
+    ck_assert_uint_eq(p.top, 0);
+    p.top = 15;
     ck_assert_uint_eq(ui_pane_key_scroll(&p, KEY_LEFT, true), UI_R_HANDLED | UI_R_BACK);
     /* fewer rows than lines: nothing to scroll */
     p.nrows = 3;
