@@ -265,6 +265,15 @@ ui_cols_compute(struct ui_cols *c, int width)
     }
 }
 
+/* The cell of column i on line y of a pane starting at x. */
+static struct ui_cell
+ui_col_cell(const struct ui_cols *c, size_t i, int y, int x, enum ui_color over)
+{
+    struct ui_cell cell = { y, x + c->x[i], c->w[i], ui_columns[i].align, over };
+
+    return cell;
+}
+
 void
 ui_cols_draw_titles(struct ui_term *T, int y, int x, int width)
 {
@@ -277,11 +286,7 @@ ui_cols_draw_titles(struct ui_term *T, int y, int x, int width)
     for (i = 0; i < ui_ncolumns; i++) {
         if (!c.w[i])
             continue;
-        cell.y = y;
-        cell.x = x + c.x[i];
-        cell.w = c.w[i];
-        cell.align = ui_columns[i].align;
-        cell.over = UI_C__COUNT;
+        cell = ui_col_cell(&c, i, y, x, UI_C__COUNT);
         ui_cell_text(T, &cell, UI_C_COLHDR, ui_columns[i].title);
     }
 }
@@ -295,15 +300,11 @@ ui_cols_draw_row(struct ui_term *T, int y, int x, int width, const struct ui_row
     size_t i;
 
     ui_cols_compute(&cols, width);
-    cell.over = selected ? UI_C_SELECT : UI_C__COUNT;
     ui_term_fill(T, y, x, width, selected ? UI_C_SELECT : UI_C_NORMAL);
     for (i = 0; i < ui_ncolumns; i++) {
         if (!cols.w[i])
             continue;
-        cell.y = y;
-        cell.x = x + cols.x[i];
-        cell.w = cols.w[i];
-        cell.align = ui_columns[i].align;
+        cell = ui_col_cell(&cols, i, y, x, selected ? UI_C_SELECT : UI_C__COUNT);
         ui_columns[i].draw(T, &cell, c, k);
     }
 }
