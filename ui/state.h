@@ -119,7 +119,7 @@ uint64_t ui_now_ms(void);
 /*
  * Set S up for options o (borrowed, not NULL) with glyphs g: interval,
  * history and --critical patterns.  Panes get no class; the source-line
- * cache's root is the caller's to set.
+ * cache's host_path is the caller's to set.
  */
 void ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyphs *g);
 void ui_state_free(struct ui_state *S);
