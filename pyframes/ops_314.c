@@ -7,7 +7,8 @@
  *     on top of its stack, *(stackpointer - 1), itself a _PyStackRef;
  *   - tasks live in circular lists headed in each thread state (and, for
  *     tasks of threads that are gone, in the interpreter state), linked
- *     through TaskObj.task_node; each thread state names its running task.
+ *     through TaskObj.task_node; each thread state names its running task
+ *     (their walk is task discovery's: py_tasks_from_lists, task_find.c).
  * Sources: the 3.14 branch's pycore_interpframe_structs.h, pycore_frame.h,
  * pycore_stackref.h, pycore_object.h, Modules/_asynciomodule.c and
  * InternalDocs/asyncio.md.
@@ -29,10 +30,7 @@
 #define STACKREF_TAGS 3u
 #define STACKREF_INT 3u
 
-#define MAX_TASK_LIST MAX_TASKS /* tasks in one list: no cap below a million (CPython's own tool stops at 65,536) */
 #define MAX_FRAME_SLOTS (1u << 20)
-
-typedef int (*task_found_fn)(struct py_ctx *, uint64_t, long, bool, void *);
 
 static uint64_t
 ops314_ref(uint64_t bits)
@@ -146,111 +144,6 @@ ops314_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *di
     return 0;
 }
 
-/*
- * One circular list: from head->next until head again.  A NULL link, a loop
- * that does not come back to the head (Brent's cycle check) or more than
- * MAX_TASK_LIST tasks end the walk with a diagnostic.  Returns 1 when found()
- * asked to stop, else 0.
- */
-static int
-ops314_walk_list(struct py_ctx *c, uint64_t head, long tid, uint64_t running,
-                 task_found_fn found, void *arg)
-{
-    uint64_t next_off = layout_off(c->L, PYF_LLIST_NEXT);
-    uint64_t node_off = layout_off(c->L, PYF_TASK_NODE);
-    uint64_t node = 0, tortoise = head;
-    size_t steps = 0, power = 1, lam = 0;
-    int rc = source_read_ptr(c->src, head + next_off, &node);
-
-    while (rc == 0 && node != head) {
-        if (node == 0 || node == tortoise || node < node_off) {
-            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT,
-                          "task list at 0x%llx is corrupt (%s)", (unsigned long long)head,
-                          node == 0 ? "NULL link" : "loops without reaching its head");
-            return 0;
-        }
-        if (steps++ >= MAX_TASK_LIST) {
-            snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND,
-                          "task list at 0x%llx cut at %u tasks", (unsigned long long)head,
-                          MAX_TASK_LIST);
-            return 0;
-        }
-        if (found(c, node - node_off, tid, node - node_off == running, arg))
-            return 1;
-        if (++lam == power) {
-            tortoise = node;
-            power *= 2;
-            lam = 0;
-        }
-        rc = source_read_ptr(c->src, node + next_off, &node);
-    }
-    if (rc < 0)
-        snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, -rc, "cannot read the task list at 0x%llx",
-                      (unsigned long long)head);
-    return 0;
-}
-
-/* The running task of a thread state: only while its event loop runs. */
-static uint64_t
-ops314_running_task(struct py_ctx *c, uint64_t tstate)
-{
-    uint64_t loop = 0, task = 0;
-
-    if (!layout_has(c->L, PYF_TS_ASYNCIO_RUNNING_TASK) ||
-        (layout_has(c->L, PYF_TS_ASYNCIO_RUNNING_LOOP) &&
-         (py_read_ptr(c, tstate, PYF_TS_ASYNCIO_RUNNING_LOOP, &loop) < 0 || !loop)) ||
-        py_read_ptr(c, tstate, PYF_TS_ASYNCIO_RUNNING_TASK, &task) < 0)
-        return 0;
-    return task;
-}
-
-/* Every thread state's list, then the interpreter's (tasks of threads gone), per interpreter. */
-static int
-ops314_tasks_find(struct py_ctx *c, task_found_fn found, void *arg)
-{
-    static const enum py_field need[] = {
-        PYF_TS_ASYNCIO_TASKS_HEAD, PYF_IS_ASYNCIO_TASKS_HEAD, PYF_LLIST_NEXT, PYF_TASK_NODE,
-    };
-    uint64_t interp = 0;
-    size_t i;
-    int ni, rc;
-
-    for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-        if (!layout_has(c->L, need[i]))
-            return err_set(AIO_E_LAYOUT, "no offsets for asyncio's task lists (%s): the "
-                           "AsyncioDebug section of _asyncio was not found",
-                           layout_descs[need[i]].name);
-    }
-    rc = py_read_ptr(c, c->runtime, PYF_RT_INTERP_HEAD, &interp);
-    if (rc < 0)
-        return rc;
-    for (ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
-        uint64_t head = 0, ts, next_interp = 0;
-        size_t nt;
-
-        if (py_read_ptr(c, interp, PYF_IS_TSTATE_HEAD, &head) < 0)
-            break;
-        for (ts = head, nt = 0; ts && nt < MAX_THREADS; nt++) {
-            uint64_t next = 0;
-            long tid = source_host_tid(c->src, c->ops->thread_native_id(c, ts, 0));
-
-            if (ops314_walk_list(c, ts + layout_off(c->L, PYF_TS_ASYNCIO_TASKS_HEAD), tid,
-                                 ops314_running_task(c, ts), found, arg))
-                return 0;
-            if (py_read_ptr(c, ts, PYF_TS_NEXT, &next) < 0 || next == head || next == ts)
-                break;
-            ts = next;
-        }
-        if (ops314_walk_list(c, interp + layout_off(c->L, PYF_IS_ASYNCIO_TASKS_HEAD), 0, 0,
-                             found, arg))
-            return 0;
-        if (py_read_ptr(c, interp, PYF_IS_NEXT, &next_interp) < 0 || next_interp == interp)
-            break;
-        interp = next_interp;
-    }
-    return 0;
-}
-
 /* Frame states: the 3.14 branch's Include/internal/pycore_frame.h (as 3.13). */
 const struct py_ops py_ops_314 = {
     .family = "3.14",
@@ -265,7 +158,7 @@ const struct py_ops py_ops_314 = {
     .instance_dict = ops314_instance_dict,
     .fs_created = -3, .fs_suspended_yf = -1, .fs_cleared = 4,
     .resume_ops = { 0, 0 },
-    .tasks_find = ops314_tasks_find,
+    .tasks_discover = py_tasks_from_lists,
     .slot_tag_mask = STACKREF_TAGS,
 };
 
@@ -290,7 +183,7 @@ const struct py_ops py_ops_315 = {
     .instance_dict = ops314_instance_dict,
     .fs_created = 0, .fs_suspended_yf = 2, .fs_cleared = 5,
     .resume_ops = { 0, 0 },
-    .tasks_find = ops314_tasks_find,
+    .tasks_discover = py_tasks_from_lists,
     .slot_tag_mask = STACKREF_TAGS,
     .yf_under_null = true,
 };

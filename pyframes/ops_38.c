@@ -233,7 +233,8 @@ ops38_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dic
     .thread_native_id = ops38_thread_native_id,         \
     .gen_frame = ops38_gen_frame,                       \
     .frame_local_addr = ops38_frame_local_addr,         \
-    .instance_dict = ops38_instance_dict
+    .instance_dict = ops38_instance_dict,               \
+    .tasks_discover = py_tasks_from_registries
 
 const struct py_ops py_ops_38 = {
     .family = "3.8",

@@ -89,16 +89,14 @@ struct py_ops {
     int8_t fs_created, fs_suspended_yf, fs_cleared;
     uint8_t resume_ops[2];      /* RESUME opcodes (incl. quickened/instrumented), 3.11/3.12 */
     /*
-     * Task discovery through the runtime's own task lists (3.14+); NULL means
-     * asyncio's registries in the asyncio.tasks module (3.8-3.13).  Calls
-     * found() for every task, with the native tid of the thread whose list
-     * holds it (0: none) and whether it is that thread's running task;
-     * found() returns nonzero to stop.  0 or a negative AIO_E_* when no list
-     * could be read at all.
+     * Task discovery (task_find.c): find every asyncio task, read it into
+     * the snapshot with its stack, then the await edges.  Every version has
+     * one: py_tasks_from_registries (asyncio's registries in the
+     * asyncio.tasks module, 3.8-3.13) or py_tasks_from_lists (the runtime's
+     * own task lists, 3.14+).  0, or a negative AIO_E_* when nothing at all
+     * could be read (what could not be read is a diagnostic in the snapshot).
      */
-    int (*tasks_find)(struct py_ctx *c,
-                      int (*found)(struct py_ctx *, uint64_t, long, bool, void *),
-                      void *arg);
+    int (*tasks_discover)(struct py_ctx *c);
     /* Low bits of a frame slot that tag a _PyStackRef (3.14+), not address; 0 before. */
     uint64_t slot_tag_mask;
     /*
@@ -218,8 +216,11 @@ size_t py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated);
 /* Walk every interpreter's threads into the snapshot. */
 int py_threads_walk(struct py_ctx *c);
 
-/* Walk asyncio's task registries into the snapshot (tasks, stacks, edges). */
+/* Every asyncio task into the snapshot (tasks, stacks, edges): the ops' task discovery. */
 int py_tasks_walk(struct py_ctx *c);
+/* The two task discoveries (task_find.c), for the py_ops tables. */
+int py_tasks_from_registries(struct py_ctx *c);
+int py_tasks_from_lists(struct py_ctx *c);
 
 /* Type name of an object's type (cached); "" when unreadable.  Valid until py_ctx_done. */
 const char *py_type_name(struct py_ctx *c, uint64_t type);

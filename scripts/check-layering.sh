@@ -55,7 +55,7 @@ if [ -f "$bad" ]; then
 fi
 # walkers never compare version numbers: that belongs to runtime.c and the ops tables
 if grep -nE 'version_hex|minor|PY_VERSION' pyframes/frames.c pyframes/threads.c \
-        pyframes/tasks.c pyframes/containers.c pyframes/objects.c; then
+        pyframes/task_read.c pyframes/task_edges.c pyframes/task_find.c pyframes/containers.c pyframes/objects.c; then
     echo "layering: version test in a walker (use struct py_ops)"
     exit 1
 fi
