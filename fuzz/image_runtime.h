@@ -1,9 +1,9 @@
 /*
  * image_runtime.h - turn the runtime facts of a memory image (attach/image.h)
  * into the struct py_runtime the walkers take.  For the fuzzers, the unit
- * tests and tools only: attach/ may not include pyframes/ (layering), and
- * pyframes/runtime.c keeps its version -> py_ops choice private, so that
- * choice is mirrored here (keep it in step with runtime_choose_ops()).
+ * tests and tools only: attach/ may not include pyframes/ (layering).  The
+ * behaviour comes from the version registry (pyframes/versions.h), as
+ * py_runtime_open() chooses it.
  */
 #ifndef AIO_FUZZ_IMAGE_RUNTIME_H
 #define AIO_FUZZ_IMAGE_RUNTIME_H
@@ -16,23 +16,7 @@
 #include "pyframes/layout.h"
 #include "pyframes/pyframes.h"
 #include "pyframes/pyint.h"
-
-static inline const struct py_ops *
-image_runtime_ops(uint64_t hex)
-{
-    unsigned minor = (unsigned)((hex >> 16) & 0xff);
-
-    if ((hex >> 24) != 3)
-        return NULL;
-    switch (minor) {
-    case 8: case 9: return &py_ops_38;
-    case 10: return &py_ops_310;
-    case 11: return &py_ops_311;
-    case 12: return &py_ops_312;
-    case 13: return &py_ops_313;
-    default: return minor >= 14 ? &py_ops_314 : NULL;  /* through _Py_DebugOffsets */
-    }
-}
+#include "pyframes/versions.h"
 
 /*
  * Fill rt from ir: version, _PyRuntime, ops, layout (unknown field names are
@@ -57,7 +41,8 @@ image_runtime_fill(const struct image_runtime *ir, struct py_runtime *rt)
     snprintf(rt->version, sizeof(rt->version), "%s", ir->version);
     snprintf(rt->layout_source, sizeof(rt->layout_source), "%s", ir->layout_source);
     rt->pthread_tid_off = ir->pthread_tid_off;
-    rt->ops = image_runtime_ops(ir->version_hex);
+    rt->pyv = py_version_find(ir->version_hex, &rt->newer_than_known);
+    rt->ops = rt->pyv ? rt->pyv->ops : NULL;
     if (!rt->ops)
         return err_set(AIO_E_VERSION, "image: unsupported Python version 0x%llx",
                        (unsigned long long)ir->version_hex);

@@ -6,8 +6,9 @@
  *
  * The struct is a sequence of uint64_t offsets whose set grows with each
  * minor version; its own layout is therefore per minor version and lives
- * here, in one table per version, and nowhere else.  The `version` member of
- * the struct chooses the table.  Every value read is checked against the
+ * here, in one table per version, and nowhere else; the version registry
+ * (versions.c) names the table of each minor version, and the `version`
+ * member of the struct must agree with it.  Every value read is checked against the
  * size of the struct it is a member of (also given by the struct) before any
  * of it is used: one value out of range and the whole image is refused.
  */
@@ -16,8 +17,7 @@
 #include <string.h>
 
 #include "../common/err.h"
-#include "pyframes.h"
-#include "pyint.h"
+#include "layout_debugoffsets.h"
 
 #define DBGOFF_MAX_BYTES 2048
 #define DBGOFF_MAX_STRUCT (1u << 20)    /* largest struct size believed (as layout.c) */
@@ -37,6 +37,15 @@ struct dbgoff_map {
 };
 
 #define DBGOFF_NONE 0xffffu
+
+/* One version's AsyncioDebug section (Py_AsyncioModuleDebugOffsets). */
+struct adbg_version {
+    const struct dbgoff_map *map;
+    size_t n;
+    size_t size;                /* bytes of the section read */
+    /* the task members the section does not give, from those it gives (NULL: none) */
+    void (*derive)(struct layout *L, const unsigned char *buf);
+};
 
 /* One version's _Py_DebugOffsets, and the facts derived from it. */
 struct dbgoff_version {
@@ -233,12 +242,16 @@ static const struct dbgoff_map dbgoff_315[] = {
 
 #define DBGOFF_ARRAY(a) (a), sizeof(a) / sizeof((a)[0])
 
-static const struct dbgoff_version dbgoff_versions[] = {
-    { 13, 0, 584, DBGOFF_ARRAY(dbgoff_313), 536, 120, 136, 144, 0, 0 },
-    /* llist_node, code_object_generation, tlbc_generation came in 3.14.0b2 */
-    { 14, 0x030e00b2, 760, DBGOFF_ARRAY(dbgoff_314), 616, 128, 144, 152, 400, 672 },
-    /* the layout of the 3.15 releases; its alphas and betas differed */
-    { 15, 0x030f00f0, 888, DBGOFF_ARRAY(dbgoff_315), 712, 128, 144, 152, 464, 800 },
+const struct dbgoff_version dbgoff_v313 = {
+    13, 0, 584, DBGOFF_ARRAY(dbgoff_313), 536, 120, 136, 144, 0, 0,
+};
+/* llist_node, code_object_generation, tlbc_generation came in 3.14.0b2 */
+const struct dbgoff_version dbgoff_v314 = {
+    14, 0x030e00b2, 760, DBGOFF_ARRAY(dbgoff_314), 616, 128, 144, 152, 400, 672,
+};
+/* the layout of the 3.15 releases; its alphas and betas differed */
+const struct dbgoff_version dbgoff_v315 = {
+    15, 0x030f00f0, 888, DBGOFF_ARRAY(dbgoff_315), 712, 128, 144, 152, 464, 800,
 };
 
 /* The members of llist_node are given without its size: two pointers. */
@@ -262,28 +275,6 @@ dbgoff_u64(const unsigned char *buf, size_t pos)
 
     memcpy(&v, buf + pos, 8);
     return v;
-}
-
-#define DBGOFF_NVERSIONS (sizeof(dbgoff_versions) / sizeof(dbgoff_versions[0]))
-
-/* A later minor version than any known is tried with the newest layout. */
-static const struct dbgoff_version *
-dbgoff_find(unsigned minor)
-{
-    size_t i;
-
-    for (i = 0; i < DBGOFF_NVERSIONS; i++) {
-        if (dbgoff_versions[i].minor == minor)
-            return &dbgoff_versions[i];
-    }
-    return minor > dbgoff_versions[DBGOFF_NVERSIONS - 1].minor ?
-           &dbgoff_versions[DBGOFF_NVERSIONS - 1] : NULL;
-}
-
-unsigned
-layout_debug_offsets_newest_minor(void)
-{
-    return dbgoff_versions[DBGOFF_NVERSIONS - 1].minor;
 }
 
 /*
@@ -328,10 +319,10 @@ dbgoff_check(const struct dbgoff_version *dv, const unsigned char *buf)
 
 int
 layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len,
-                          uint64_t version_hex)
+                          const struct dbgoff_version *dv, uint64_t version_hex)
 {
-    const struct dbgoff_version *dv;
     uint64_t gil, locked, holder, dversion, unicode;
+    unsigned dminor;
     size_t i;
     int rc;
 
@@ -342,8 +333,10 @@ layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len
         return err_set(AIO_E_LAYOUT, "_Py_DebugOffsets version 0x%llx does not match Py_Version "
                        "0x%llx", (unsigned long long)dversion,
                        (unsigned long long)version_hex);
-    dv = (dversion >> 24) == 3 ? dbgoff_find((unsigned)((dversion >> 16) & 0xff)) : NULL;
-    if (!dv || (dv->minor == ((dversion >> 16) & 0xff) && (dversion & 0xffffffffu) < dv->min_hex))
+    /* dv is this minor's map, or the newest map for a later minor (versions.c) */
+    dminor = (unsigned)((dversion >> 16) & 0xff);
+    if (!dv || (dversion >> 24) != 3 || dminor < dv->minor ||
+        (dminor == dv->minor && (dversion & 0xffffffffu) < dv->min_hex))
         return err_set(AIO_E_LAYOUT, "its _Py_DebugOffsets layout is not known to this build");
     if (len < dv->size)
         return err_set(AIO_E_LAYOUT, "_Py_DebugOffsets of Python 3.%u needs %u bytes, only %zu "
@@ -472,17 +465,22 @@ adbg_derive_314(struct layout *L, const unsigned char *buf)
     dbgoff_set(L, PYF_TASK_FUT_WAITER, coro - 8, 8);
 }
 
+/* The AsyncioDebug section of 3.14 and later (unchanged in 3.15). */
+const struct adbg_version adbg_v314 = {
+    adbg_map, sizeof(adbg_map) / sizeof(adbg_map[0]), ADBG_SIZE, adbg_derive_314,
+};
+
 int
 layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len,
-                          uint64_t version_hex)
+                          const struct adbg_version *av)
 {
     size_t i;
 
-    if (len < ADBG_SIZE)
-        return err_set(AIO_E_LAYOUT, "the AsyncioDebug section has %zu bytes, %d are needed",
-                       len, ADBG_SIZE);
-    for (i = 0; i < sizeof(adbg_map) / sizeof(adbg_map[0]); i++) {
-        const struct dbgoff_map *m = &adbg_map[i];
+    if (len < av->size)
+        return err_set(AIO_E_LAYOUT, "the AsyncioDebug section has %zu bytes, %zu are needed",
+                       len, av->size);
+    for (i = 0; i < av->n; i++) {
+        const struct dbgoff_map *m = &av->map[i];
         uint64_t v = dbgoff_u64(buf, m->pos);
         bool ok = m->within != DBGOFF_NONE ?
                   dbgoff_u64(buf, m->within) > 0 &&
@@ -494,9 +492,9 @@ layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len
                            "of range", (unsigned long long)v, (unsigned)m->pos,
                            layout_descs[m->field].name);
     }
-    for (i = 0; i < sizeof(adbg_map) / sizeof(adbg_map[0]); i++)
-        dbgoff_set(L, adbg_map[i].field, dbgoff_u64(buf, adbg_map[i].pos), adbg_map[i].width);
-    if ((version_hex >> 16) >= 0x030e)
-        adbg_derive_314(L, buf);
+    for (i = 0; i < av->n; i++)
+        dbgoff_set(L, av->map[i].field, dbgoff_u64(buf, av->map[i].pos), av->map[i].width);
+    if (av->derive)
+        av->derive(L, buf);
     return 0;
 }

@@ -5,18 +5,6 @@
  */
 #include "layout_table.h"
 
-const struct layout_table *
-layout_table_find(int minor)
-{
-    size_t i;
-
-    for (i = 0; i < layout_tables_count; i++) {
-        if (layout_tables[i]->minor == minor)
-            return layout_tables[i];
-    }
-    return NULL;
-}
-
 int
 layout_from_table(struct layout *L, const struct layout_table *t)
 {

@@ -2,6 +2,7 @@
  * layout_table.h - built-in layout tables, one per CPython minor version,
  * GENERATED from reference DWARF builds by tools/gen-tables (`make tables`).
  * Fields are stored by name so that a change of fields.def cannot shift them.
+ * Each is named by its row of the version registry (versions.c).
  */
 #ifndef AIO_PYFRAMES_LAYOUT_TABLE_H
 #define AIO_PYFRAMES_LAYOUT_TABLE_H
@@ -23,13 +24,6 @@ struct layout_table {
     const struct layout_table_entry *entries;
     size_t n;
 };
-
-/* Every built-in table (tables/index.c, generated). */
-extern const struct layout_table *const layout_tables[];
-extern const size_t layout_tables_count;
-
-/* The table for 3.<minor>, or NULL. */
-const struct layout_table *layout_table_find(int minor);
 
 /* Fill the fields of L that the table has (src = TABLE); returns how many. */
 int layout_from_table(struct layout *L, const struct layout_table *t);

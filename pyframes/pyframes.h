@@ -14,6 +14,7 @@
 #include "layout.h"
 
 struct py_ops;
+struct py_version;
 
 enum py_layout_choice {
     PY_LAYOUT_AUTO = 0,         /* dwarf (or its cache) -> debug offsets -> table */
@@ -31,7 +32,8 @@ struct py_runtime {
     uint64_t version_hex;       /* PY_VERSION_HEX */
     char version[32];           /* "3.12.1" */
     struct layout L;
-    const struct py_ops *ops;   /* static */
+    const struct py_version *pyv;   /* static: the version registry's row (versions.h) */
+    const struct py_ops *ops;   /* static: pyv->ops */
     char layout_source[64];     /* "dwarf", "debug-offsets+table", ... */
     int pthread_tid_off;        /* glibc struct pthread tid offset, -1 unknown */
     unsigned newer_than_known;  /* 3.<minor> read with the newest known layout, 0: a known version */
@@ -53,10 +55,10 @@ int py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_
  */
 int py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap);
 
-/* Fill L from a _Py_DebugOffsets image (layout_debugoffsets.c). */
-/* The newest minor version whose _Py_DebugOffsets layout is known (later ones are tried with it). */
+/*
+ * The newest minor version this build knows (versions.c); a later one is read
+ * as it, with a warning, when its _Py_DebugOffsets pass that version's checks.
+ */
 unsigned layout_debug_offsets_newest_minor(void);
-int layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len,
-                              uint64_t version_hex);
 
 #endif

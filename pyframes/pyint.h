@@ -55,8 +55,9 @@ struct py_code {
 };
 
 /*
- * Behaviour that differs by CPython version family, chosen once at attach.
- * Walkers call these; they never compare version numbers.
+ * Behaviour that differs by CPython version family, chosen once at attach
+ * from the version registry (versions.h).  Walkers call these; they never
+ * see a version number (struct py_ctx carries none).
  */
 struct py_ops {
     const char *family;
@@ -124,14 +125,6 @@ extern const struct py_ops py_ops_313;
 extern const struct py_ops py_ops_314;
 extern const struct py_ops py_ops_315;
 
-/*
- * Fill the asyncio fields of L from an image of the AsyncioDebug section of
- * the _asyncio module (3.14+, layout_debugoffsets.c); L's core fields (from
- * _Py_DebugOffsets) are used to derive the task members the section lacks.
- */
-int layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len,
-                              uint64_t version_hex);
-
 struct py_code_slot {
     uint64_t addr;
     struct py_code *co;
@@ -149,7 +142,6 @@ struct py_ctx {
     const struct py_ops *ops;   /* static */
     struct snap *snap;          /* borrowed: being built */
     uint64_t runtime;           /* address of _PyRuntime */
-    uint64_t version_hex;
     struct py_code_slot *codes; /* owned: open-addressing cache of code objects */
     size_t ncodes, cap_codes;
     struct py_type_slot *types; /* owned: cache of type names, MAX_TYPE_CACHE slots */

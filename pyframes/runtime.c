@@ -1,6 +1,7 @@
 /*
- * runtime.c - find _PyRuntime in a process, read the exact version, choose
- * the behaviour (py_ops) and fill the layout once, from the best source.
+ * runtime.c - find _PyRuntime in a process, read the exact version, look it
+ * up in the version registry (versions.h: behaviour, built-in table, debug
+ * offsets maps) and fill the layout once, from the best source.
  */
 #include "pyframes.h"
 
@@ -11,8 +12,10 @@
 #include "../common/clock.h"
 #include "../attach/elfsym.h"
 #include "../common/err.h"
+#include "layout_debugoffsets.h"
 #include "layout_table.h"
 #include "pyint.h"
+#include "versions.h"
 
 #define RUNTIME_MAX_CANDIDATES 64
 #define RUNTIME_DBGOFF_BYTES 2048   /* read from _PyRuntime: every known _Py_DebugOffsets fits */
@@ -216,14 +219,15 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     struct layout tmp;
     int rc;
 
-    if (rt->version_hex < 0x030d0000)
+    if (!rt->pyv->debug_offsets)
         return err_set(AIO_E_LAYOUT, "_Py_DebugOffsets exist only in Python 3.13 and later "
                        "(this is %s)", rt->version);
     if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
         return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
                        (unsigned long long)rt->runtime_addr);
     memset(&tmp, 0, sizeof(tmp));
-    rc = layout_from_debug_offsets(&tmp, buf, sizeof(buf), rt->version_hex);
+    rc = layout_from_debug_offsets(&tmp, buf, sizeof(buf), rt->pyv->debug_offsets,
+                                   rt->version_hex);
     if (rc < 0)
         return rc;
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
@@ -231,38 +235,34 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
 }
 
 /*
- * 3.14 and later are read through _Py_DebugOffsets alone: the runtime must
- * carry the cookie and a layout version this build knows (a table in
- * layout_debugoffsets.c), else the version is refused, naming what could not
- * be read.  Free-threaded builds are refused.  On success *dbg holds the
- * layout and the 3.14+ behaviour is chosen.
+ * Versions read through _Py_DebugOffsets first (3.14+): the runtime must
+ * carry the cookie and the layout of the registry's map (for a later minor,
+ * the newest map), else the version is refused, naming what could not be
+ * read.  Free-threaded builds are refused.  On success *dbg holds the layout.
  */
 static int
 runtime_open_debug_offsets(struct source *src, struct py_runtime *rt, struct layout *dbg)
 {
     unsigned char buf[RUNTIME_DBGOFF_BYTES];
     char why[256];
-    unsigned minor, newest;
+    unsigned newest;
     int rc;
 
     memset(dbg, 0, sizeof(*dbg));
     if (source_read(src, rt->runtime_addr, buf, sizeof(buf)) < 0)
         return err_set(AIO_E_FAULT, "cannot read _PyRuntime at 0x%llx",
                        (unsigned long long)rt->runtime_addr);
-    minor = (unsigned)((rt->version_hex >> 16) & 0xff);
-    newest = layout_debug_offsets_newest_minor();
-    rc = layout_from_debug_offsets(dbg, buf, sizeof(buf), rt->version_hex);
+    newest = rt->pyv->minor;
+    rc = layout_from_debug_offsets(dbg, buf, sizeof(buf), rt->pyv->debug_offsets,
+                                   rt->version_hex);
     if (rc < 0) {
         snprintf(why, sizeof(why), "%s", err_msg(rc));
-        if (minor > newest)
+        if (rt->newer_than_known)
             return err_set(AIO_E_VERSION, "unsupported Python version %s: newer than this build "
                            "knows (3.%u), and its _Py_DebugOffsets do not fit the 3.%u layout (%s)",
                            rt->version, newest, newest, why);
         return err_set(AIO_E_VERSION, "unsupported Python version %s: %s", rt->version, why);
     }
-    /* the version registry of the debug-offsets path: one behaviour per minor */
-    rt->ops = minor >= 15 ? &py_ops_315 : &py_ops_314;
-    rt->newer_than_known = minor > newest ? minor : 0;
     return 0;
 }
 
@@ -284,7 +284,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
     size_t n;
     int err;
 
-    if (!rt->asyncio_path[0])
+    if (!rt->asyncio_path[0] || !rt->pyv->asyncio_debug)
         return;
     source_host_path(src, rt->asyncio_path, full, sizeof(full));
     e = elfsym_open(full, &err);
@@ -302,7 +302,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
         return;
     /* a copy of the layout so far: the core fields help derive task members */
     tmp = rt->L;
-    if (layout_from_asyncio_debug(&tmp, buf, n, rt->version_hex) < 0)
+    if (layout_from_asyncio_debug(&tmp, buf, n, rt->pyv->asyncio_debug) < 0)
         return;
     layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
@@ -312,8 +312,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
 static int
 runtime_layout_table(struct py_runtime *rt)
 {
-    const struct layout_table *t = layout_table_find((int)((rt->version_hex >> 16) & 0xff));
-
+    const struct layout_table *t = rt->newer_than_known ? NULL : rt->pyv->table;
     struct layout tmp;
 
     if (!t)
@@ -392,26 +391,6 @@ runtime_describe_sources(struct py_runtime *rt)
     }
 }
 
-static const struct py_ops *
-runtime_choose_ops(uint64_t hex)
-{
-    unsigned minor = (unsigned)((hex >> 16) & 0xff);
-
-    if ((hex >> 24) != 3)
-        return NULL;
-    if (minor == 8 || minor == 9)
-        return &py_ops_38;
-    if (minor == 10)
-        return &py_ops_310;
-    if (minor == 11)
-        return &py_ops_311;
-    if (minor == 12)
-        return &py_ops_312;
-    if (minor == 13)
-        return &py_ops_313;
-    return NULL;
-}
-
 /*
  * glibc publishes where struct pthread keeps the kernel tid, for libthread_db:
  * _thread_db_pthread_tid = { size in bits, count, offset }.
@@ -460,16 +439,19 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
     rc = runtime_locate(src, rt);
     if (rc < 0)
         return rc;
-    rt->ops = runtime_choose_ops(rt->version_hex);
-    if (!rt->ops && (rt->version_hex >> 24) == 3 && ((rt->version_hex >> 16) & 0xff) >= 14) {
+    rt->pyv = py_version_find(rt->version_hex, &rt->newer_than_known);
+    /* a version later than every row is read only through its _Py_DebugOffsets */
+    if (!rt->pyv || (rt->newer_than_known && !rt->pyv->debug_offsets_first))
+        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.%u to "
+                       "3.%u)", rt->version, py_versions[0].minor,
+                       py_versions[py_versions_count - 1].minor);
+    if (rt->pyv->debug_offsets_first) {
         rc = runtime_open_debug_offsets(src, rt, &dbg);
         if (rc < 0)
             return rc;
         by_debug_offsets = true;
     }
-    if (!rt->ops)
-        return err_set(AIO_E_VERSION, "unsupported Python version %s (supported: 3.8 to 3.13, "
-                       "and 3.14 through _Py_DebugOffsets)", rt->version);
+    rt->ops = rt->pyv->ops;
     rt->pthread_tid_off = runtime_pthread_tid_off(src);
     runtime_find_asyncio(src, rt);
     if (rt->asyncio_path[0])
@@ -530,10 +512,7 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
 
     py_ctx_init(&c, src, &rt->L, rt->ops, snap);
     c.runtime = rt->runtime_addr;
-    c.version_hex = rt->version_hex;
     c.pthread_tid_off = rt->pthread_tid_off;
-    snprintf(snap->python_version, sizeof(snap->python_version), "%s", rt->version);
-    snap->py_version_hex = rt->version_hex;
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);
@@ -546,5 +525,8 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     if (rc == 0)
         rc = py_tasks_walk(&c);
     py_ctx_done(&c);
+    /* after the walk: the walkers see no version, not even the snapshot's */
+    snprintf(snap->python_version, sizeof(snap->python_version), "%s", rt->version);
+    snap->py_version_hex = rt->version_hex;
     return rc;
 }

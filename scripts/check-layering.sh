@@ -53,9 +53,18 @@ if [ -f "$bad" ]; then
     rm -f "$bad"
     exit 1
 fi
-# walkers never compare version numbers: that belongs to runtime.c and the ops tables
-if grep -nE 'version_hex|minor|PY_VERSION' pyframes/frames.c pyframes/threads.c \
-        pyframes/task_read.c pyframes/task_edges.c pyframes/task_find.c pyframes/containers.c pyframes/objects.c; then
+# Walkers never test a version.  By construction: struct py_ctx and the ops
+# carry no version number (pyint.h), the snapshot gets its version only after
+# the walk (runtime.c), and only runtime.c reads the version registry
+# (versions.h) and the version-specific layout sources.  Checked here: no
+# walker names a version or includes what maps versions.
+walkers="pyframes/frames.c pyframes/threads.c pyframes/task_find.c pyframes/task_read.c
+    pyframes/task_edges.c pyframes/tasks.h pyframes/containers.c pyframes/objects.c"
+for f in $walkers; do
+    [ -f "$f" ] || { echo "layering: walker $f is gone (update scripts/check-layering.sh)"; exit 1; }
+done
+if grep -nE 'version_hex|minor|PY_VERSION|python_version|py_version|pyv\b' $walkers pyframes/pyint.h ||
+   grep -nE '#include "(versions|pyframes|layout_debugoffsets|layout_table)\.h"' $walkers pyframes/pyint.h; then
     echo "layering: version test in a walker (use struct py_ops)"
     exit 1
 fi

@@ -1,21 +1,34 @@
 #!/bin/sh
-# Compare every built-in layout table with the DWARF of the reference builds
-# present here (pyenv 3.8-3.13, Debian's python3.11 with its -dbg package, and
-# Debian unstable's 3.14 and 3.15 with theirs).
-# A build that is absent is reported as skipped.
+# Compare the built-in layout table of every version of the version registry
+# (pyframes/versions.c, through `gen-tables --minors`) with the DWARF of its
+# reference build, as tools/gen-tables.sh chooses it: pyenv's 3.NN, else
+# Debian unstable's python3.NN with its -dbg package (the tests' root file
+# system, tests/rootfs/build.sh sid).  Also Debian's python3.11 with its
+# -dbg package when installed.  A build that is absent is reported as skipped.
 set -u
 gen=$1
 root=${PYENV_ROOT:-/root/.pyenv}
+sid=${AIOMON_ROOTFS_DIR:-build/rootfs}/sid
 fail=0
-for m in 8 9 10 11 12 13; do
+minors=$("$gen" --minors) || exit 1
+for m in $minors; do
     d=$(ls -d "$root"/versions/3."$m".* 2>/dev/null | head -n 1)
-    if [ -z "$d" ]; then
-        echo "tables: 3.$m: SKIP (no reference build under $root/versions)"
+    if [ -n "$d" ]; then
+        core=$(ls "$d"/lib/libpython3."$m".so.1.0 2>/dev/null || ls "$d"/bin/python3."$m")
+        aio=$(ls "$d"/lib/python3."$m"/lib-dynload/_asyncio.cpython-*.so)
+        "$gen" --check "$m" "$core" "$aio" || fail=1
         continue
     fi
-    core=$(ls "$d"/lib/libpython3."$m".so.1.0 2>/dev/null || ls "$d"/bin/python3."$m")
-    aio=$(ls "$d"/lib/python3."$m"/lib-dynload/_asyncio.cpython-*.so)
-    "$gen" --check "$m" "$core" "$aio" || fail=1
+    core=$sid/usr/bin/python3.$m
+    if [ ! -x "$core" ]; then
+        echo "tables: 3.$m: SKIP (no reference build: none under $root/versions, no Debian" \
+             "unstable root file system: tests/rootfs/build.sh sid)"
+        continue
+    fi
+    aio=$(ls "$sid"/usr/lib/python3.$m/lib-dynload/_asyncio.cpython-3$m-x86_64-linux-gnu.so 2>/dev/null ||
+          echo "$core")
+    printf 'tables: Debian %s, ' "$(dpkg-query --admindir="$sid/var/lib/dpkg" -W -f='${Version}' "python3.$m-minimal")"
+    "$gen" --check "$m" "$core" "$aio" "$sid" || fail=1
 done
 if [ -x /usr/bin/python3.11 ] && [ -f /usr/lib/python3.11/lib-dynload/_asyncio.cpython-311-x86_64-linux-gnu.so ]; then
     if "$gen" --dump /usr/bin/python3.11 >/dev/null 2>&1; then
@@ -26,18 +39,4 @@ if [ -x /usr/bin/python3.11 ] && [ -f /usr/lib/python3.11/lib-dynload/_asyncio.c
         echo "tables: debian 3.11: SKIP (no DWARF: install python3.11-dbg)"
     fi
 fi
-# 3.14 and later: Debian unstable's builds with their -dbg packages (the
-# tests' root file system, tests/rootfs/build.sh sid)
-sid=${AIOMON_ROOTFS_DIR:-build/rootfs}/sid
-for m in 14 15; do
-    core=$sid/usr/bin/python3.$m
-    if [ ! -x "$core" ]; then
-        echo "tables: 3.$m: SKIP (no Debian unstable root file system: tests/rootfs/build.sh sid)"
-        continue
-    fi
-    aio=$(ls "$sid"/usr/lib/python3.$m/lib-dynload/_asyncio.cpython-3$m-x86_64-linux-gnu.so 2>/dev/null ||
-          echo "$core")
-    printf 'tables: Debian %s, ' "$(dpkg-query --admindir="$sid/var/lib/dpkg" -W -f='${Version}' "python3.$m-minimal")"
-    "$gen" --check "$m" "$core" "$aio" "$sid" || fail=1
-done
 exit $fail

@@ -5,6 +5,8 @@
  *   gen-tables --check MINOR CORE_ELF ASYNCIO_ELF               compare the built-in table
  *                                                               with DWARF; exit 1 on a difference
  *   gen-tables --dump CORE_ELF [ASYNCIO_ELF]                    "NAME off size bit_off bit_size"
+ *   gen-tables --minors                                         the minor versions of the
+ *                                                               version registry, one a line
  *
  * It reuses the project's own DWARF provider (layout_dwarf.c), so a table is
  * exactly what a DWARF attach finds on its reference build.
@@ -15,6 +17,7 @@
 
 #include "pyframes/layout.h"
 #include "pyframes/layout_table.h"
+#include "pyframes/versions.h"
 
 int main(int argc, char **argv);
 
@@ -88,7 +91,8 @@ gen_emit(int minor, const char *desc, const struct layout *L)
 static int
 gen_check(int minor, const struct layout *dw, const char *core)
 {
-    const struct layout_table *t = layout_table_find(minor);
+    const struct py_version *v = minor > 0 ? py_version_exact((unsigned)minor) : NULL;
+    const struct layout_table *t = v ? v->table : NULL;
     struct layout tb;
     int i, bad = 0;
 
@@ -121,6 +125,13 @@ main(int argc, char **argv)
 {
     struct layout L;
 
+    if (argc == 2 && strcmp(argv[1], "--minors") == 0) {
+        size_t i;
+
+        for (i = 0; i < py_versions_count; i++)
+            printf("%u\n", py_versions[i].minor);
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "--dump") == 0) {
         if (gen_load(&L, argv[2], argc >= 4 ? argv[3] : NULL, argc >= 5 ? argv[4] : "") < 0)
             return 1;
@@ -139,6 +150,6 @@ main(int argc, char **argv)
         return gen_check(atoi(argv[2]), &L, argv[3]);
     }
     fprintf(stderr, "usage: gen-tables --gen MINOR DESC CORE ASYNCIO [ROOT] | --check MINOR "
-            "CORE ASYNCIO [ROOT] | --dump CORE [ASYNCIO [ROOT]]\n");
+            "CORE ASYNCIO [ROOT] | --dump CORE [ASYNCIO [ROOT]] | --minors\n");
     return 64;
 }

@@ -24,7 +24,10 @@
 #include "attach/source.h"
 #include "common/err.h"
 #include "pyframes/pyframes.h"
+#include "pyframes/layout_debugoffsets.h"
+#include "pyframes/layout_table.h"
 #include "pyframes/pyint.h"
+#include "pyframes/versions.h"
 #include "snapshot/snapshot.h"
 
 Suite *suite_debugoffsets(void);
@@ -307,6 +310,16 @@ adbg_fill(struct adbg *a)
     a->asyncio_thread_state.asyncio_tasks_head = TS_ATASKS;
 }
 
+/* The _Py_DebugOffsets map the version registry gives Py_Version hex (NULL: none). */
+static const struct dbgoff_version *
+dbgoff_of(uint64_t hex)
+{
+    unsigned newer;
+    const struct py_version *v = py_version_find(hex, &newer);
+
+    return v ? v->debug_offsets : NULL;
+}
+
 /* The image in a buffer of exactly its size (ASan sees any read past it). */
 static int
 load314(struct layout *L, const struct dbg314 *d, size_t len, uint64_t version_hex)
@@ -316,7 +329,7 @@ load314(struct layout *L, const struct dbg314 *d, size_t len, uint64_t version_h
 
     memcpy(buf, d, len < sizeof(*d) ? len : sizeof(*d));
     memset(L, 0, sizeof(*L));
-    rc = layout_from_debug_offsets(L, buf, len, version_hex);
+    rc = layout_from_debug_offsets(L, buf, len, dbgoff_of(version_hex), version_hex);
     free(buf);
     return rc;
 }
@@ -462,7 +475,7 @@ load315(struct layout *L, const struct dbg315 *e, uint64_t version_hex)
 
     memcpy(buf, e, sizeof(*e));
     memset(L, 0, sizeof(*L));
-    rc = layout_from_debug_offsets(L, buf, sizeof(*e), version_hex);
+    rc = layout_from_debug_offsets(L, buf, sizeof(*e), dbgoff_of(version_hex), version_hex);
     free(buf);
     return rc;
 }
@@ -525,7 +538,8 @@ START_TEST(test_313_fields)
     d.interpreter_state.gil_runtime_state_holder = 108;
     memcpy(buf, &d, sizeof(d));
     memset(&L, 0, sizeof(L));
-    ck_assert_int_eq(layout_from_debug_offsets(&L, buf, sizeof(buf), HEX_3131), 0);
+    ck_assert_int_eq(layout_from_debug_offsets(&L, buf, sizeof(buf), &dbgoff_v313, HEX_3131),
+                     0);
     expect(&L, PYF_RT_INTERP_HEAD, d.runtime_state.interpreters_head, 8);
     expect(&L, PYF_IS_NEXT, d.interpreter_state.next, 8);
     expect(&L, PYF_IS_TSTATE_HEAD, d.interpreter_state.threads_head, 8);
@@ -661,9 +675,16 @@ load_adbg(struct layout *L, const struct adbg *a, size_t len, uint64_t version_h
 {
     unsigned char *buf = malloc(len);
     int rc;
+    unsigned newer;
+    const struct py_version *v = py_version_find(version_hex, &newer);
 
     memcpy(buf, a, len < sizeof(*a) ? len : sizeof(*a));
-    rc = layout_from_asyncio_debug(L, buf, len, version_hex);
+    /* the section map the version registry gives; none: not read at all */
+    if (!v || !v->asyncio_debug) {
+        free(buf);
+        return -AIO_E_VERSION;
+    }
+    rc = layout_from_asyncio_debug(L, buf, len, v->asyncio_debug);
     free(buf);
     return rc;
 }
@@ -716,9 +737,10 @@ START_TEST(test_asyncio_debug)
     ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), 0x030f00f0), 0);
     ck_assert(layout_has(&L, PYF_TASK_CORO));
     expect(&L, PYF_FUT_STATE, T_STATE, 4);
-    /* never for 3.13 and before, whose FutureObj has no awaited_by */
+    /* never for 3.13 and before, whose FutureObj has no awaited_by: the
+     * registry reads no AsyncioDebug section for them */
     L = core;
-    ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), 0x030d00f0), 0);
+    ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), 0x030d00f0), -AIO_E_VERSION);
     ck_assert(!layout_has(&L, PYF_FUT_STATE));
     /* nor without the core layout */
     memset(&L, 0, sizeof(L));
@@ -968,10 +990,10 @@ proc_init(struct proc *p)
     p->rt.ops = &py_ops_314;
     p->rt.pthread_tid_off = -1;
     ck_assert_int_eq(layout_from_debug_offsets(&p->rt.L, p->m.b + (rt - MEM_BASE), sizeof(d),
-                                               HEX_3140), 0);
+                                               &dbgoff_v314, HEX_3140), 0);
     adbg_fill(&a);
     ck_assert_int_eq(layout_from_asyncio_debug(&p->rt.L, (const unsigned char *)&a, sizeof(a),
-                                               HEX_3140), 0);
+                                               &adbg_v314), 0);
     ck_assert_int_eq(layout_validate(&p->rt.L), 0);
 }
 
@@ -1163,6 +1185,58 @@ START_TEST(test_walk_314_no_asyncio_layout)
 }
 END_TEST
 
+/*
+ * The version registry: every supported minor has a row with every op
+ * (task discovery included: no walker tests for a missing op), its own
+ * built-in table, and the debug-offsets reading it needs; a later minor is
+ * the newest row, flagged; older or other major versions have none.
+ */
+START_TEST(test_version_registry)
+{
+    const struct py_version *newest = &py_versions[py_versions_count - 1];
+    unsigned newer = 99;
+    size_t i;
+
+    ck_assert_ptr_null(py_version_find(0x030700f0, &newer));
+    ck_assert_ptr_null(py_version_find(0x020712f0, &newer));
+    ck_assert_ptr_null(py_version_find(0x040000f0, &newer));
+    ck_assert_uint_eq(py_versions[0].minor, 8);
+    for (i = 0; i < py_versions_count; i++) {
+        const struct py_version *v = &py_versions[i];
+        const struct py_ops *o = v->ops;
+
+        newer = 99;
+        ck_assert(py_version_find(0x030000f0ull | (uint64_t)v->minor << 16, &newer) == v);
+        ck_assert_uint_eq(newer, 0);
+        ck_assert(py_version_exact(v->minor) == v);
+        if (i > 0)
+            ck_assert_uint_eq(v->minor, py_versions[i - 1].minor + 1);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_msg(o->thread_top_frame && o->frame_read && o->code_line && o->gil_addr &&
+                      o->thread_native_id && o->gen_frame && o->gen_awaiting &&
+                      o->frame_local_addr && o->instance_dict && o->tasks_discover,
+                      "3.%u: an op is missing", v->minor);
+        ck_assert_ptr_nonnull(v->table);
+        ck_assert_int_eq(v->table->minor, (int)v->minor);
+        ck_assert(!v->debug_offsets_first || v->debug_offsets);
+        ck_assert(!v->asyncio_debug || v->debug_offsets_first);
+        ck_assert(o->tasks_discover ==
+                  (v->asyncio_debug ? py_tasks_from_lists : py_tasks_from_registries));
+    }
+    ck_assert_ptr_nonnull(py_version_exact(13)->debug_offsets);
+    ck_assert_ptr_null(py_version_exact(12)->debug_offsets);
+    ck_assert(py_version_exact(14)->debug_offsets_first);
+    ck_assert(!py_version_exact(13)->debug_offsets_first);
+    ck_assert_ptr_null(py_version_exact(16 + (unsigned)py_versions_count));
+    /* a later minor: the newest row, read through its _Py_DebugOffsets */
+    ck_assert(py_version_find(0x031000f0ull + ((uint64_t)(newest->minor - 15) << 16), &newer) ==
+              newest);
+    ck_assert_uint_eq(newer, newest->minor + 1);
+    ck_assert(newest->debug_offsets_first);
+    ck_assert_uint_eq(layout_debug_offsets_newest_minor(), newest->minor);
+}
+END_TEST
+
 Suite *
 suite_debugoffsets(void)
 {
@@ -1178,6 +1252,7 @@ suite_debugoffsets(void)
     tcase_add_test(tc, test_walk_314);
     tcase_add_test(tc, test_walk_314_corrupt_lists);
     tcase_add_test(tc, test_walk_314_no_asyncio_layout);
+    tcase_add_test(tc, test_version_registry);
     suite_add_tcase(s, tc);
     return s;
 }
