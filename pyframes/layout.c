@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,19 +58,108 @@ layout_merge(struct layout *to, const struct layout *from, enum layout_owner own
     }
 }
 
+/* The first name of a "|"-separated struct list, into buf. */
+static void
+layout_first_struct(const char *structs, char *buf, size_t size)
+{
+    size_t n = strcspn(structs, "|");
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, structs, n);
+    buf[n] = '\0';
+}
+
+/* The S() entry (struct size) of the struct member i belongs to, or -1. */
+static int
+layout_owner_size(int i)
+{
+    char name[64];
+    int j;
+
+    layout_first_struct(layout_descs[i].structs, name, sizeof(name));
+    for (j = 0; j < PYF__COUNT; j++) {
+        const char *s = layout_descs[j].structs;
+        size_t n = strlen(name);
+
+        if (!layout_descs[j].is_size)
+            continue;
+        /* name is one of the "|"-separated names of the S() entry */
+        while (*s) {
+            size_t k = strcspn(s, "|");
+
+            if (k == n && memcmp(s, name, n) == 0)
+                return j;
+            s += k + (s[k] == '|');
+        }
+    }
+    return -1;
+}
+
+/*
+ * Whether field i of L is believable; when not, why (a sentence naming the
+ * field, its offset and what it breaks) goes to why.
+ */
+static bool
+layout_field_ok(const struct layout *L, int i, char *why, size_t len)
+{
+    const struct layout_field *lf = &L->f[i];
+    const char *name = layout_descs[i].name;
+    uint32_t bytes, unit;
+    int s;
+
+    if (lf->off >= LAYOUT_MAX_OFF || lf->size >= LAYOUT_MAX_OFF ||
+        (layout_descs[i].is_size && lf->off == 0) || lf->bit_off >= 64 || lf->bit_size > 64) {
+        snprintf(why, len, "%s: offset %u, size %u, bits %u+%u out of range", name, lf->off,
+                 lf->size, lf->bit_off, lf->bit_size);
+        return false;
+    }
+    if (layout_descs[i].is_size)
+        return true;
+    /* the bytes the member occupies: a bit-field its bits, a flexible array none */
+    bytes = lf->bit_size ? (uint32_t)(lf->bit_off + lf->bit_size + 7) / 8 : lf->size;
+    s = layout_owner_size(i);
+    if (s >= 0 && L->f[s].present && lf->off + bytes > L->f[s].off) {
+        char sname[64];
+
+        layout_first_struct(layout_descs[i].structs, sname, sizeof(sname));
+        snprintf(why, len, "%s at offset %u (%u bytes) lies outside %s (%u bytes)", name,
+                 lf->off, bytes, sname, L->f[s].off);
+        return false;
+    }
+    /* a scalar member is at a multiple of its size (x86-64 System V ABI) */
+    unit = lf->size;
+    if (!lf->bit_size && (unit == 2 || unit == 4 || unit == 8) && lf->off % unit != 0) {
+        snprintf(why, len, "%s at offset %u is not aligned to its %u bytes", name, lf->off,
+                 unit);
+        return false;
+    }
+    return true;
+}
+
+int
+layout_check(const struct layout *L, const char *source)
+{
+    char why[200];
+    int i;
+
+    for (i = 0; i < PYF__COUNT; i++) {
+        if (L->f[i].present && !layout_field_ok(L, i, why, sizeof(why)))
+            return err_set(AIO_E_CORRUPT, "the %s layout is refused: %s", source, why);
+    }
+    return 0;
+}
+
 int
 layout_validate(struct layout *L)
 {
+    char why[200];
     int i, dropped = 0;
 
     for (i = 0; i < PYF__COUNT; i++) {
         struct layout_field *lf = &L->f[i];
 
-        if (!lf->present)
-            continue;
-        if (lf->off >= LAYOUT_MAX_OFF || lf->size >= LAYOUT_MAX_OFF ||
-            (layout_descs[i].is_size && lf->off == 0) || lf->bit_off >= 64 ||
-            lf->bit_size > 64) {
+        if (lf->present && !layout_field_ok(L, i, why, sizeof(why))) {
             lf->present = false;
             dropped++;
         }

@@ -92,9 +92,24 @@ const char *layout_src_name(enum layout_src s);
 void layout_merge(struct layout *to, const struct layout *from, enum layout_owner owner);
 
 /*
- * Check every present field: member offset + size within its struct's size
- * when that size is known, offsets below 64 KiB, sizes nonzero.  A field that
- * fails is marked absent.  Returns the number of fields dropped.
+ * What every layout must satisfy, whichever source it comes from (CPython's
+ * own remote debugging checks its _Py_DebugOffsets the same way): offsets
+ * and sizes below 1 MiB, struct sizes nonzero; a member whose struct size
+ * the layout has (an S() entry naming its struct) ends within it (a
+ * bit-field by its bits, a flexible array may start at the very end); a
+ * scalar member of 2, 4 or 8 bytes is at a multiple of its size.
+ *
+ * layout_check: a layout from one source, before it is used: 0, or a
+ * negative AIO_E_CORRUPT whose message (err_msg) names the source and the
+ * first field that fails; the caller refuses that source and goes on with
+ * the next one.
+ */
+int layout_check(const struct layout *L, const char *source);
+
+/*
+ * layout_validate: the merged layout, once: a field that fails is marked
+ * absent (a member may only fail against a struct size from another
+ * source).  Returns the number of fields dropped.
  */
 int layout_validate(struct layout *L);
 

@@ -383,7 +383,8 @@ layout_from_debug_offsets(struct layout *L, const unsigned char *buf, size_t len
         if (head >= 16 && head <= 64)
             dbgoff_set(L, PYF_ASEND_GEN, head, 8);
     }
-    return 0;
+    /* what every layout must satisfy: members within their struct, aligned */
+    return layout_check(L, "_Py_DebugOffsets");
 }
 
 /*
@@ -496,5 +497,5 @@ layout_from_asyncio_debug(struct layout *L, const unsigned char *buf, size_t len
         dbgoff_set(L, av->map[i].field, dbgoff_u64(buf, av->map[i].pos), av->map[i].width);
     if (av->derive)
         av->derive(L, buf);
-    return 0;
+    return layout_check(L, "AsyncioDebug");
 }

@@ -188,6 +188,21 @@ runtime_host_path(void *src, const char *path, char *out, size_t size)
     return source_host_path(src, path, out, size);
 }
 
+/*
+ * Whether the layout L from one source passes layout_check(); when not, the
+ * source is refused (the next one fills in) and the reason is kept for the
+ * snapshot's diagnostics and for the error when a required field is missing.
+ */
+static int
+runtime_layout_ok(struct py_runtime *rt, const struct layout *L, const char *source)
+{
+    int rc = layout_check(L, source);
+
+    if (rc < 0 && !rt->layout_refused[0])
+        snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
+    return rc;
+}
+
 /* DWARF for one owner, through the build-id cache. */
 static void
 runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owner owner)
@@ -201,11 +216,13 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
         return;
     memset(&tmp, 0, sizeof(tmp));
     if (bid[0] && layout_cache_load(&tmp, owner, bid) == 0) {
-        layout_merge(&rt->L, &tmp, owner);
+        if (runtime_layout_ok(rt, &tmp, "cached DWARF") == 0)
+            layout_merge(&rt->L, &tmp, owner);
         return;
     }
     source_host_path(src, path, file, sizeof(file));
-    if (layout_from_dwarf(&tmp, owner, file, path, runtime_host_path, src) > 0) {
+    if (layout_from_dwarf(&tmp, owner, file, path, runtime_host_path, src) > 0 &&
+        runtime_layout_ok(rt, &tmp, "DWARF") == 0) {
         if (bid[0])
             layout_cache_store(&tmp, owner, bid);
         layout_merge(&rt->L, &tmp, owner);
@@ -228,8 +245,11 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     memset(&tmp, 0, sizeof(tmp));
     rc = layout_from_debug_offsets(&tmp, buf, sizeof(buf), rt->pyv->debug_offsets,
                                    rt->version_hex);
-    if (rc < 0)
+    if (rc < 0) {
+        if (rc == -AIO_E_CORRUPT && !rt->layout_refused[0])
+            snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
         return rc;
+    }
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
     return 0;
 }
@@ -282,7 +302,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
     struct layout tmp;
     uint64_t addr = 0, size = 0, vbase, base;
     size_t n;
-    int err;
+    int err, rc;
 
     if (!rt->asyncio_path[0] || !rt->pyv->asyncio_debug)
         return;
@@ -302,8 +322,12 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
         return;
     /* a copy of the layout so far: the core fields help derive task members */
     tmp = rt->L;
-    if (layout_from_asyncio_debug(&tmp, buf, n, rt->pyv->asyncio_debug) < 0)
+    rc = layout_from_asyncio_debug(&tmp, buf, n, rt->pyv->asyncio_debug);
+    if (rc < 0) {
+        if (rc == -AIO_E_CORRUPT && !rt->layout_refused[0])
+            snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
         return;
+    }
     layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
 }
@@ -314,6 +338,7 @@ runtime_layout_table(struct py_runtime *rt)
 {
     const struct layout_table *t = rt->newer_than_known ? NULL : rt->pyv->table;
     struct layout tmp;
+    int rc;
 
     if (!t)
         return err_set(AIO_E_LAYOUT, "no built-in layout table for Python %s", rt->version);
@@ -337,6 +362,9 @@ runtime_layout_table(struct py_runtime *rt)
                 tmp.f[i].off = (uint32_t)((int64_t)tmp.f[i].off + delta);
         }
     }
+    rc = runtime_layout_ok(rt, &tmp, "built-in table");
+    if (rc < 0)
+        return rc;
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
     /* asyncio's layout only matters (and is only reported) when _asyncio is loaded */
     if (rt->asyncio_path[0])
@@ -494,11 +522,12 @@ py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_runt
     layout_validate(&rt->L);
     for (i = 0; i < sizeof(runtime_required) / sizeof(runtime_required[0]); i++) {
         if (!layout_has(&rt->L, runtime_required[i]))
-            return err_set(AIO_E_LAYOUT, "layout missing for Python %s: %s (%s)", rt->version,
+            return err_set(AIO_E_LAYOUT, "layout missing for Python %s: %s (%s)%s%s", rt->version,
                            layout_descs[runtime_required[i]].name,
                            choice == PY_LAYOUT_DWARF ? "no DWARF in the binary or a debug file; "
                            "install the -dbg package or try --layout=table" :
-                           "no DWARF, no _Py_DebugOffsets and no built-in table has it");
+                           "no DWARF, no _Py_DebugOffsets and no built-in table has it",
+                           rt->layout_refused[0] ? "; " : "", rt->layout_refused);
     }
     runtime_describe_sources(rt);
     return 0;
@@ -516,6 +545,9 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);
+    if (rt->layout_refused[0])
+        snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT, "%s; read with the other "
+                      "layout sources", rt->layout_refused);
     if (rt->newer_than_known)
         snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_VERSION, "Python 3.%u is newer than this "
                       "build knows: read with the 3.%u layout (its _Py_DebugOffsets passed "

@@ -1185,6 +1185,108 @@ START_TEST(test_walk_314_no_asyncio_layout)
 }
 END_TEST
 
+/* A layout from a built-in table (zeroed first). */
+static void
+table_layout(struct layout *L, unsigned minor)
+{
+    const struct py_version *v = py_version_exact(minor);
+
+    ck_assert_ptr_nonnull(v);
+    memset(L, 0, sizeof(*L));
+    ck_assert_int_gt(layout_from_table(L, v->table), 0);
+}
+
+/*
+ * layout.h's promise, for every source: a member lies within its struct
+ * and a scalar member is aligned to its size; a layout that breaks it is
+ * refused as a whole (layout_check) or loses the field (layout_validate).
+ */
+START_TEST(test_layout_check)
+{
+    struct layout L, M;
+    struct dbg314 d;
+    struct adbg a;
+    size_t i;
+
+    /* every built-in table passes as generated */
+    for (i = 0; i < py_versions_count; i++) {
+        table_layout(&L, py_versions[i].minor);
+        ck_assert_msg(layout_check(&L, "built-in table") == 0, "3.%u: %s",
+                      py_versions[i].minor, err_msg(AIO_E_CORRUPT));
+        ck_assert_int_eq(layout_validate(&L), 0);
+    }
+    /* a member past the end of its struct */
+    table_layout(&L, 12);
+    M = L;
+    L.f[PYF_TS_NEXT].off = L.f[PYF_TSTATE].off;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), -AIO_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "the DWARF layout is refused: TS_NEXT"));
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "outside _ts"));
+    ck_assert_int_eq(layout_validate(&L), 1);
+    ck_assert(!layout_has(&L, PYF_TS_NEXT));
+    ck_assert(layout_has(&L, PYF_TS_INTERP));
+    /* ... or overlapping it */
+    L = M;
+    L.f[PYF_CO_NAME].off = L.f[PYF_CODE].off - 4;
+    ck_assert_int_eq(layout_check(&L, "built-in table"), -AIO_E_CORRUPT);
+    /* a member that ends exactly at the end is fine, a flexible array too */
+    L = M;
+    L.f[PYF_CO_NAME].off = L.f[PYF_CODE].off - 8;
+    L.f[PYF_IF_LOCALSPLUS].off = L.f[PYF_IFRAME].off;
+    L.f[PYF_IF_LOCALSPLUS].size = 0;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), 0);
+    /* a pointer, an int and a short off their natural alignment */
+    L = M;
+    L.f[PYF_TS_INTERP].off += 4;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), -AIO_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "TS_INTERP at offset"));
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "not aligned"));
+    ck_assert_int_eq(layout_validate(&L), 1);
+    L = M;
+    L.f[PYF_CO_FIRSTLINENO].off += 2;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), -AIO_E_CORRUPT);
+    L = M;
+    L.f[PYF_CO_FIRSTLINENO].size = 2;
+    L.f[PYF_CO_FIRSTLINENO].off += 1;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), -AIO_E_CORRUPT);
+    /* bytes and bit-fields go anywhere inside */
+    L = M;
+    L.f[PYF_CO_FIRSTLINENO].size = 1;
+    L.f[PYF_CO_FIRSTLINENO].off += 3;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), 0);
+    L = M;
+    ck_assert(layout_has(&L, PYF_STR_STATE));
+    L.f[PYF_STR_STATE].bit_size = 1;
+    L.f[PYF_STR_STATE].bit_off = 5;
+    L.f[PYF_STR_STATE].size = 4;
+    L.f[PYF_STR_STATE].off = L.f[PYF_ASCII].off - 1;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), 0);
+    L.f[PYF_STR_STATE].off = L.f[PYF_ASCII].off;
+    ck_assert_int_eq(layout_check(&L, "DWARF"), -AIO_E_CORRUPT);
+
+    /* _Py_DebugOffsets: a misaligned member within its struct is refused */
+    dbg314_fill(&d, HEX_3140);
+    d.thread_state.next += 4;
+    ck_assert_int_eq(load314(&L, &d, sizeof(d), HEX_3140), -AIO_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "_Py_DebugOffsets layout is refused"));
+    dbg314_fill(&d, HEX_3140);
+    d.code_object.firstlineno += 2;
+    ck_assert_int_eq(load314(&L, &d, sizeof(d), HEX_3140), -AIO_E_CORRUPT);
+    dbg314_fill(&d, HEX_3140);
+    ck_assert_int_eq(load314(&L, &d, sizeof(d), HEX_3140), 0);
+    /* AsyncioDebug: so is a misaligned task member */
+    M = L;
+    adbg_fill(&a);
+    a.asyncio_task_object.task_coro += 4;
+    L = M;
+    ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), HEX_3140), -AIO_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_CORRUPT), "AsyncioDebug layout is refused"));
+    adbg_fill(&a);
+    L = M;
+    ck_assert_int_eq(load_adbg(&L, &a, sizeof(a), HEX_3140), 0);
+}
+END_TEST
+
 /*
  * The version registry: every supported minor has a row with every op
  * (task discovery included: no walker tests for a missing op), its own
@@ -1253,6 +1355,7 @@ suite_debugoffsets(void)
     tcase_add_test(tc, test_walk_314_corrupt_lists);
     tcase_add_test(tc, test_walk_314_no_asyncio_layout);
     tcase_add_test(tc, test_version_registry);
+    tcase_add_test(tc, test_layout_check);
     suite_add_tcase(s, tc);
     return s;
 }
