@@ -7,8 +7,10 @@
  * binary or separate debug file), _Py_DebugOffsets (3.13+), built-in tables
  * generated from reference builds.  A forced source (--layout) is used for
  * every field it can provide; the rest come from the next provider, and the
- * layout says so.  After filling, layout_validate() checks every offset
- * once; the hot path then trusts them.
+ * layout says so.  Each source's layout passes layout_check() before it is
+ * used (else that source is refused and the next one fills in); after
+ * merging, layout_validate() checks every offset once more; the hot path
+ * then trusts them.
  */
 #ifndef AIO_PYFRAMES_LAYOUT_H
 #define AIO_PYFRAMES_LAYOUT_H

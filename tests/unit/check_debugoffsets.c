@@ -1,7 +1,8 @@
 /*
  * check_debugoffsets.c - layouts from _Py_DebugOffsets and AsyncioDebug
  * (layout_debugoffsets.c), and the 3.14 walkers that use them alone
- * (ops_314.c, the task lists of tasks.c).
+ * (ops_314.c, the task lists of task_find.c); the version registry
+ * (versions.c) and the checks every layout source passes (layout_check).
  *
  *   - a synthetic _Py_DebugOffsets image of 3.14 and of 3.13, built from a
  *     struct that lists the members in the order of each version's header
