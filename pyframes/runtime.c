@@ -546,7 +546,7 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);
     if (rt->layout_refused[0])
-        snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_CORRUPT, "%s; read with the other "
+        snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_LAYOUT, "%s; read with the other "
                       "layout sources", rt->layout_refused);
     if (rt->newer_than_known)
         snap_diag_add(snap, SNAP_DIAG_PROCESS, 0, AIO_E_VERSION, "Python 3.%u is newer than this "
