@@ -189,17 +189,25 @@ runtime_host_path(void *src, const char *path, char *out, size_t size)
 }
 
 /*
- * Whether the layout L from one source passes layout_check(); when not, the
- * source is refused (the next one fills in) and the reason is kept for the
- * snapshot's diagnostics and for the error when a required field is missing.
+ * A layout source failed its checks (rc is -AIO_E_CORRUPT, from
+ * layout_check() or the debug offsets' own checks): the source is refused and
+ * the next one fills in; the first reason is kept for the snapshot's
+ * diagnostics and for the error when a required field ends up missing.
  */
+static void
+runtime_note_refused(struct py_runtime *rt, int rc)
+{
+    if (rc == -AIO_E_CORRUPT && !rt->layout_refused[0])
+        snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
+}
+
+/* layout_check() of the layout L from one source; a failure is noted. */
 static int
 runtime_layout_ok(struct py_runtime *rt, const struct layout *L, const char *source)
 {
     int rc = layout_check(L, source);
 
-    if (rc < 0 && !rt->layout_refused[0])
-        snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
+    runtime_note_refused(rt, rc);
     return rc;
 }
 
@@ -246,8 +254,7 @@ runtime_layout_debug_offsets(struct source *src, struct py_runtime *rt)
     rc = layout_from_debug_offsets(&tmp, buf, sizeof(buf), rt->pyv->debug_offsets,
                                    rt->version_hex);
     if (rc < 0) {
-        if (rc == -AIO_E_CORRUPT && !rt->layout_refused[0])
-            snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
+        runtime_note_refused(rt, rc);
         return rc;
     }
     layout_merge(&rt->L, &tmp, LAYOUT_CORE);
@@ -324,8 +331,7 @@ runtime_layout_asyncio_debug(struct source *src, struct py_runtime *rt)
     tmp = rt->L;
     rc = layout_from_asyncio_debug(&tmp, buf, n, rt->pyv->asyncio_debug);
     if (rc < 0) {
-        if (rc == -AIO_E_CORRUPT && !rt->layout_refused[0])
-            snprintf(rt->layout_refused, sizeof(rt->layout_refused), "%s", err_msg(rc));
+        runtime_note_refused(rt, rc);
         return;
     }
     layout_merge(&rt->L, &tmp, LAYOUT_ASYNCIO);
