@@ -310,11 +310,8 @@ jr_edge(struct jr *jr)
             seen |= 2;
         } else if (jscan_str_is(&jr->sc, "kind")) {
             r = jscan_string(&jr->sc);
-            if (r == 0 && jscan_str_is(&jr->sc, "gather"))
-                kind = SNAP_EDGE_GATHER;
-            else if (r == 0 && jscan_str_is(&jr->sc, "taskgroup"))
-                kind = SNAP_EDGE_TASKGROUP;
-            else if (r == 0 && !jscan_str_is(&jr->sc, "await"))
+            if (r == 0 && (strlen(jr->sc.str) != jr->sc.str_len ||
+                           snap_edge_kind_from_name(jr->sc.str, &kind) < 0))
                 r = jscan_fail(&jr->sc, "unknown edge kind");
         } else {
             r = jscan_skip(&jr->sc);

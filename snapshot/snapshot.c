@@ -178,13 +178,31 @@ snap_task_state_name(enum snap_task_state st)
     return "unknown";
 }
 
+/* The edge kinds' names in every view and in the JSON file: one row per kind. */
+static const char *const snap_edge_kind_names[SNAP_EDGE__COUNT] = {
+    [SNAP_EDGE_AWAIT] = "await",
+    [SNAP_EDGE_GATHER] = "gather",
+    [SNAP_EDGE_TASKGROUP] = "taskgroup",
+};
+
 const char *
 snap_edge_kind_name(enum snap_edge_kind k)
 {
-    switch (k) {
-    case SNAP_EDGE_AWAIT: return "await";
-    case SNAP_EDGE_GATHER: return "gather";
-    case SNAP_EDGE_TASKGROUP: return "taskgroup";
+    if ((unsigned)k >= SNAP_EDGE__COUNT || !snap_edge_kind_names[k])
+        return "unknown";
+    return snap_edge_kind_names[k];
+}
+
+int
+snap_edge_kind_from_name(const char *name, enum snap_edge_kind *k)
+{
+    unsigned i;
+
+    for (i = 0; i < SNAP_EDGE__COUNT; i++) {
+        if (snap_edge_kind_names[i] && strcmp(name, snap_edge_kind_names[i]) == 0) {
+            *k = (enum snap_edge_kind)i;
+            return 0;
+        }
     }
-    return "unknown";
+    return -1;
 }

@@ -88,6 +88,7 @@ enum snap_edge_kind {
     SNAP_EDGE_AWAIT = 0,        /* waiter's fut_waiter is the awaited task */
     SNAP_EDGE_GATHER = 1,       /* via a _GatheringFuture's children */
     SNAP_EDGE_TASKGROUP = 2,    /* waiter in TaskGroup.__aexit__ of the group */
+    SNAP_EDGE__COUNT            /* a new kind: a value above, its name in snapshot.c */
 };
 
 struct snap_edge {
@@ -187,5 +188,8 @@ void snap_cycles_find(struct snap *s);
 
 const char *snap_task_state_name(enum snap_task_state st);
 const char *snap_edge_kind_name(enum snap_edge_kind k);
+
+/* The kind named name (as snap_edge_kind_name gives it): 0, or -1 when none is. */
+int snap_edge_kind_from_name(const char *name, enum snap_edge_kind *k);
 
 #endif

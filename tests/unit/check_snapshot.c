@@ -144,6 +144,28 @@ START_TEST(test_cycles_bounded)
 }
 END_TEST
 
+/* Every edge kind has a distinct name that reads back as that kind. */
+START_TEST(test_edge_kind_names)
+{
+    enum snap_edge_kind k, back;
+    unsigned i, j;
+
+    for (i = 0; i < SNAP_EDGE__COUNT; i++) {
+        const char *n = snap_edge_kind_name((enum snap_edge_kind)i);
+
+        ck_assert_str_ne(n, "unknown");
+        ck_assert_int_eq(snap_edge_kind_from_name(n, &back), 0);
+        ck_assert_int_eq(back, i);
+        for (j = 0; j < i; j++)
+            ck_assert_str_ne(n, snap_edge_kind_name((enum snap_edge_kind)j));
+    }
+    k = SNAP_EDGE__COUNT;
+    ck_assert_str_eq(snap_edge_kind_name(k), "unknown");
+    ck_assert_int_eq(snap_edge_kind_from_name("unknown", &back), -1);
+    ck_assert_int_eq(snap_edge_kind_from_name("", &back), -1);
+}
+END_TEST
+
 Suite *
 suite_snapshot(void)
 {
@@ -156,6 +178,7 @@ suite_snapshot(void)
     tcase_add_test(tc, test_cycles);
     tcase_add_test(tc, test_cycles_none_and_deep);
     tcase_add_test(tc, test_cycles_bounded);
+    tcase_add_test(tc, test_edge_kind_names);
     suite_add_tcase(su, tc);
     return su;
 }
