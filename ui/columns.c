@@ -177,16 +177,22 @@ ui_col_where(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowc
 #define UI_NO_FLEX { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }
 
 const struct ui_column ui_columns[] = {
-    { "STAT", 4, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT_STATE, 0, ui_col_state },
-    { "RCS", 3, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT__COUNT, 0, ui_col_mark },
-    { "AGE", 6, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_AGE, 0, ui_col_age },
-    { "RUN%", 4, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_RUNNING, UI_COLF_WIDE, ui_col_run },
-    { "IDLE", 6, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_IDLE, UI_COLF_WIDE, ui_col_idle },
-    { "TASK", 0, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT_NAME, UI_COLF_REST, ui_col_task },
+    { "STAT", 4, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT_STATE, 0, ui_col_state,
+      "the task's state: pend, done or canc" },
+    { "RCS", 3, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT__COUNT, 0, ui_col_mark,
+      "marks (below)" },
+    { "AGE", 6, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_AGE, 0, ui_col_age,
+      "since the task was first seen by this view" },
+    { "RUN%", 4, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_RUNNING, UI_COLF_WIDE, ui_col_run,
+      "share of the refreshes it was running in (wide terminals)" },
+    { "IDLE", 6, UI_NO_FLEX, UI_ALIGN_RIGHT, UI_SORT_IDLE, UI_COLF_WIDE, ui_col_idle,
+      "since its stack last changed (wide terminals)" },
+    { "TASK", 0, UI_NO_FLEX, UI_ALIGN_LEFT, UI_SORT_NAME, UI_COLF_REST, ui_col_task,
+      "its name, under the task that awaits it" },
     { "COROUTINE", 0, { { 60, 24, 10, 48 }, { 0, 0, 0, 0 } }, UI_ALIGN_LEFT, UI_SORT_CORO, 0,
-      ui_col_coro },
+      ui_col_coro, "its coroutine's name" },
     { "WHERE", 0, { { 60, 24, 12, 40 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
-      ui_col_where },
+      ui_col_where, "the innermost frame" },
 };
 
 const size_t ui_ncolumns = sizeof(ui_columns) / sizeof(ui_columns[0]);

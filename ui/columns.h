@@ -65,6 +65,7 @@ struct ui_column {
     /* Draw the value of row k of c->rows in the cell; reads only. */
     void (*draw)(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowctx *c,
                  size_t k);
+    const char *help;           /* what it shows, for the help screen (plain text) */
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include "../common/err.h"
 #include "../view/write.h"
+#include "columns.h"
 #include "search.h"
 
 #define UI_V_TASKS   0x1u
@@ -506,7 +507,12 @@ ui_keys_help(struct ui_lines *L)
     ui_lines_add(L, UI_C_NORMAL, ": every asyncio task of the target as an await tree "
                  "(a task's children are the tasks it awaits).");
     ui_lines_begin(L);
-    ui_lines_add(L, UI_C_NORMAL, "Columns: STAT pend/done/canc; RCS: ");
+    ui_lines_add(L, UI_C_NORMAL, "Columns:");
+    for (i = 0; i < ui_ncolumns; i++)
+        ui_lines_add(L, UI_C_NORMAL, " %s %s%s", ui_columns[i].title, ui_columns[i].help,
+                     i + 1 < ui_ncolumns ? ";" : ".");
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_NORMAL, "Marks (RCS): ");
     ui_lines_add(L, UI_C_RUNNING, "R");
     ui_lines_add(L, UI_C_NORMAL, " running now, ");
     ui_lines_add(L, UI_C_CANCEL, "C");
@@ -516,11 +522,7 @@ ui_keys_help(struct ui_lines *L)
     ui_lines_add(L, UI_C_WARN, "S");
     ui_lines_add(L, UI_C_NORMAL, " stuck (stack unchanged longer than --stuck), ");
     ui_lines_add(L, UI_C_WARN, "D");
-    ui_lines_add(L, UI_C_NORMAL, " on an await cycle (a deadlock);");
-    ui_lines_begin(L);
-    ui_lines_add(L, UI_C_NORMAL, "AGE since first seen by this view; RUN%% share of the "
-                 "refreshes it was running in; IDLE since its stack last changed (wide "
-                 "terminals); WHERE: the innermost frame.");
+    ui_lines_add(L, UI_C_NORMAL, " on an await cycle (a deadlock).");
     for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++) {
         const struct ui_key *k = &ui_keys[i];
 

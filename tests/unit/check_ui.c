@@ -20,6 +20,7 @@
 #include "snapshot/snapshot.h"
 #include "snapshot/tree.h"
 #include "ui/columns.h"
+#include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/lines.h"
 #include "ui/model.h"
@@ -649,6 +650,28 @@ START_TEST(test_cols)
 END_TEST
 
 /* Every column has a title, a width rule and a draw function; titles are unique. */
+/* The help screen describes every column, from the table. */
+START_TEST(test_col_help)
+{
+    struct ui_lines L = { 0 };
+    char buf[4096], want[256];
+    size_t i, k;
+    bool found;
+
+    ui_keys_help(&L);
+    for (i = 0; i < ui_ncolumns; i++) {
+        snprintf(want, sizeof(want), " %s %s", ui_columns[i].title, ui_columns[i].help);
+        found = false;
+        for (k = 0; k < L.nlines && !found; k++) {
+            ui_lines_text(&L, k, buf, sizeof(buf));
+            found = strstr(buf, want) != NULL;
+        }
+        ck_assert_msg(found, "the help screen does not describe column %s", ui_columns[i].title);
+    }
+    ui_lines_free(&L);
+}
+END_TEST
+
 START_TEST(test_col_table)
 {
     size_t i, j, nrest = 0;
@@ -662,6 +685,7 @@ START_TEST(test_col_table)
         ck_assert_ptr_nonnull(col->title);
         ck_assert_uint_gt(strlen(col->title), 0);
         ck_assert_ptr_nonnull(col->draw);
+        ck_assert_msg(col->help && col->help[0], "column %s has no help line", col->title);
         ck_assert(col->align == UI_ALIGN_LEFT || col->align == UI_ALIGN_RIGHT);
         ck_assert((unsigned)col->sort <= UI_SORT__COUNT);
         ck_assert_int_eq(ui_col_find(col->title), (int)i);
@@ -1376,6 +1400,7 @@ suite_ui(void)
     tcase_add_test(tl, test_layout);
     tcase_add_test(tl, test_cols);
     tcase_add_test(tl, test_col_table);
+    tcase_add_test(tl, test_col_help);
     tcase_add_test(tc, test_col_sort);
     tcase_add_test(tc, test_pane_keys);
     tcase_add_test(tc, test_pane_scroll);
