@@ -24,7 +24,7 @@ UNW_LIBS   := $(shell pkg-config --libs libunwind-ptrace 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS) -DAIOMON_VERSION=\"0.1.0\"
 ALL_LIBS   = $(PKG_LIBS) $(UNW_LIBS) -lm
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

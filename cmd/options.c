@@ -5,24 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "common/err.h"
+#include "common/escape.h"
 
-#define AIOMON_VERSION "0.1.0"
+/* The one version string: the Makefile passes it from the file VERSION. */
+#ifndef AIOMON_VERSION
+#error "AIOMON_VERSION is not defined: build with make (it passes -DAIOMON_VERSION from VERSION)"
+#endif
 
-static const char options_usage[] =
+/* --help, around the line of the formats, which the writer table gives. */
+static const char options_usage_head[] =
     "usage: aiomon-attach [OPTIONS] PID             live view on a terminal, else a dump\n"
-    "       aiomon-attach --dump [--json] [-o FILE] [--stacks] [--native] PID\n"
+    "       aiomon-attach --dump [--format FMT] [-o FILE] [--stacks] [--native] PID\n"
     "       aiomon-attach --watch [--interval MS] [--record FILE] PID\n"
-    "       aiomon-attach --core CORE [--exe PATH] [--sysroot DIR] [--dump [--json]]\n"
+    "       aiomon-attach --core CORE [--exe PATH] [--sysroot DIR] [--dump [--format FMT]]\n"
     "       aiomon-attach --run [--timeout SECS] [--on-signal] [-o DIR] -- CMD ARGS...\n"
-    "       aiomon-attach --load FILE [--dump [--json]]\n"
+    "       aiomon-attach --load FILE [--dump [--format FMT]]\n"
     "\n"
     "Attach to a running CPython process (3.8-3.14) from outside and show what every\n"
     "thread and every asyncio task is doing.  The process is stopped only while its\n"
     "memory is read (the live view: every refresh).\n"
     "\n"
-    "  -d, --dump              print one snapshot and exit\n"
-    "  -j, --json              JSON output\n"
+    "  -d, --dump              print one snapshot and exit\n";
+static const char options_usage_tail[] =
+    "  -j, --json              the same as --format json\n"
     "  -o, --output FILE       write the snapshot to FILE (atomically, mode 0600);\n"
     "                          with --run: the directory for snapshots\n"
     "  -s, --stacks            text: print every task's whole coroutine stack\n"
@@ -31,7 +38,7 @@ static const char options_usage[] =
     "      --native-all        native stacks with every native frame kept\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
     "                          debug-offsets, table\n"
-    "      --load FILE         read a snapshot (--dump --json) or a record (--record)\n"
+    "      --load FILE         read a snapshot (--dump --format json) or a record\n"
     "      --core CORE         read a core dump instead of a live process\n"
     "      --exe PATH          the executable of the core (if the core does not name it)\n"
     "      --sysroot DIR       look for the core's files under DIR\n"
@@ -57,18 +64,57 @@ static const char options_usage[] =
     "2 nothing could be read (no such process, not Python, permission, ...), 64 usage.\n"
     "With --run: the command's own exit status.\n";
 
+static void
+options_help(void)
+{
+    char names[128];
+
+    view_format_names(names, sizeof(names));
+    fputs(options_usage_head, stdout);
+    printf("      --format FMT        output format: %s (default text)\n", names);
+    fputs(options_usage_tail, stdout);
+}
+
+/*
+ * "aiomon-attach: BEFORE'ARG'AFTER" on stderr, ARG escaped (a control byte
+ * typed or pasted into argv never reaches the terminal raw); -AIO_E_USAGE.
+ */
+static int
+options_bad(const char *before, const char *arg, const char *after)
+{
+    fprintf(stderr, "aiomon-attach: %s'", before);
+    escape_text(stderr, arg, strlen(arg), 200);
+    fprintf(stderr, "'%s\n", after);
+    return -AIO_E_USAGE;
+}
+
 static int
 options_number(const char *opt, const char *arg, double min, double max, double *out)
 {
-    char *end;
+    char *end, what[96];
     double v = strtod(arg, &end);
 
     if (*arg == '\0' || *end != '\0' || !(v >= min && v <= max)) {
-        fprintf(stderr, "aiomon-attach: %s needs a number between %g and %g, not '%s'\n", opt,
-                min, max, arg);
-        return -AIO_E_USAGE;
+        snprintf(what, sizeof(what), "%s needs a number between %g and %g, not ", opt, min, max);
+        return options_bad(what, arg, "");
     }
     *out = v;
+    return 0;
+}
+
+static int
+options_format(struct options *o, const char *name)
+{
+    char names[128], tail[160];
+    int fmt = view_format_find(name);
+
+    if (fmt < 0) {
+        view_format_names(names, sizeof(names));
+        snprintf(tail, sizeof(tail), " (%s)", names);
+        return options_bad("unknown format ", name, tail);
+    }
+    o->format = (enum snap_format)fmt;
+    o->dump = true;
     return 0;
 }
 
@@ -85,10 +131,11 @@ options_parse(struct options *o, int argc, char **argv)
     enum {
         OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
-        OPT_STUCK, OPT_SAMPLES,
+        OPT_STUCK, OPT_SAMPLES, OPT_FORMAT,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
+        { "format", required_argument, NULL, OPT_FORMAT },
         { "json", no_argument, NULL, 'j' },
         { "output", required_argument, NULL, 'o' },
         { "stacks", no_argument, NULL, 's' },
@@ -128,7 +175,11 @@ options_parse(struct options *o, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+:djo:snwi:vhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'd': o->dump = true; break;
-        case 'j': o->json = true; break;
+        case 'j': o->format = SNAP_FMT_JSON; o->dump = true; break;
+        case OPT_FORMAT:
+            if (options_format(o, optarg) < 0)
+                return -AIO_E_USAGE;
+            break;
         case 'o': o->output = optarg; break;
         case 's': o->stacks = true; break;
         case 'n': o->nonblocking = true; break;
@@ -181,26 +232,20 @@ options_parse(struct options *o, int argc, char **argv)
                 o->layout = PY_LAYOUT_DEBUG_OFFSETS;
             else if (strcmp(optarg, "table") == 0)
                 o->layout = PY_LAYOUT_TABLE;
-            else {
-                fprintf(stderr, "aiomon-attach: unknown layout source '%s' (auto, dwarf, "
-                        "debug-offsets, table)\n", optarg);
-                return -AIO_E_USAGE;
-            }
+            else
+                return options_bad("unknown layout source ", optarg,
+                                   " (auto, dwarf, debug-offsets, table)");
             break;
         case 'h':
-            fputs(options_usage, stdout);
+            options_help();
             return 1;
         case 'V':
             printf("aiomon-attach %s\n", AIOMON_VERSION);
             return 1;
         case ':':
-            fprintf(stderr, "aiomon-attach: option '%s' needs an argument (see --help)\n",
-                    argv[optind - 1]);
-            return -AIO_E_USAGE;
+            return options_bad("option ", argv[optind - 1], " needs an argument (see --help)");
         default:
-            fprintf(stderr, "aiomon-attach: unknown option '%s' (see --help)\n",
-                    argv[optind - 1]);
-            return -AIO_E_USAGE;
+            return options_bad("unknown option ", argv[optind - 1], " (see --help)");
         }
     }
     if (o->native && o->nonblocking)
@@ -220,7 +265,8 @@ options_parse(struct options *o, int argc, char **argv)
         if (optind != argc)
             return options_usage_error(o->load_path ? "--load takes a file, not a PID" :
                                        "--core takes a core file, not a PID");
-        o->mode = o->load_path ? OPT_MODE_LOAD : OPT_MODE_CORE;
+        o->mode = o->load_path ? OPT_MODE_LOAD : o->dump || o->output ? OPT_MODE_DUMP :
+                  OPT_MODE_VIEW;
         return 0;
     }
     if (optind + 1 != argc)
@@ -229,15 +275,24 @@ options_parse(struct options *o, int argc, char **argv)
         char *end;
         long pid = strtol(argv[optind], &end, 10);
 
-        if (*argv[optind] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff) {
-            fprintf(stderr, "aiomon-attach: '%s' is not a process id\n", argv[optind]);
-            return -AIO_E_USAGE;
-        }
+        if (*argv[optind] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
+            return options_bad("", argv[optind], " is not a process id");
         o->pid = (int)pid;
     }
     if (watch)
         o->mode = OPT_MODE_WATCH;
     else
-        o->mode = o->dump || o->json || o->output ? OPT_MODE_DUMP : OPT_MODE_TUI;
+        o->mode = o->dump || o->output ? OPT_MODE_DUMP : OPT_MODE_VIEW;
     return 0;
+}
+
+void
+options_capture(const struct options *o, struct capture_opts *co)
+{
+    memset(co, 0, sizeof(*co));
+    co->nonblocking = o->nonblocking;
+    co->layout = o->layout;
+    co->verbose = o->verbose;
+    co->native = o->native;
+    co->native_all = o->native_all;
 }

@@ -7,23 +7,27 @@
 #include <stdbool.h>
 
 #include "pyframes/pyframes.h"
+#include "view/write.h"
 
+struct capture_opts;
+
+/* The modes, one file each (mode.h); main.c dispatches on it. */
 enum opt_mode {
-    OPT_MODE_TUI = 0,           /* default on a terminal */
-    OPT_MODE_DUMP,              /* one snapshot of a pid */
-    OPT_MODE_LOAD,              /* a saved snapshot or record, in the view or dumped */
-    OPT_MODE_CORE,              /* a core file */
-    OPT_MODE_RUN,               /* watchdog: run a command */
-    OPT_MODE_WATCH,             /* sample a pid repeatedly */
+    OPT_MODE_VIEW = 0,          /* the live view of a pid, the read-only view of a core (view.c) */
+    OPT_MODE_DUMP,              /* one snapshot of a pid or a core, printed (dump.c) */
+    OPT_MODE_LOAD,              /* a saved snapshot or record, in the view or printed (load.c) */
+    OPT_MODE_WATCH,             /* sample a pid repeatedly (watch.c) */
+    OPT_MODE_RUN,               /* watchdog: run a command (run.c) */
+    OPT_MODE__COUNT
 };
 
 #define OPT_MAX_CRITICAL 64
 
 struct options {
     enum opt_mode mode;
-    int pid;
-    bool dump;                  /* --dump given (with --load / --core: print, no view) */
-    bool json;
+    int pid;                    /* the target, unless core_path */
+    bool dump;                  /* --dump, --format or --json given: print, no view */
+    enum snap_format format;    /* --format NAME (--json: json); default text */
     bool stacks;
     bool nonblocking;
     bool verbose;
@@ -52,8 +56,13 @@ struct options {
 
 /*
  * Parse argv.  Returns 0 to go on, 1 when --help/--version was handled
- * (exit 0), or -AIO_E_USAGE after printing a one-line error.
+ * (exit 0), or -AIO_E_USAGE after printing a one-line error (argv's bytes
+ * escaped).  The mode is OPT_MODE_VIEW when no output was asked for (a pid
+ * or --core): main.c makes it OPT_MODE_DUMP off a terminal.
  */
 int options_parse(struct options *o, int argc, char **argv);
+
+/* The capture options the parsed options ask for: the one builder, for every mode. */
+void options_capture(const struct options *o, struct capture_opts *co);
 
 #endif

@@ -1,4 +1,9 @@
-#include "watch.h"
+/*
+ * watch.c - --watch: sample a process repeatedly and report what happened
+ * over time (terminated, stuck, cancelled-but-running tasks, floods), to
+ * stdout or -o FILE; --record appends each changed snapshot as a JSON line.
+ */
+#include "mode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,18 +73,19 @@ watch_report_body(FILE *f, void *arg)
     const struct report_body *b = arg;
     struct write_opts wo = { .stacks = b->o->stacks, .group = true };
 
-    if (b->o->json) {
+    /* JSON: one object; any other format: the last snapshot in it, then the history as text */
+    if (b->o->format == SNAP_FMT_JSON) {
         fputs("{\"history\": ", f);
         history_write_json(f, b->h);
         fputs(", \"last\": ", f);
         if (b->last)
-            snap_write_json(f, b->last);
+            snap_write_json(f, b->last, &wo);
         else
             fputs("null", f);
         fputs("}\n", f);
     } else {
         if (b->last)
-            snap_write_text(f, b->last, &wo);
+            view_writer(b->o->format)->write(f, b->last, &wo);
         fputc('\n', f);
         history_write_text(f, b->h);
     }
@@ -106,11 +112,9 @@ watch_report(const struct options *o, const struct history *h, const struct snap
 }
 
 int
-watch_run(const struct options *o)
+watch_main(const struct options *o)
 {
-    struct capture_opts co = { .nonblocking = o->nonblocking, .layout = o->layout,
-                               .verbose = o->verbose, .native = o->native,
-                               .native_all = o->native_all };
+    struct capture_opts co;
     double interval = o->interval > 0 ? o->interval : 1.0;
     struct sigaction sa;
     struct capture *cap;
@@ -121,11 +125,10 @@ watch_run(const struct options *o)
     long n = 0;
     int rc, i, status = 0;
 
+    options_capture(o, &co);
     cap = capture_open(o->pid, &co, &rc);
-    if (!cap) {
-        fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));
-        return err_exit_code(rc);
-    }
+    if (!cap)
+        return err_report(rc);
     if (o->record_path && (rec = watch_open_record(o->record_path)) < 0) {
         err_report(rec);
         capture_close(cap);
@@ -142,7 +145,7 @@ watch_run(const struct options *o)
         struct snap *s = capture_take(cap, &rc);
 
         if (!s) {
-            fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));
+            err_report(rc);
             if (rc != -AIO_E_EXITED)
                 status = err_exit_code(rc);
             break;

@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s = snap_read_json(fuzz_as_file(data, size), &err);
     if (!s)
         return 0;
-    snap_write_json(fuzz_devnull(), s);
+    snap_write_json(fuzz_devnull(), s, NULL);
     snap_write_text(fuzz_devnull(), s, &wo);
     snap_write_text(fuzz_devnull(), s, &plain);
     snap_free(s);

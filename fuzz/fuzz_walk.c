@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rt && image_runtime_fill(&ir, rt) == 0) {
         s = snap_new(src.pid);
         py_snapshot_read(&src, rt, s);
-        snap_write_json(fuzz_devnull(), s);
+        snap_write_json(fuzz_devnull(), s, NULL);
         snap_write_text(fuzz_devnull(), s, &plain);
         snap_free(s);
     }

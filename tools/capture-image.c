@@ -223,7 +223,7 @@ main(int argc, char **argv)
         rc = err_set(AIO_E_IO, "open_memstream: %s", strerror(errno));
         goto out;
     }
-    snap_write_json(mf, s);
+    snap_write_json(mf, s, NULL);
     if (fclose(mf) != 0) {
         rc = err_set(AIO_E_IO, "cannot format the snapshot");
         goto out;

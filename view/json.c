@@ -1,19 +1,13 @@
 /*
- * json_write.c - the JSON view of a snapshot (schema: docs/snapshot-format.md),
- * and the format-independent entry points snap_write / snap_write_path.
+ * json.c - the JSON view of a snapshot (schema: docs/snapshot-format.md): the
+ * "json" row of the writer table (write.h).
  */
 #include "write.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 #include <stdlib.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../common/err.h"
 #include "../common/escape.h"
@@ -417,8 +411,9 @@ json_snapshot(struct jw *f, const struct snap *s)
     tree_graph_free(&g);
 }
 
+/* The JSON has no options: one schema whatever --stacks says. */
 void
-snap_write_json(FILE *f, const struct snap *s)
+snap_write_json(FILE *f, const struct snap *s, const struct write_opts *o)
 {
     struct jw *w = xmalloc(sizeof(*w));
 
@@ -427,44 +422,5 @@ snap_write_json(FILE *f, const struct snap *s)
     json_snapshot(w, s);
     jw_flush(w);
     free(w);
+    (void)o;
 }
-
-int
-snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct write_opts *o)
-{
-    static const struct write_opts defaults;
-
-    if (fmt == SNAP_FMT_JSON)
-        snap_write_json(f, s);
-    else
-        snap_write_text(f, s, o ? o : &defaults);
-    if (fflush(f) != 0 || ferror(f))
-        return err_set(AIO_E_IO, "cannot write the snapshot: %s", strerror(errno));
-    return 0;
-}
-
-struct snap_body {
-    const struct snap *s;
-    enum snap_format fmt;
-    const struct write_opts *o;
-};
-
-static int
-snap_body(FILE *f, void *arg)
-{
-    const struct snap_body *b = arg;
-
-    return snap_write(f, b->s, b->fmt, b->o);
-}
-
-int
-snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
-                const struct write_opts *o)
-{
-    struct snap_body b = { s, fmt, o };
-
-    if (strcmp(path, "-") == 0)
-        return snap_write(stdout, s, fmt, o);
-    return write_path_atomic(path, snap_body, &b);
-}
-

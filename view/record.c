@@ -76,7 +76,7 @@ record_append(int fd, const char *path, const struct snap *s)
 
     if (!m)
         return err_set(AIO_E_IO, "cannot write the record \"%s\": out of memory", path);
-    snap_write_json(m, s);
+    snap_write_json(m, s, NULL);
     fclose(m);
     /* compact in place: drop newlines and indentation outside strings (strings hold no raw newline) */
     for (i = 0; i < len; i++) {

@@ -1,6 +1,7 @@
 /*
- * text_write.c - the py-spy-dump-like text view: header, threads with their
- * frames, then a summary of the tasks and their await tree drawn like pstree.
+ * text.c - the py-spy-dump-like text view, the "text" row of the writer
+ * table (write.h): header, threads with their frames, then a summary of the
+ * tasks and their await tree drawn like pstree.
  */
 #include "write.h"
 
@@ -298,8 +299,11 @@ text_cycles(FILE *f, const struct snap *s)
 void
 snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
 {
+    static const struct write_opts defaults;
     struct tree_forest *t;
 
+    if (!o)
+        o = &defaults;
     text_header(f, s);
     text_threads(f, s);
     if (s->ntasks == 0) {

@@ -1,5 +1,6 @@
 /*
- * write.h - the text and JSON views of a snapshot.
+ * write.h - the views of a snapshot as files: one writer per output format,
+ * behind one table.
  *
  * Writers only read the snapshot.  Every string that came from the target
  * (or from a loaded file) goes through common/escape.h.  The JSON schema is
@@ -9,12 +10,28 @@
 #define AIO_VIEW_WRITE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "../common/wfile.h"
 #include "../snapshot/snapshot.h"
 
-enum snap_format { SNAP_FMT_TEXT, SNAP_FMT_JSON };
+/*
+ * The output formats, one row each: X(ENUM, name).  Row NAME is the writer
+ * snap_write_NAME of view/NAME.c, spelled "NAME" by --format.  A new format
+ * is one view/NAME.c and one row here (and a line in the man page): the
+ * enum, the table, --format and --help all come from this list.
+ */
+#define VIEW_FORMATS(X) \
+    X(TEXT, text) \
+    X(JSON, json)
+
+enum snap_format {
+#define VIEW_X_ENUM(ENUM, name) SNAP_FMT_##ENUM,
+    VIEW_FORMATS(VIEW_X_ENUM)
+#undef VIEW_X_ENUM
+    SNAP_FMT__COUNT
+};
 
 /* A zeroed struct gives the defaults. */
 struct write_opts {
@@ -23,21 +40,43 @@ struct write_opts {
 };
 
 /*
- * Write s to f in format fmt (o may be NULL).  Returns 0, or -AIO_E_IO with
- * err_set() when the stream reports an error (checked after a flush).
+ * A writer: s to f with options o (NULL: the defaults; a format may ignore
+ * them).  No flush and no error check: snap_write does both.
+ */
+typedef void (*view_write_fn)(FILE *f, const struct snap *s, const struct write_opts *o);
+
+#define VIEW_X_DECL(ENUM, name) \
+    void snap_write_##name(FILE *f, const struct snap *s, const struct write_opts *o);
+VIEW_FORMATS(VIEW_X_DECL)
+#undef VIEW_X_DECL
+
+struct view_writer {
+    const char *name;           /* as --format spells it */
+    view_write_fn write;
+};
+
+/* The row of fmt (a valid enum snap_format). */
+const struct view_writer *view_writer(enum snap_format fmt);
+
+/* The format named name ("text", "json"), or -1 when there is none. */
+int view_format_find(const char *name);
+
+/* The known names, ", "-separated, into buf (always NUL-terminated when size > 0). */
+void view_format_names(char *buf, size_t size);
+
+/*
+ * Write s to f in format fmt through the table (o may be NULL: the
+ * defaults).  Returns 0, or -AIO_E_IO with err_set() when the stream reports
+ * an error (checked after a flush).
  */
 int snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct write_opts *o);
 
 /*
- * path "-" = stdout; else atomic: temp file in the same dir created
- * O_EXCL|O_NOFOLLOW mode 0600, fsync, rename over path (a symlink planted at
- * path is replaced, never followed).  Returns 0 or -AIO_E_IO with err_set().
+ * path "-" = stdout; else through write_path_atomic (common/wfile.h):
+ * atomic, 0600, a symlink planted at path replaced, never followed.
+ * Returns 0 or -AIO_E_IO with err_set().
  */
 int snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                     const struct write_opts *o);
-
-/* The two formats (no flush, no error check; snap_write does both). */
-void snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o);
-void snap_write_json(FILE *f, const struct snap *s);
 
 #endif

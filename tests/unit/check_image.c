@@ -106,7 +106,7 @@ it_normal_json(const struct snap *in)
     ck_assert(fd >= 0);
     f = fdopen(fd, "w");
     ck_assert(f != NULL);
-    snap_write_json(f, in);
+    snap_write_json(f, in, NULL);
     ck_assert_int_eq(fclose(f), 0);
     s = snap_read_json(tmpl, &err);
     unlink(tmpl);
@@ -117,7 +117,7 @@ it_normal_json(const struct snap *in)
     s->cmdline.len = 0;
     f = open_memstream(&out, &len);
     ck_assert(f != NULL);
-    snap_write_json(f, s);
+    snap_write_json(f, s, NULL);
     fclose(f);
     snap_free(s);
     return out;
@@ -151,7 +151,7 @@ it_walk_bytes(const uint8_t *data, size_t len)
         int rc;
         struct snap *s = it_walk(&src, &ir, &rc);
 
-        snap_write_json(null, s);
+        snap_write_json(null, s, NULL);
         snap_write_text(null, s, &wo);
         snap_free(s);
     }

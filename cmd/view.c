@@ -1,0 +1,100 @@
+/*
+ * view.c - the view mode: the live view of a pid (a fresh snapshot at every
+ * refresh, through the same capture as --dump), or the read-only view of a
+ * core's one snapshot; load.c shows a loaded file through view_snapshot.
+ */
+#include "mode.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "common/err.h"
+#include "ui/ui.h"
+
+bool
+view_wanted(const struct options *o)
+{
+    return !o->dump && !o->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+struct view_once {
+    struct snap *s;             /* handed out once */
+};
+
+static struct snap *
+view_take_once(void *arg, int *err)
+{
+    struct view_once *v = arg;
+    struct snap *s = v->s;
+
+    v->s = NULL;
+    *err = s ? 0 : -AIO_E_EXITED;
+    return s;
+}
+
+int
+view_snapshot(struct snap *s, const char *desc, struct capture *cap,
+              const struct history *replayed)
+{
+    struct ui_opts uo = { .readonly = true, .source_desc = desc, .replayed = replayed };
+    struct view_once v = { s };
+    int status;
+
+    if (cap) {
+        uo.host_path = capture_host_path;
+        uo.host_arg = cap;
+    }
+
+    status = ui_run(&uo, view_take_once, &v);
+    snap_free(v.s);             /* not taken when the view could not start */
+    return status;
+}
+
+static struct snap *
+view_take(void *arg, int *err)
+{
+    return capture_take(arg, err);
+}
+
+/* The live view of a pid, with the history options as --watch takes them. */
+static int
+view_pid(const struct options *o, struct capture *cap)
+{
+    struct ui_opts uo = { .interval = o->interval, .history = o->history, .stuck = o->stuck,
+                          .critical = o->critical, .ncritical = o->ncritical };
+    char desc[32];
+
+    snprintf(desc, sizeof(desc), "pid %d", o->pid);
+    uo.source_desc = desc;
+    /* the target's source files as it sees them: its own root (a container) */
+    uo.host_path = capture_host_path;
+    uo.host_arg = cap;
+    return ui_run(&uo, view_take, cap);
+}
+
+int
+view_main(const struct options *o)
+{
+    struct capture *cap;
+    struct snap *s;
+    int rc, status;
+
+    cap = dump_open(o, &rc);
+    if (!cap)
+        return err_report(rc);
+    if (!o->core_path) {
+        status = view_pid(o, cap);
+        capture_close(cap);
+        return status;
+    }
+    s = capture_take(cap, &rc);
+    if (!s) {
+        capture_close(cap);
+        return err_report(rc);
+    }
+    /* a core's source files: as its libraries (its files, --exe, the sysroot) */
+    status = view_snapshot(s, o->core_path, cap, NULL);
+    capture_close(cap);
+    return status;
+}
