@@ -17,15 +17,33 @@ PREFIX  ?= /usr/local
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
        -Wold-style-definition -Wvla -Wwrite-strings -Wundef -Wimplicit-fallthrough
-PKGS = libdw libelf ncursesw
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-UNW_LIBS   := $(shell pkg-config --libs libunwind-ptrace 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-ALL_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS) -DAIOMON_VERSION=\"0.1.0\"
-ALL_LIBS   = $(PKG_LIBS) $(UNW_LIBS) -lm
+# The one version string: the file VERSION.  --version prints it (cmd/options.c
+# gets it as AIOMON_VERSION) and check-man compares the man page's with it.
+VERSION := $(strip $(file < VERSION))
+$(if $(VERSION),,$(error the file VERSION is missing or empty))
+
+# The libraries, through pkg-config, each with the Debian package that has it.
+# A missing one stops the build saying what to install.  pkg-config runs once,
+# when a recipe first needs the flags: make deps and make clean work without.
+PKGS      = libdw libelf ncursesw libunwind-ptrace
+PKG_DEBS  = libdw:libdw-dev libelf:libelf-dev ncursesw:libncurses-dev \
+            libunwind-ptrace:libunwind-dev check:check
+pkg_missing = $(strip $(foreach m,$(1),$(if $(shell pkg-config --exists $(m) 2>/dev/null && echo y),,$(m))))
+pkg_debs    = $(foreach m,$(1),$(patsubst $(m):%,%,$(filter $(m):%,$(PKG_DEBS))))
+pkg_need    = $(if $(shell command -v pkg-config 2>/dev/null),,$(error pkg-config is not \
+              installed: apt-get install pkg-config (or make deps)))$(if $(call pkg_missing,$(1)),$(error \
+              pkg-config does not find $(call pkg_missing,$(1)): apt-get install \
+              $(or $(call pkg_debs,$(call pkg_missing,$(1))),its -dev package) (or make test-deps)))
+PKG_CFLAGS   = $(eval PKG_CFLAGS := $$(call pkg_need,$(PKGS))$$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS     = $(eval PKG_LIBS := $$(call pkg_need,$(PKGS))$$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+CHECK_CFLAGS = $(eval CHECK_CFLAGS := $$(call pkg_need,check)$$(shell pkg-config --cflags check))$(CHECK_CFLAGS)
+CHECK_LIBS   = $(eval CHECK_LIBS := $$(call pkg_need,check)$$(shell pkg-config --libs check))$(CHECK_LIBS)
+
+# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags, a distribution), added last
+ALL_CPPFLAGS = -D_GNU_SOURCE -I. -DAIOMON_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS)
+ALL_LIBS     = $(PKG_LIBS) -lm $(LIBS)
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -49,11 +67,17 @@ all: $(B)/aiomon-attach
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(UNIT_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+# only the unit tests need Check
+$(BA)/tests/unit/%.o: UNIT_CPPFLAGS = $(CHECK_CFLAGS)
+
+# the version is compiled into options.o only
+$(B)/cmd/options.o $(BA)/cmd/options.o: VERSION
 
 $(B)/libaiomon.a: $(LIB_OBJS)
 	rm -f $@
@@ -64,13 +88,13 @@ $(BA)/libaiomon.a: $(LIB_OBJS_A)
 	ar rcs $@ $^
 
 $(B)/aiomon-attach: $(B)/cmd/main.o $(B)/libaiomon.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BA)/aiomon-attach: $(BA)/cmd/main.o $(BA)/libaiomon.a
-	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BA)/unit-tests: $(UNIT_OBJS_A) $(BA)/libaiomon.a
-	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(CHECK_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LIBS)
 
 -include $(shell find $(B) $(BA) -path $(B)/rootfs -prune -o -name '*.d' -type f -print 2>/dev/null)
 
@@ -116,13 +140,13 @@ check-layering:
 	@scripts/check-layering.sh
 
 check-man: $(B)/aiomon-attach
-	@scripts/check-man.sh $(B)/aiomon-attach man/aiomon-attach.1
+	@scripts/check-man.sh $(B)/aiomon-attach man/aiomon-attach.1 VERSION
 
 tables: $(B)/gen-tables
 	tools/gen-tables.sh $(B)/gen-tables
 
 $(B)/gen-tables: $(B)/tools/gen-tables.o $(B)/libaiomon.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 bench: $(B)/aiomon-attach
 	bench/run.sh $(B)/aiomon-attach
@@ -137,7 +161,7 @@ clean:
 # tools/capture-image: record what a snapshot's walk of a live process reads
 # into a memory image (attach/image.h) for unit tests and fuzzing seeds.
 $(B)/capture-image: $(B)/tools/capture-image.o $(B)/libaiomon.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 # Fuzzing (fuzz/README.md): libFuzzer harnesses built with clang; the library
 # is rebuilt under $(BF) with -fsanitize=fuzzer-no-link,address,undefined.
@@ -159,14 +183,16 @@ LIB_OBJS_F = $(LIB_SRCS:%.c=$(BF)/%.o)
 
 $(BF)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -Ifuzz -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_SAN) -Ifuzz -MMD -MP -c -o $@ $<
+
+$(BF)/cmd/options.o: VERSION
 
 $(BF)/libaiomon.a: $(LIB_OBJS_F)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BF)/fuzz_%: $(BF)/fuzz/fuzz_%.o $(BF)/libaiomon.a
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(ALL_LIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 -include $(shell find $(BF) -name '*.d' -type f -print 2>/dev/null)
 
