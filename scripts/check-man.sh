@@ -1,13 +1,34 @@
 #!/bin/sh
-# Every long option printed by --help must be documented in the man page, and
-# the page renders without words run together.
+# Every long option printed by --help must be documented in the man page, the
+# page renders without words run together, and its version (.TH) is the one
+# of the file VERSION, which --version prints.
+#   check-man.sh BIN MAN [VERSION-FILE]
 set -eu
-bin=$1; man=$2
+bin=$1; man=$2; vfile=${3:-$(dirname "$0")/../VERSION}
 missing=0
+version=$(cat "$vfile")
+th=$(sed -n 's/^\.TH .*"aiomon-attach \([^"]*\)".*/\1/p' "$man")
+if [ "$th" != "$version" ]; then
+    echo "check-man: $man says version '$th', $vfile says '$version'"
+    missing=1
+fi
+if [ "$("$bin" --version)" != "aiomon-attach $version" ]; then
+    echo "check-man: $bin --version prints '$("$bin" --version)', $vfile says '$version' (rebuild?)"
+    missing=1
+fi
 for opt in $("$bin" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
     esc=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
     if ! grep -q -- "$esc" "$man" && ! grep -q -- "$opt" "$man"; then
         echo "check-man: $opt is in --help but not in $man"
+        missing=1
+    fi
+done
+# every output format of the writer table (as --help lists them) has its line under --format
+formats=$("$bin" --help | sed -n 's/.*--format FMT *output format: \(.*\) (default.*/\1/p' | tr -d ,)
+[ -n "$formats" ] || { echo "check-man: no format list in --help"; missing=1; }
+for fmt in $formats; do
+    if ! grep -qx "\.B $fmt" "$man"; then
+        echo "check-man: format $fmt is in --help but has no '.B $fmt' line in $man"
         missing=1
     fi
 done
