@@ -1,7 +1,7 @@
 #!/bin/bash
-# Writers against hostile paths and a full disk (issue P1b): --watch -o never
-# follows a planted symlink nor writes through a hard link, creates 0600 and
-# replaces atomically; on a full file system it keeps the old contents and
+# Writers against hostile paths and a full disk (issue P1b): --watch -o and
+# --dump -o (every format) never follow a planted symlink nor write through a
+# hard link, create 0600 and replace atomically; on a full file system it keeps the old contents and
 # says why (errno and path), exit 2.  --record refuses a symlink or a hard
 # link, and on a full file system leaves only whole lines and says why.
 MIN_VERSION=3.8
@@ -18,6 +18,20 @@ run_aiomon "$TMPD/o" "$TMPD/e" "${W[@]}" -o "$TMPD/sym.out" "$TARGET_PID"
 [ -f "$TMPD/sym.out" ] && [ ! -L "$TMPD/sym.out" ] || fail_ "the symlink was not replaced by the output"
 [ "$(stat -c %a "$TMPD/sym.out")" = 600 ] || fail_ "--watch -o wrote mode $(stat -c %a "$TMPD/sym.out")"
 ok_ "--watch -o: a planted symlink is replaced, never followed; mode 0600"
+
+# --dump -o goes through the same writer, in each format
+for fmt in text json; do
+    rm -f "$TMPD/dump.$fmt"
+    ln -s "$TMPD/victim" "$TMPD/dump.$fmt"
+    run_aiomon "$TMPD/o" "$TMPD/e" --dump --format $fmt -o "$TMPD/dump.$fmt" "$TARGET_PID"
+    [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/e"; fail_ "--dump --format $fmt -o over a symlink exited $AIO_RC"; }
+    [ "$(cat "$TMPD/victim")" = precious ] || fail_ "--dump --format $fmt -o followed the planted symlink"
+    [ -f "$TMPD/dump.$fmt" ] && [ ! -L "$TMPD/dump.$fmt" ] || fail_ "--dump -o: the symlink was not replaced"
+    [ "$(stat -c %a "$TMPD/dump.$fmt")" = 600 ] || fail_ "--dump -o wrote mode $(stat -c %a "$TMPD/dump.$fmt")"
+done
+grep -q '"format": "aiomon-snapshot"' "$TMPD/dump.json" || fail_ "--format json -o did not write JSON"
+grep -q '^Process ' "$TMPD/dump.text" || fail_ "--format text -o did not write text"
+ok_ "--dump --format text|json -o: a planted symlink is replaced, never followed; mode 0600"
 
 ln "$TMPD/victim" "$TMPD/hard.out"
 run_aiomon "$TMPD/o" "$TMPD/e" "${W[@]}" -o "$TMPD/hard.out" "$TARGET_PID"
