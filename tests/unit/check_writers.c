@@ -746,6 +746,52 @@ START_TEST(test_write_path_special)
 }
 END_TEST
 
+/* The writer table: every row is named, findable by its name and reached by snap_write. */
+START_TEST(test_writer_table)
+{
+    struct snap *s = wt_sample();
+    char names[64], *viaw, *direct;
+    size_t n;
+    FILE *f;
+    int i;
+
+    ck_assert_int_eq(view_format_find("text"), SNAP_FMT_TEXT);
+    ck_assert_int_eq(view_format_find("json"), SNAP_FMT_JSON);
+    ck_assert_int_eq(view_format_find("xml"), -1);
+    ck_assert_int_eq(view_format_find(""), -1);
+    ck_assert_int_eq(view_format_find("JSON"), -1);
+    ck_assert_int_eq(view_format_find("jsonx"), -1);
+    view_format_names(names, sizeof(names));
+    ck_assert_str_eq(names, "text, json");
+    view_format_names(names, 6);            /* cut, still terminated */
+    ck_assert_str_eq(names, "text,");
+    for (i = 0; i < SNAP_FMT__COUNT; i++) {
+        const struct view_writer *w = view_writer((enum snap_format)i);
+
+        ck_assert_ptr_nonnull(w->name);
+        ck_assert_ptr_nonnull(w->write);
+        ck_assert_int_eq(view_format_find(w->name), i);
+        viaw = wt_capture(s, (enum snap_format)i, NULL);
+        direct = NULL;
+        f = open_memstream(&direct, &n);
+        ck_assert_ptr_nonnull(f);
+        w->write(f, s, NULL);
+        fclose(f);
+        ck_assert_str_eq(viaw, direct);
+        free(viaw);
+        free(direct);
+    }
+    /* each row is its own writer */
+    viaw = wt_capture(s, SNAP_FMT_JSON, NULL);
+    ck_assert_str_eq(viaw, wt_json_expected);
+    free(viaw);
+    viaw = wt_capture(s, SNAP_FMT_TEXT, NULL);
+    ck_assert(strncmp(viaw, "Process 4242: ", 14) == 0);
+    free(viaw);
+    snap_free(s);
+}
+END_TEST
+
 Suite *
 suite_writers(void)
 {
@@ -763,6 +809,7 @@ suite_writers(void)
     tcase_add_test(tc, test_json_read_truncated);
     tcase_add_test(tc, test_write_path_atomic);
     tcase_add_test(tc, test_write_path_special);
+    tcase_add_test(tc, test_writer_table);
     suite_add_tcase(su, tc);
     return su;
 }

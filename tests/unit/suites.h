@@ -15,4 +15,5 @@
     X(suite_unwind) \
     X(suite_image) \
     X(suite_debugoffsets) \
-    X(suite_tracer)
+    X(suite_tracer) \
+    X(suite_options)
