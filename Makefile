@@ -29,18 +29,21 @@ $(if $(VERSION),,$(error the file VERSION is missing or empty))
 PKGS      = libdw libelf ncursesw libunwind-ptrace
 PKG_DEBS  = libdw:libdw-dev libelf:libelf-dev ncursesw:libncurses-dev \
             libunwind-ptrace:libunwind-dev check:check
-pkg_missing = $(strip $(foreach m,$(1),$(if $(shell pkg-config --exists $(m) 2>/dev/null && echo y),,$(m))))
+pkg_missing = $(strip $(foreach m,$(1),$(if $(shell pkg-config --exists $(m) 2>/dev/null \
+              && echo y),,$(m))))
 pkg_debs    = $(foreach m,$(1),$(patsubst $(m):%,%,$(filter $(m):%,$(PKG_DEBS))))
 pkg_need    = $(if $(shell command -v pkg-config 2>/dev/null),,$(error pkg-config is not \
-              installed: apt-get install pkg-config (or make deps)))$(if $(call pkg_missing,$(1)),$(error \
-              pkg-config does not find $(call pkg_missing,$(1)): apt-get install \
-              $(or $(call pkg_debs,$(call pkg_missing,$(1))),its -dev package) (or make test-deps)))
-PKG_CFLAGS   = $(eval PKG_CFLAGS := $$(call pkg_need,$(PKGS))$$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
-PKG_LIBS     = $(eval PKG_LIBS := $$(call pkg_need,$(PKGS))$$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
-CHECK_CFLAGS = $(eval CHECK_CFLAGS := $$(call pkg_need,check)$$(shell pkg-config --cflags check))$(CHECK_CFLAGS)
-CHECK_LIBS   = $(eval CHECK_LIBS := $$(call pkg_need,check)$$(shell pkg-config --libs check))$(CHECK_LIBS)
+              installed: apt-get install pkg-config (or make deps)))$(if \
+              $(call pkg_missing,$(1)),$(error pkg-config does not find $(call pkg_missing,$(1)): \
+              apt-get install $(or $(call pkg_debs,$(call pkg_missing,$(1))),its -dev package) \
+              (or make test-deps)))
+pkg_flags   = $(call pkg_need,$(2))$(shell pkg-config $(1) $(2))
+PKG_CFLAGS   = $(eval PKG_CFLAGS := $$(call pkg_flags,--cflags,$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS     = $(eval PKG_LIBS := $$(call pkg_flags,--libs,$(PKGS)))$(PKG_LIBS)
+CHECK_CFLAGS = $(eval CHECK_CFLAGS := $$(call pkg_flags,--cflags,check))$(CHECK_CFLAGS)
+CHECK_LIBS   = $(eval CHECK_LIBS := $$(call pkg_flags,--libs,check))$(CHECK_LIBS)
 
-# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags, a distribution), added last
+# CPPFLAGS, CFLAGS, LDFLAGS and LIBS are the builder's (dpkg-buildflags...), added last
 ALL_CPPFLAGS = -D_GNU_SOURCE -I. -DAIOMON_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS)
 ALL_LIBS     = $(PKG_LIBS) -lm $(LIBS)
