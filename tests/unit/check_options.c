@@ -86,6 +86,7 @@ START_TEST(test_options_format)
     ck_assert_int_eq(op_parse(&o, "--watch", "--json", "42", NULL), 0);
     ck_assert_int_eq(o.mode, OPT_MODE_WATCH);
     ck_assert_int_eq(o.format, SNAP_FMT_JSON);
+    ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));      /* the usage errors */
     ck_assert_int_eq(op_parse(&o, "--format", "xml", "42", NULL), -AIO_E_USAGE);
     ck_assert_int_eq(op_parse(&o, "--format", "", "42", NULL), -AIO_E_USAGE);
     ck_assert_int_eq(op_parse(&o, "--format", NULL), -AIO_E_USAGE);
