@@ -19,8 +19,9 @@ main_run(const struct options *o)
 {
     struct run_opts ro = { .argv = o->run_argv, .timeout = o->timeout,
                            .on_signal = o->on_signal, .keep_running = o->keep_running,
-                           .outdir = o->output, .layout = o->layout };
+                           .outdir = o->output };
 
+    options_capture(o, &ro.capture);
     return run_command(&ro);
 }
 

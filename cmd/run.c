@@ -327,7 +327,7 @@ run_detach_all(struct run *w)
 static int
 run_snapshot_one(struct run *w, pid_t pid, bool traced, const char *why)
 {
-    struct capture_opts co = { .layout = w->o->layout };
+    struct capture_opts co = w->o->capture;
     struct capture *cap;
     struct snap *s;
     size_t left = 0;
@@ -399,7 +399,7 @@ run_fatal_seen(struct run *w, pid_t tgid)
 static void
 run_on_fatal(struct run *w, long tid, pid_t tgid, int sig)
 {
-    struct capture_opts co = { .layout = w->o->layout };
+    struct capture_opts co = w->o->capture;
     struct capture *cap = NULL;
     struct snap *s = NULL;
     char why[64];

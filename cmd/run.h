@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "capture.h"
 #include "pyframes/pyframes.h"
 
 struct run_opts {
@@ -22,7 +23,7 @@ struct run_opts {
     bool keep_running;          /* at the timeout: snapshot but do not kill */
     const char *outdir;         /* where snapshots go; NULL = "."; created 0700 if missing */
     double grace;               /* SIGTERM -> SIGKILL grace period; 0 = 5 s */
-    enum py_layout_choice layout;
+    struct capture_opts capture;  /* how each snapshot reads (options_capture) */
 };
 
 /*

@@ -1,6 +1,8 @@
 /*
- * wfile.h - every file the tool writes (--dump -o, --watch -o, --record's
- * first line, --run -o, the live view's w) goes through write_path_atomic.
+ * wfile.h - every file the tool writes whole (--dump -o, --watch -o, --run's
+ * snapshots, the live view's w) goes through write_path_atomic.  --record
+ * appends, so it cannot: view/record.c opens it O_NOFOLLOW, creates it 0600
+ * and refuses a link, the same guarantees for a file that grows.
  */
 #ifndef AIO_COMMON_WFILE_H
 #define AIO_COMMON_WFILE_H

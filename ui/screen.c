@@ -182,9 +182,8 @@ ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg)
     S->src.host_path = S->opts->host_path;
     S->src.host_arg = S->opts->host_arg;
     if (rc < 0) {
-        fprintf(stderr, "aiomon-attach: %s\n", err_msg(rc));
         ui_screen_free(M);
-        return err_exit_code(rc);
+        return err_report(rc);
     }
     ui_keys_help(&S->help_lines);
     S->refreshing = true;
