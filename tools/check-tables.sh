@@ -1,7 +1,7 @@
 #!/bin/sh
 # Compare the built-in layout table of every version of the version registry
 # (pyframes/versions.c, through `gen-tables --minors`) with the DWARF of its
-# reference build, as tools/gen-tables.sh chooses it: pyenv's 3.NN, else
+# reference build: pyenv's 3.NN, else, when the table was made from it,
 # Debian unstable's python3.NN with its -dbg package (the tests' root file
 # system, tests/rootfs/build.sh sid).  Also Debian's python3.11 with its
 # -dbg package when installed.  A build that is absent is reported as skipped.
@@ -17,6 +17,14 @@ for m in $minors; do
         core=$(ls "$d"/lib/libpython3."$m".so.1.0 2>/dev/null || ls "$d"/bin/python3."$m")
         aio=$(ls "$d"/lib/python3."$m"/lib-dynload/_asyncio.cpython-*.so)
         "$gen" --check "$m" "$core" "$aio" || fail=1
+        continue
+    fi
+    # a table is compared with the build it was made from: one made from
+    # pyenv's build is not expected to equal Debian's (another patch release
+    # may grow a struct: 3.13.0's and Debian's 3.13.18's thread states differ)
+    if ! grep -q "built_from = \"Debian's" "pyframes/tables/py3$m.c" 2>/dev/null; then
+        echo "tables: 3.$m: SKIP (its table was built from pyenv's build" \
+             "($(sed -n 's/.*built_from = "\([^ ]* [^ ]*\) .*/\1/p' "pyframes/tables/py3$m.c")), absent here)"
         continue
     fi
     core=$sid/usr/bin/python3.$m
