@@ -12,6 +12,8 @@
     X(suite_core) \
     X(suite_linetable) \
     X(suite_ui) \
+    X(suite_ui_panes) \
+    X(suite_ui_lines) \
     X(suite_unwind) \
     X(suite_image) \
     X(suite_debugoffsets) \
