@@ -17,5 +17,7 @@
     X(suite_unwind) \
     X(suite_image) \
     X(suite_debugoffsets) \
+    X(suite_walk314) \
+    X(suite_versions) \
     X(suite_tracer) \
     X(suite_options)
