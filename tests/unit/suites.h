@@ -10,6 +10,7 @@
     X(suite_writers) \
     X(suite_history) \
     X(suite_core) \
+    X(suite_core_files) \
     X(suite_linetable) \
     X(suite_ui) \
     X(suite_ui_panes) \
