@@ -332,19 +332,15 @@ Suite *
 suite_core(void)
 {
     Suite *su = suite_create("core");
-    TCase *tc = tcase_create("gcore");
-    TCase *tk = tcase_create("kernel");
+    TCase *tc = ct_tcase_gcore();
+    TCase *tk = ct_tcase_kernel();
 
-    tcase_add_unchecked_fixture(tc, ct_setup, ct_teardown);
-    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_core_heap_and_static);
     tcase_add_test(tc, test_core_text_from_file);
     tcase_add_test(tc, test_core_unmapped);
     tcase_add_test(tc, test_core_every_mapping);
     tcase_add_test(tc, test_core_threads);
     suite_add_tcase(su, tc);
-    tcase_add_unchecked_fixture(tk, ct_ksetup, ct_teardown);
-    tcase_set_timeout(tk, 120);
     tcase_add_test(tk, test_kcore_threads);
     tcase_add_test(tk, test_kcore_bytes);
     suite_add_tcase(su, tk);

@@ -223,7 +223,7 @@ ct_prepare(void)
 }
 
 /* The gcore case: the helper keeps running, so the core can be compared with it. */
-void
+static void
 ct_setup(void)
 {
     char prefix[128], pidbuf[32];
@@ -260,7 +260,7 @@ ct_setup(void)
  * kernel dump it (that thread's note first), when core_pattern names a plain
  * file in the working directory.
  */
-void
+static void
 ct_ksetup(void)
 {
     char pattern[256] = "", uses_pid[16] = "0";
@@ -339,7 +339,7 @@ ct_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove(path);
 }
 
-void
+static void
 ct_teardown(void)
 {
     if (ct_child > 0) {
@@ -381,4 +381,27 @@ ct_file_size(const char *path)
 
     ck_assert_int_eq(stat(path, &st), 0);
     return (uint64_t)st.st_size;
+}
+
+/* A test case whose forked tests share one helper and its core, made by setup. */
+static TCase *
+ct_tcase(const char *name, void (*setup)(void), int timeout)
+{
+    TCase *tc = tcase_create(name);
+
+    tcase_add_unchecked_fixture(tc, setup, ct_teardown);
+    tcase_set_timeout(tc, timeout);
+    return tc;
+}
+
+TCase *
+ct_tcase_gcore(void)
+{
+    return ct_tcase("gcore", ct_setup, 300);
+}
+
+TCase *
+ct_tcase_kernel(void)
+{
+    return ct_tcase("kernel", ct_ksetup, 120);
 }

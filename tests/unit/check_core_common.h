@@ -6,6 +6,7 @@
 #ifndef AIOMON_CHECK_CORE_COMMON_H
 #define AIOMON_CHECK_CORE_COMMON_H
 
+#include <check.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,10 +37,12 @@ extern char ct_skip[PATH_MAX + 128];    /* non-empty: why the tests cannot run *
 
 /* The helper's buffer: the byte at offset i. */
 unsigned char ct_pattern(size_t i);
-/* The unchecked fixtures: a gcore of the running helper, a kernel dump of it. */
-void ct_setup(void);
-void ct_ksetup(void);
-void ct_teardown(void);
+/*
+ * The test cases, each with its unchecked fixture: "gcore" (a gcore of the
+ * running helper), "kernel" (a core the kernel wrote when it crashed).
+ */
+TCase *ct_tcase_gcore(void);
+TCase *ct_tcase_kernel(void);
 /* Read the live helper's memory (it has not run since the dump: threads blocked). */
 bool ct_live_read(uint64_t addr, void *buf, size_t n);
 /* core_open that must succeed. */

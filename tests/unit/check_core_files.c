@@ -423,10 +423,8 @@ Suite *
 suite_core_files(void)
 {
     Suite *su = suite_create("core_files");
-    TCase *tc = tcase_create("gcore");
+    TCase *tc = ct_tcase_gcore();
 
-    tcase_add_unchecked_fixture(tc, ct_setup, ct_teardown);
-    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_core_sysroot);
     tcase_add_test(tc, test_core_exe);
     tcase_add_test(tc, test_core_truncated);
