@@ -100,6 +100,14 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
     int rc;
 
     rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
+    /*
+     * A process that replaces its program (exec) between the read of its
+     * memory map and the read of its runtime fails here with FAULT: read it
+     * once more as it is now (another Python, or not a Python process).
+     */
+    if (rc == -AIO_E_FAULT && source_motion(&cap->src) != SOURCE_STATIC &&
+        source_alive(&cap->src) && source_refresh_maps(&cap->src) == 0)
+        rc = py_runtime_open(&cap->src, o->layout, &cap->rt);
     if (rc < 0) {
         if (rc != -AIO_E_VERSION && rc != -AIO_E_LAYOUT && !source_alive(&cap->src))
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
