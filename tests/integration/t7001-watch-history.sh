@@ -7,7 +7,7 @@ MIN_VERSION=3.11
 . "$(dirname "$0")/lib.sh"
 
 start_target history_app.py
-run_aiomon "$TMPD/watch.json" "$TMPD/watch.err" --watch --interval 250 --samples 14 \
+run_aiomon "$TMPD/watch.json" "$TMPD/watch.err" --watch --interval 250 --samples 24 \
     --stuck 1 --history 5 --critical 'critical-*' --json --record "$TMPD/rec.jsonl" "$TARGET_PID"
 [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/watch.err"; fail_ "--watch exited $AIO_RC"; }
 assert_running "$TARGET_PID"

@@ -1,6 +1,7 @@
 """Target for the --watch history test (issue P7), 3.11+ (Task.cancelling()).
 
-- "critical-db" ends after ~1.5 s, at a known line (its last-seen stack is its truth);
+- "critical-db" ends after ~3 s, at a known line (its last-seen stack is its truth;
+  3 s: a loaded machine must still see it alive in the first sample);
 - "churn-N" tasks start and end every 20 ms (they fill the bounded history);
 - "spinner" runs on a second thread's loop, busy on one line (stuck);
 - "swallower" is cancelled once and swallows the CancelledError (swallowed cancellation);
@@ -29,7 +30,7 @@ def here(tag):
 
 async def critical_db(ev):
     here("critical")
-    await asyncio.wait_for(ev.wait(), 1.5)    # LINE critical
+    await asyncio.wait_for(ev.wait(), 3)      # LINE critical
 
 
 async def churn(i):

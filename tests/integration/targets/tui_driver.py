@@ -665,7 +665,7 @@ def scenario_history(args, tui):
                "--critical", "critical-*", str(args.pid)], width=120, height=40)
     tui.wait_re(r"^Tasks \d+: ")
 
-    # the terminated view: critical-db ends ~1.5 s after the start, churn tasks all the time
+    # the terminated view: critical-db ends ~3 s after the start, churn tasks all the time
     tui.keys("e")
     crit_row = r"^! (done|canc|gone)\s+\S+\s+\S+ critical-db  critical_db"
     scr = tui.wait_re(crit_row)
