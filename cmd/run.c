@@ -417,18 +417,23 @@ run_on_fatal(struct run *w, long tid, pid_t tgid, int sig)
     }
     left = tracer_hold(w->tracer, tgid, RUN_HOLD_MS);
     s = capture_take(cap, &rc);
-    tracer_release(w->tracer);  /* the faulting thread goes on with its signal: it dies */
     capture_close(cap);
     snprintf(why, sizeof(why), "SIG%s in thread %ld",
              sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", tid);
     if (!s) {
         run_report_note(tgid, "no snapshot", rc);
-        return;
+    } else {
+        if (left > 0)
+            s->flags |= SNAP_F_TORN;
+        run_report_write(w->outdir, s, why);
+        snap_free(s);
     }
-    if (left > 0)
-        s->flags |= SNAP_F_TORN;
-    run_report_write(w->outdir, s, why);
-    snap_free(s);
+    /*
+     * Only now the faulting thread goes on with its signal (it dies): its own
+     * last words on the shared stderr (faulthandler's dump) come after the
+     * summary, never inside its lines.
+     */
+    tracer_release(w->tracer);
     return;
 resume:
     tracer_resume(w->tracer, tid);
