@@ -200,7 +200,7 @@ jscan_str_is(const struct jscan *sc, const char *k)
 }
 
 /* An unsigned integer magnitude with its sign; fractions and exponents are refused. */
-int
+static int
 jscan_number(struct jscan *sc, bool *neg, uint64_t *mag)
 {
     uint64_t v = 0;

@@ -41,9 +41,6 @@ int jscan_string(struct jscan *sc);
 /* Whether the last string decoded is k. */
 bool jscan_str_is(const struct jscan *sc, const char *k);
 
-/* An integer magnitude with its sign; fractions and exponents are refused. */
-int jscan_number(struct jscan *sc, bool *neg, uint64_t *mag);
-
 /* A non-negative integer at most max. */
 int jscan_uint(struct jscan *sc, uint64_t max, uint64_t *out);
 
