@@ -184,6 +184,7 @@ jr_task(struct jr *jr)
     int r;
 
     memset(&t, 0, sizeof(t));
+    t.user_frame = SNAP_NO_FRAME;
     if (jr->s->ntasks >= MAX_LOAD_TASKS)
         return jscan_fail(&jr->sc, "more than %zu tasks", MAX_LOAD_TASKS);
     if (jscan_open(&jr->sc, '{') < 0)

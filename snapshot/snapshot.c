@@ -24,6 +24,7 @@ snap_free(struct snap *s)
         return;
     free(s->threads);
     free(s->frames);
+    free(s->locals);
     free(s->tasks);
     free(s->edges);
     free(s->diags);
@@ -69,10 +70,18 @@ snap_frame_add(struct snap *s)
     return &s->frames[s->nframes++];
 }
 
+struct snap_local *
+snap_local_add(struct snap *s)
+{
+    SNAP_ADD(s, locals, nlocals, cap_locals);
+    return &s->locals[s->nlocals++];
+}
+
 struct snap_task *
 snap_task_add(struct snap *s)
 {
     SNAP_ADD(s, tasks, ntasks, cap_tasks);
+    s->tasks[s->ntasks].user_frame = SNAP_NO_FRAME;
     return &s->tasks[s->ntasks++];
 }
 
@@ -176,6 +185,36 @@ snap_task_state_name(enum snap_task_state st)
     case SNAP_TASK_CANCELLED: return "cancelled";
     }
     return "unknown";
+}
+
+/* The local kinds' names in every view and in the JSON file. */
+static const char *const snap_local_kind_names[SNAP_LOCAL__COUNT] = {
+    [SNAP_LOCAL_ARG] = "arg",
+    [SNAP_LOCAL_LOCAL] = "local",
+    [SNAP_LOCAL_CELL] = "cell",
+    [SNAP_LOCAL_FREE] = "free",
+};
+
+const char *
+snap_local_kind_name(enum snap_local_kind k)
+{
+    if ((unsigned)k >= SNAP_LOCAL__COUNT || !snap_local_kind_names[k])
+        return "unknown";
+    return snap_local_kind_names[k];
+}
+
+int
+snap_local_kind_from_name(const char *name, enum snap_local_kind *k)
+{
+    unsigned i;
+
+    for (i = 0; i < SNAP_LOCAL__COUNT; i++) {
+        if (snap_local_kind_names[i] && strcmp(name, snap_local_kind_names[i]) == 0) {
+            *k = (enum snap_local_kind)i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* The edge kinds' names in every view and in the JSON file: one row per kind. */

@@ -42,6 +42,47 @@ struct snap_frame {
     struct snap_str module;     /* object file the pc belongs to */
     uint64_t pc;
     uint64_t offset;            /* pc - symbol start, or pc - module base */
+    /* python frames, with --locals: snap.locals[local_first .. +local_count] */
+    size_t local_first;
+    size_t local_count;
+};
+
+enum snap_local_kind {
+    SNAP_LOCAL_ARG = 0,         /* a parameter (positional, keyword-only, *args, **kwargs) */
+    SNAP_LOCAL_LOCAL = 1,
+    SNAP_LOCAL_CELL = 2,        /* a local captured by an inner function */
+    SNAP_LOCAL_FREE = 3,        /* a variable of an enclosing function */
+    SNAP_LOCAL__COUNT
+};
+
+/* One argument or local variable of a frame (--locals), rendered without running target code. */
+struct snap_local {
+    struct snap_str name;
+    struct snap_str type;       /* the value's type name; null when unbound */
+    struct snap_str value;      /* safe rendering (repr-like, capped); null when unbound */
+    enum snap_local_kind kind;
+};
+
+/* A list of frames in snap.frames: [first .. first+count-1], innermost first. */
+struct snap_frames {
+    size_t first;
+    size_t count;
+};
+
+/* The exception a done task raised. */
+struct snap_exc {
+    struct snap_str type;       /* the class's __qualname__ */
+    struct snap_str module;     /* its __module__ ("builtins" for built-in exceptions) */
+    struct snap_str message;    /* what str(exc) gives for the usual cases, capped */
+    struct snap_frames traceback;   /* where it was raised, innermost first */
+    bool retrieved;             /* result()/exception() was called: it will not be logged */
+    struct snap_exc *cause;     /* __cause__ (raise ... from), or NULL */
+};
+
+/* How a cancelled task was cancelled. */
+struct snap_cancel {
+    struct snap_str message;    /* cancel(msg=...), null when none */
+    struct snap_frames traceback;   /* of the CancelledError, where CPython keeps it */
 };
 
 struct snap_thread {
@@ -82,7 +123,16 @@ struct snap_task {
     bool in_cycle;              /* on an await cycle (a deadlock), see snap.cycles */
     size_t frame_first;         /* index into snap.frames */
     size_t frame_count;         /* innermost first */
+    size_t thread_frames;       /* running task: its first frames are what its thread runs
+                                 * above the coroutine (plain calls), not awaits */
+    size_t user_frame;          /* index into its stack of the user frame, SNAP_NO_FRAME none */
+    uint64_t waiter;            /* the future it awaits (fut_waiter), 0 none */
+    const struct snap_exc *exception;   /* done with an exception, else NULL */
+    const struct snap_cancel *cancelled; /* cancelled, else NULL */
+    struct snap_frames created_at;      /* _source_traceback (debug mode); count 0 = none */
 };
+
+#define SNAP_NO_FRAME ((size_t)-1)
 
 enum snap_edge_kind {
     SNAP_EDGE_AWAIT = 0,        /* waiter's fut_waiter is the awaited task */
@@ -139,6 +189,7 @@ struct snap {
 
     struct snap_thread *threads;  size_t nthreads, cap_threads;
     struct snap_frame *frames;    size_t nframes, cap_frames;
+    struct snap_local *locals;    size_t nlocals, cap_locals;     /* with --locals */
     struct snap_task *tasks;      size_t ntasks, cap_tasks;
     struct snap_edge *edges;      size_t nedges, cap_edges;
     struct snap_diag *diags;      size_t ndiags, cap_diags;
@@ -159,6 +210,7 @@ struct snap_str snap_str_cstr(struct snap *s, const char *cstr);
 /* Append a zeroed element and return it (valid until the next add of that kind). */
 struct snap_thread *snap_thread_add(struct snap *s);
 struct snap_frame *snap_frame_add(struct snap *s);
+struct snap_local *snap_local_add(struct snap *s);
 struct snap_task *snap_task_add(struct snap *s);
 void snap_edge_add(struct snap *s, size_t waiter, size_t awaited, enum snap_edge_kind kind);
 
@@ -187,6 +239,10 @@ void snap_edges_finish(struct snap *s);
 void snap_cycles_find(struct snap *s);
 
 const char *snap_task_state_name(enum snap_task_state st);
+const char *snap_local_kind_name(enum snap_local_kind k);
+
+/* The kind named name (as snap_local_kind_name gives it): 0, or -1 when none is. */
+int snap_local_kind_from_name(const char *name, enum snap_local_kind *k);
 const char *snap_edge_kind_name(enum snap_edge_kind k);
 
 /* The kind named name (as snap_edge_kind_name gives it): 0, or -1 when none is. */
