@@ -275,6 +275,7 @@ tw_read_task(struct py_ctx *c, uint64_t addr, enum py_task_kind kind,
         if (tw->running[i + 1] == addr && tw->running[i] == t->loop)
             t->running = true;
     }
+    t->waiter = tf.waiter;
     aux->addr = addr;
     aux->waiter = tf.waiter;
     aux->awaited_by = tf.awaited_by;
