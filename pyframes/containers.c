@@ -124,49 +124,59 @@ py_str_eq(struct py_ctx *c, uint64_t obj, const char *s)
     return memcmp(buf, s, n) == 0;
 }
 
-bool
-py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out)
+int
+py_long_digits(struct py_ctx *c, uint64_t obj, uint32_t *digits, size_t max, size_t *n,
+               bool *negative)
 {
-    uint64_t type = py_type_of(c, obj);
+    const char *tn = py_type_name(c, py_type_of(c, obj));
     int64_t size = 0;
-
-    const char *tn = py_type_name(c, type);
+    size_t k;
 
     /* bool is an int with the same layout */
     if ((strcmp(tn, "int") != 0 && strcmp(tn, "bool") != 0) || !layout_has(c->L, PYF_LONG_DIGIT))
-        return false;
+        return -AIO_E_CORRUPT;
     if (layout_has(c->L, PYF_LONG_TAG)) {
         uint64_t tag;
 
         /* 3.12+: lv_tag = ndigits << 3 | sign bits (0 positive, 1 zero, 2 negative) */
         if (py_read_ptr(c, obj, PYF_LONG_TAG, &tag) < 0)
-            return false;
+            return -AIO_E_FAULT;
         size = (int64_t)(tag >> 3);
         if ((tag & 3) == 2)
             size = -size;
     } else if (py_read_int(c, obj, PYF_OB_SIZE, &size) < 0) {
-        return false;
+        return -AIO_E_FAULT;
     }
-    if (size == 0) {
-        *out = 0;
-        return true;
+    *negative = size < 0;
+    *n = (size_t)(size < 0 ? -size : size);
+    if (*n > max)
+        return -AIO_E_BOUND;
+    if (*n && source_read(c->src, obj + layout_off(c->L, PYF_LONG_DIGIT), digits, *n * 4) < 0)
+        return -AIO_E_FAULT;
+    for (k = 0; k < *n; k++) {
+        if (digits[k] >= (1u << 30))
+            return -AIO_E_CORRUPT;  /* not a 30-bit digit */
     }
-    /* 30-bit digits, least significant first: up to three (63 bits: thread idents) */
-    {
-        uint32_t digits[3];
-        uint64_t v = 0;
-        int64_t n = size < 0 ? -size : size, k;
+    return 0;
+}
 
-        if (n > 3 || source_read(c->src, obj + layout_off(c->L, PYF_LONG_DIGIT), digits,
-                                 (size_t)n * 4) < 0)
-            return false;
-        for (k = n - 1; k >= 0; k--) {
-            if (digits[k] >= (1u << 30) || v >> 33)
-                return false;   /* not a digit, or beyond 63 bits */
-            v = v << 30 | digits[k];
-        }
-        *out = size < 0 ? -(int64_t)v : (int64_t)v;
+bool
+py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out)
+{
+    /* 30-bit digits, least significant first: up to three (63 bits: thread idents) */
+    uint32_t digits[3];
+    uint64_t v = 0;
+    size_t n, k;
+    bool neg;
+
+    if (py_long_digits(c, obj, digits, 3, &n, &neg) < 0)
+        return false;
+    for (k = n; k > 0; k--) {
+        if (v >> 33)
+            return false;   /* beyond 63 bits */
+        v = v << 30 | digits[k - 1];
     }
+    *out = neg ? -(int64_t)v : (int64_t)v;
     return true;
 }
 

@@ -251,5 +251,26 @@ bool py_type_managed_dict(struct py_ctx *c, uint64_t type, uint64_t *flags);
 bool py_str_eq(struct py_ctx *c, uint64_t obj, const char *s);
 /* An int object's value (small ints; false when it does not fit or is not an int). */
 bool py_long_value(struct py_ctx *c, uint64_t obj, int64_t *out);
+/*
+ * An int (or bool) object's 30-bit digits, least significant first, at most
+ * max of them (-AIO_E_BOUND beyond), *n of them, and its sign.
+ */
+int py_long_digits(struct py_ctx *c, uint64_t obj, uint32_t *digits, size_t max, size_t *n,
+                   bool *negative);
+
+/*
+ * Safe renderings of target objects (repr.c), never running target code:
+ * Python's repr() for None, bool, int, float, str and bytes (str and bytes
+ * cut after PY_REPR_MAX_CHARS characters, ints after PY_REPR_MAX_DIGITS
+ * digits: a cut rendering ends with "…" and has no closing quote);
+ * "<list len=3>" for list, tuple, dict, set, frozenset and deque;
+ * "<TypeName at 0x…>" for anything else.  *type gets the type's name.
+ * 0, or a negative AIO_E_* when obj is not a readable object.
+ */
+#define PY_REPR_MAX_CHARS  200
+#define PY_REPR_MAX_DIGITS 100
+int py_repr(struct py_ctx *c, uint64_t obj, struct snap_str *type, struct snap_str *value);
+/* str(obj) where it is simple: a str's own text (capped as above), else py_repr's. */
+int py_str_of(struct py_ctx *c, uint64_t obj, struct snap_str *value);
 
 #endif
