@@ -23,7 +23,7 @@ static const char options_usage_head[] =
     "       aiomon-attach --run [--timeout SECS] [--on-signal] [-o DIR] -- CMD ARGS...\n"
     "       aiomon-attach --load FILE [--dump [--format FMT]]\n"
     "\n"
-    "Attach to a running CPython process (3.8-3.14) from outside and show what every\n"
+    "Attach to a running CPython process (3.8-3.15) from outside and show what every\n"
     "thread and every asyncio task is doing.  The process is stopped only while its\n"
     "memory is read (the live view: every refresh).\n"
     "\n"
@@ -36,6 +36,8 @@ static const char options_usage_tail[] =
     "  -n, --nonblocking       read without stopping the process (results may be torn)\n"
     "      --native            native stacks merged with the Python frames\n"
     "      --native-all        native stacks with every native frame kept\n"
+    "      --subprocesses      --dump: also every Python process below PID, each its\n"
+    "                          own snapshot (JSON: a list of snapshots)\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
     "                          debug-offsets, table\n"
     "      --load FILE         read a snapshot (--dump --format json) or a record\n"
@@ -131,7 +133,7 @@ options_parse(struct options *o, int argc, char **argv)
     enum {
         OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
-        OPT_STUCK, OPT_SAMPLES, OPT_FORMAT,
+        OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
@@ -142,6 +144,7 @@ options_parse(struct options *o, int argc, char **argv)
         { "nonblocking", no_argument, NULL, 'n' },
         { "native", no_argument, NULL, OPT_NATIVE },
         { "native-all", no_argument, NULL, OPT_NATIVE_ALL },
+        { "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
         { "layout", required_argument, NULL, OPT_LAYOUT },
         { "load", required_argument, NULL, OPT_LOAD },
         { "core", required_argument, NULL, OPT_CORE },
@@ -187,6 +190,7 @@ options_parse(struct options *o, int argc, char **argv)
         case 'w': watch = true; break;
         case OPT_NATIVE: o->native = true; break;
         case OPT_NATIVE_ALL: o->native = o->native_all = true; break;
+        case OPT_SUBPROCESSES: o->subprocesses = true; break;
         case OPT_LOAD: o->load_path = optarg; break;
         case OPT_CORE: o->core_path = optarg; break;
         case OPT_EXE: o->exe_path = optarg; break;
@@ -250,6 +254,9 @@ options_parse(struct options *o, int argc, char **argv)
     }
     if (o->native && o->nonblocking)
         return options_usage_error("--native needs the threads stopped: not with --nonblocking");
+    if (o->subprocesses && (run || watch || o->load_path || o->core_path))
+        return options_usage_error("--subprocesses is for --dump of a PID (and the dump it "
+                                   "prints off a terminal)");
     if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)
         return options_usage_error("--run, --watch, --load and --core exclude each other");
     if (run) {

@@ -62,8 +62,37 @@ snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct wri
     return 0;
 }
 
+/*
+ * A list of snapshots (--subprocesses): JSON as one array of snapshot
+ * objects, text as one section per process under a ruler.
+ */
+int
+snap_write_list(FILE *f, const struct snap *const *v, size_t n, enum snap_format fmt,
+                const struct write_opts *o)
+{
+    size_t i;
+
+    if (fmt == SNAP_FMT_JSON)
+        fputs("[\n", f);
+    for (i = 0; i < n; i++) {
+        if (fmt == SNAP_FMT_JSON && i > 0)
+            fputs(",\n", f);
+        else if (fmt != SNAP_FMT_JSON)
+            fprintf(f, "%s======== process %d (%zu of %zu) ========\n", i ? "\n" : "",
+                    v[i]->pid, i + 1, n);
+        view_writer(fmt)->write(f, v[i], o);
+    }
+    if (fmt == SNAP_FMT_JSON)
+        fputs("]\n", f);
+    if (fflush(f) != 0 || ferror(f))
+        return err_set(AIO_E_IO, "cannot write the snapshots: %s", strerror(errno));
+    return 0;
+}
+
 struct snap_body {
-    const struct snap *s;
+    const struct snap *const *v;
+    size_t n;
+    bool list;
     enum snap_format fmt;
     const struct write_opts *o;
 };
@@ -73,16 +102,29 @@ snap_body(FILE *f, void *arg)
 {
     const struct snap_body *b = arg;
 
-    return snap_write(f, b->s, b->fmt, b->o);
+    if (b->list)
+        return snap_write_list(f, b->v, b->n, b->fmt, b->o);
+    return snap_write(f, b->v[0], b->fmt, b->o);
 }
 
 int
 snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                 const struct write_opts *o)
 {
-    struct snap_body b = { s, fmt, o };
+    struct snap_body b = { &s, 1, false, fmt, o };
 
     if (strcmp(path, "-") == 0)
-        return snap_write(stdout, s, fmt, o);
+        return snap_body(stdout, &b);
+    return write_path_atomic(path, snap_body, &b);
+}
+
+int
+snap_write_list_path(const char *path, const struct snap *const *v, size_t n,
+                     enum snap_format fmt, const struct write_opts *o)
+{
+    struct snap_body b = { v, n, true, fmt, o };
+
+    if (strcmp(path, "-") == 0)
+        return snap_body(stdout, &b);
     return write_path_atomic(path, snap_body, &b);
 }

@@ -79,4 +79,15 @@ int snap_write(FILE *f, const struct snap *s, enum snap_format fmt, const struct
 int snap_write_path(const char *path, const struct snap *s, enum snap_format fmt,
                     const struct write_opts *o);
 
+/*
+ * The snapshots of several processes (--subprocesses): JSON as one array of
+ * snapshot objects (even of one), text as one section per process, each
+ * under a "======== process PID (I of N) ========" ruler.  As snap_write and
+ * snap_write_path otherwise.
+ */
+int snap_write_list(FILE *f, const struct snap *const *v, size_t n, enum snap_format fmt,
+                    const struct write_opts *o);
+int snap_write_list_path(const char *path, const struct snap *const *v, size_t n,
+                         enum snap_format fmt, const struct write_opts *o);
+
 #endif
