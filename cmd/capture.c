@@ -121,6 +121,11 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
         fprintf(stderr, "aiomon-attach: Python %s, _PyRuntime at 0x%llx in %s, layout %s\n",
                 cap->rt.version, (unsigned long long)cap->rt.runtime_addr, cap->rt.core_path,
                 cap->rt.layout_source);
+    if (o->verbose && (cap->rt.dwarf_core_from[0] || cap->rt.dwarf_asyncio_from[0]))
+        fprintf(stderr, "aiomon-attach: DWARF of the interpreter from %s; of _asyncio from %s\n",
+                cap->rt.dwarf_core_from[0] ? cap->rt.dwarf_core_from : "nowhere",
+                cap->rt.dwarf_asyncio_from[0] ? cap->rt.dwarf_asyncio_from :
+                cap->rt.asyncio_path[0] ? "nowhere" : "nowhere (not loaded)");
     if (o->native && !(cap->unw = unwind_new(&cap->src))) {
         rc = err_set(AIO_E_INTERNAL, "cannot set up the native unwinder");
         goto fail;

@@ -28,10 +28,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err, minor;
 
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_CORE, path, path, NULL, NULL);
+    layout_from_dwarf(&L, LAYOUT_CORE, path, path, NULL, NULL, NULL, 0);
     layout_validate(&L);
     memset(&L, 0, sizeof(L));
-    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, path, NULL, NULL);
+    layout_from_dwarf(&L, LAYOUT_ASYNCIO, path, path, NULL, NULL, NULL, 0);
     e = elfsym_open(path, &err);
     if (!e)
         return 0;

@@ -129,10 +129,12 @@ typedef int (*layout_host_fn)(void *arg, const char *p, char *out, size_t size);
  * in its .debug/), then under /usr/lib/debug + path's directory.  Every
  * target path goes through host(arg, ...) (NULL: the paths as named).
  * Returns the number of fields found, or a negative AIO_E_LAYOUT when the
- * file has no usable DWARF.
+ * file has no usable DWARF.  from (may be NULL) gets the path of the file
+ * the DWARF was read from, on this side.
  */
 int layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file,
-                      const char *path, layout_host_fn host, void *arg);
+                      const char *path, layout_host_fn host, void *arg, char *from,
+                      size_t fromsize);
 
 /*
  * On-disk cache of DWARF results keyed by build-id under

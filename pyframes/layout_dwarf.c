@@ -336,7 +336,7 @@ dwarf_try_cand(struct layout *L, enum layout_owner owner, const char *cand, char
 
 int
 layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file, const char *path,
-                  layout_host_fn host, void *arg)
+                  layout_host_fn host, void *arg, char *from, size_t fromsize)
 {
     struct elfsym *e;
     char buf[4096], tp[4096], last[4096] = "", id[130], link[256], dir[1024], fdir[1024];
@@ -385,5 +385,7 @@ layout_from_dwarf(struct layout *L, enum layout_owner owner, const char *file, c
         }
     }
     elfsym_close(e);
+    if (n > 0 && from)
+        snprintf(from, fromsize, "%s", buf);   /* buf: the file that was read last */
     return n;
 }

@@ -35,6 +35,8 @@ struct py_runtime {
     const struct py_version *pyv;   /* static: the version registry's row (versions.h) */
     const struct py_ops *ops;   /* static: pyv->ops */
     char layout_source[64];     /* "dwarf", "debug-offsets+table", ... */
+    char dwarf_core_from[PATH_MAX + 64];    /* the file the interpreter's DWARF came from, "" */
+    char dwarf_asyncio_from[PATH_MAX + 64]; /* the file _asyncio's DWARF came from, "" */
     char layout_refused[256];   /* why a layout source was refused (layout_check), "" none */
     int pthread_tid_off;        /* glibc struct pthread tid offset, -1 unknown */
     unsigned newer_than_known;  /* 3.<minor> read with the newest known layout, 0: a known version */

@@ -217,6 +217,7 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
 {
     const char *path = owner == LAYOUT_CORE ? rt->core_path : rt->asyncio_path;
     const char *bid = owner == LAYOUT_CORE ? rt->core_build_id : rt->asyncio_build_id;
+    char *from = owner == LAYOUT_CORE ? rt->dwarf_core_from : rt->dwarf_asyncio_from;
     char file[PATH_MAX + 64];
     struct layout tmp;
 
@@ -224,12 +225,15 @@ runtime_layout_dwarf(struct source *src, struct py_runtime *rt, enum layout_owne
         return;
     memset(&tmp, 0, sizeof(tmp));
     if (bid[0] && layout_cache_load(&tmp, owner, bid) == 0) {
-        if (runtime_layout_ok(rt, &tmp, "cached DWARF") == 0)
+        if (runtime_layout_ok(rt, &tmp, "cached DWARF") == 0) {
             layout_merge(&rt->L, &tmp, owner);
+            snprintf(from, PATH_MAX + 64, "the layout cache (build id %s)", bid);
+        }
         return;
     }
     source_host_path(src, path, file, sizeof(file));
-    if (layout_from_dwarf(&tmp, owner, file, path, runtime_host_path, src) > 0 &&
+    if (layout_from_dwarf(&tmp, owner, file, path, runtime_host_path, src, from,
+                          PATH_MAX + 64) > 0 &&
         runtime_layout_ok(rt, &tmp, "DWARF") == 0) {
         if (bid[0])
             layout_cache_store(&tmp, owner, bid);

@@ -51,13 +51,13 @@ gen_load(struct layout *L, const char *core, const char *asyncio, const char *ro
     snprintf(rcore, sizeof(rcore), "%s", core);
     snprintf(raio, sizeof(raio), "%s", asyncio ? asyncio : "");
     gen_host_path((void *)root, rcore, file, sizeof(file));
-    if (layout_from_dwarf(L, LAYOUT_CORE, file, rcore, gen_host_path, (void *)root) < 0) {
+    if (layout_from_dwarf(L, LAYOUT_CORE, file, rcore, gen_host_path, (void *)root, NULL, 0) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, core);
         return -1;
     }
     gen_host_path((void *)root, raio, file, sizeof(file));
     if (asyncio &&
-        layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, gen_host_path, (void *)root) < 0) {
+        layout_from_dwarf(L, LAYOUT_ASYNCIO, file, raio, gen_host_path, (void *)root, NULL, 0) < 0) {
         fprintf(stderr, "gen-tables: no usable DWARF in %s%s\n", root, asyncio);
         return -1;
     }

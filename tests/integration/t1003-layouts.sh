@@ -9,6 +9,7 @@
 #                           sources may fill what it does not describe, e.g.
 #                           asyncio's structures: "debug-offsets+dwarf");
 #                           before 3.13 a clean exit 2 that names 3.13
+# and -v names the file the DWARF came from.
 MIN_VERSION=3.8
 . "$(dirname "$0")/lib.sh"
 
@@ -28,5 +29,12 @@ for layout in table dwarf debug-offsets; do
     exact=--layout-exact
     [ "$layout" = debug-offsets ] && exact=
     compare_ all "$TRUTH" "$TMPD/$layout.json" --layout-source $layout $exact
+    if [ "$layout" = dwarf ]; then
+        # -v names the file the DWARF was read from (or the layout cache that holds it)
+        run_aiomon "$TMPD/v.txt" "$TMPD/v.err" --dump -v --layout=dwarf "$TARGET_PID"
+        grep -Eq "^aiomon-attach: DWARF of the interpreter from (/|the layout cache)" "$TMPD/v.err" ||
+            { show_file_ "$TMPD/v.err"; fail_ "-v does not name the file the DWARF came from"; }
+        ok_ "-v: $(grep -m1 'DWARF of the interpreter' "$TMPD/v.err")"
+    fi
 done
 assert_running "$TARGET_PID"
