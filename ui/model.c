@@ -23,7 +23,24 @@ ui_seen_cmp(const void *a, const void *b)
         return x->addr < y->addr ? -1 : 1;
     if (x->coro != y->coro)
         return x->coro < y->coro ? -1 : 1;
+    if (x->names != y->names)
+        return x->names < y->names ? -1 : 1;
     return 0;
+}
+
+/* FNV-1a over the task's name and its coroutine's name. */
+static uint64_t
+ui_seen_names(const struct snap_task *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i;
+
+    for (i = 0; t->name.s && i < t->name.len; i++)
+        h = (h ^ (unsigned char)t->name.s[i]) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;
+    for (i = 0; t->coro.s && i < t->coro.len; i++)
+        h = (h ^ (unsigned char)t->coro.s[i]) * 0x100000001b3ull;
+    return h;
 }
 
 void
@@ -37,6 +54,7 @@ ui_ages_update(struct ui_ages *a, const struct snap *s, uint64_t now_ns)
     for (i = 0; i < n; i++) {
         nv[i].addr = s->tasks[i].addr;
         nv[i].coro = s->tasks[i].coro_addr;
+        nv[i].names = ui_seen_names(&s->tasks[i]);
         old = a->nsorted ? bsearch(&nv[i], a->sorted, a->nsorted, sizeof(*a->sorted),
                                    ui_seen_cmp) : NULL;
         nv[i].first_ns = old ? old->first_ns : now_ns;

@@ -22,7 +22,9 @@
 /* ------------------------------------------------------------ first seen */
 
 struct ui_seen {
-    uint64_t addr, coro;        /* identity */
+    uint64_t addr, coro;        /* identity: the task's and its coroutine's addresses, */
+    uint64_t names;             /* and a hash of its name and coroutine name (addresses are
+                                 * reused by the next task of the same size) */
     uint64_t first_ns;          /* time of the first snapshot it was in */
 };
 
@@ -35,8 +37,11 @@ struct ui_ages {
 
 /*
  * Record the tasks of s: a task already seen keeps its first-seen time, a
- * new one (or an address reused by another coroutine) gets now_ns.  Tasks
- * absent from s are forgotten.  After the call first[i] is task i's time.
+ * new one gets now_ns.  A task is the one seen before when its address,
+ * its coroutine's address, its name and its coroutine's name are all the
+ * same (a churning loop reuses both addresses for the next task at once;
+ * names, "Task-N" by default, differ).  Tasks absent from s are forgotten.
+ * After the call first[i] is task i's time.
  */
 void ui_ages_update(struct ui_ages *a, const struct snap *s, uint64_t now_ns);
 void ui_ages_free(struct ui_ages *a);

@@ -367,6 +367,15 @@ START_TEST(test_ages)
     ui_ages_update(&a, s2, 300);
     ck_assert_uint_eq(a.first[0], 200);
     ck_assert_uint_eq(a.first[1], 100);
+    snap_free(s1);
+    /* both addresses reused at once by the next task (a churning loop): its name differs */
+    x[1].name = "b-next";
+    s1 = ut_snap(x, 3, NULL, 0);
+    s1->tasks[2].coro_addr = 0x999;
+    ui_ages_update(&a, s1, 400);
+    ck_assert_uint_eq(a.first[0], 200);     /* 0x05 kept */
+    ck_assert_uint_eq(a.first[1], 400);     /* 0x20, 0x28 again, but another task */
+    ck_assert_uint_eq(a.first[2], 200);
     ui_ages_free(&a);
     snap_free(s1);
     snap_free(s2);

@@ -778,7 +778,59 @@ def scenario_history(args, tui):
     quit_view(tui)
 
 
+def scenario_ages(args, tui):
+    """AGE under request-like churn (targets/tasks_requests.py): the req-* tasks live
+    at most 50 ms and the next task often reuses both addresses of one that ended, so a
+    task's identity must not be its addresses alone: no req-* row may ever show an age
+    above a few refreshes, while the stable-* tasks age with the view."""
+    # refreshes 1 s apart: a task seen in two of them is >= 1 s old; none lives that long
+    tui.start([args.aiomon, "--interval", "1000", str(args.pid)], width=140, height=70)
+    tui.wait_re(r"^Tasks \d+: ")
+    start = time.monotonic()
+    worst, stable, nchurn = 0, 0, 0
+    while time.monotonic() - start < 8:
+        time.sleep(0.5)
+        scr = tui.screen()
+        hdr = colhdr(scr)
+        a = hdr.index("AGE") - 3
+        b = hdr.index("AGE") + 3
+        for r in tree_rows(scr):
+            age = parse_age(r[a:b])
+            if age is None:
+                continue
+            if "req-main" in r:
+                continue
+            if re.search(r"\breq-\d+\b", r):
+                nchurn += 1
+                if age > worst:
+                    worst = age
+                if age >= 1:
+                    dump(scr)
+                    raise Fail("a req-* task shows AGE %ds (it lives at most 50 ms)" % age)
+            elif re.search(r"\bstable-\d+\b", r):
+                stable = max(stable, age)
+    if nchurn == 0:
+        raise Fail("no req-* row seen in 8 s")
+    # the stable tasks are below hundreds of requests: filter them in
+    tui.keys("f")
+    tui.text("stable-")
+    tui.keys("Enter")
+    time.sleep(1.5)
+    scr = tui.screen()
+    hdr = colhdr(scr)
+    a, b = hdr.index("AGE") - 3, hdr.index("AGE") + 3
+    for r in tree_rows(scr):
+        if re.search(r"\bstable-\d+\b", r) and parse_age(r[a:b]) is not None:
+            stable = max(stable, parse_age(r[a:b]))
+    if stable < 4:
+        dump(scr)
+        raise Fail("the stable tasks' AGE reached only %ds in 8 s" % stable)
+    ok("AGE: %d req-* rows seen, oldest %ds; stable tasks %ds" % (nchurn, worst, stable))
+    quit_view(tui)
+
+
 SCENARIOS = {
+    "ages": scenario_ages,
     "history": scenario_history,
     "cycles": scenario_cycles,
     "tree": scenario_tree,
