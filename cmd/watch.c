@@ -1,7 +1,9 @@
 /*
- * watch.c - --watch: sample a process repeatedly and report what happened
- * over time (terminated, stuck, cancelled-but-running tasks, floods), to
- * stdout or -o FILE; --record appends each changed snapshot as a JSON line.
+ * watch.c - --watch: sample a process repeatedly; print each event as it
+ * happens (a task ended, was cancelled, swallowed a cancellation, became
+ * stuck; a flood grew) on stdout, then report what happened over time
+ * (terminated, stuck, cancelled-but-running tasks, floods) to stdout or -o
+ * FILE; --record appends each changed snapshot as a JSON line.
  */
 #include "mode.h"
 
@@ -17,6 +19,7 @@
 #include "capture.h"
 #include "common/err.h"
 #include "snapshot/history.h"
+#include "view/events.h"
 #include "view/record.h"
 #include "view/write.h"
 
@@ -124,6 +127,7 @@ watch_main(const struct options *o)
     uint64_t last_fp = 0;
     long n = 0;
     int rc, i, status = 0;
+    bool stream;
 
     options_capture(o, &co);
     cap = capture_open(o->pid, &co, &rc);
@@ -137,6 +141,14 @@ watch_main(const struct options *o)
     history_init(&h, (size_t)o->history, (uint64_t)(o->stuck * 1e9));
     for (i = 0; i < o->ncritical; i++)
         history_add_critical(&h, o->critical[i]);
+    /* events stream on stdout unless stdout is for the one JSON report */
+    stream = o->format != SNAP_FMT_JSON || (o->output && strcmp(o->output, "-") != 0);
+    if (stream) {
+        history_events_enable(&h);
+        printf("Watching process %d every %.3g s: events as they happen (^C: stop and "
+               "summarize)\n", o->pid, interval);
+        fflush(stdout);
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = watch_on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -151,6 +163,15 @@ watch_main(const struct options *o)
             break;
         }
         history_update(&h, s);
+        if (stream) {
+            struct hist_event *ev;
+            size_t nev, dropped;
+
+            history_events_take(&h, &ev, &nev, &dropped);
+            events_write_text(stdout, ev, nev, dropped);
+            history_events_free(ev, nev);
+            fflush(stdout);
+        }
         if (rec >= 0 && (n == 0 || record_fingerprint(s) != last_fp)) {
             last_fp = record_fingerprint(s);
             if ((rc = record_append(rec, o->record_path, s)) < 0) {

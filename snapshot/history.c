@@ -51,6 +51,7 @@ history_free(struct history *h)
     }
     for (i = 0; i < h->ncritical; i++)
         free(h->critical[i]);
+    history_events_free(h->events, h->nevents);
     free(h->live);
     free(h->ended);
     free(h->floods);
@@ -175,6 +176,7 @@ hist_end(struct history *h, struct hist_task *t)
 {
     size_t i, nonc = 0;
 
+    hist_event_ended(h, t);
     for (i = 0; i < h->nended; i++)
         nonc += !h->ended[i].critical;
     if (!t->critical && nonc >= h->max_ended) {
@@ -344,6 +346,7 @@ history_update(struct history *h, const struct snap *s)
     hist_update_floods(h, s);
     h->nsamples++;
     h->last_ns = now;
+    hist_events_scan(h);
     h->stop_ns_total += s->stopped_ns;
     if (s->stopped_ns > h->stop_ns_max)
         h->stop_ns_max = s->stopped_ns;
@@ -408,30 +411,112 @@ hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t
         hist_write_frame_text(f, &t->stack[i]);
 }
 
+/* Two ended tasks fold together: same coroutine, last state and innermost last-seen frame. */
+static int
+hist_ended_key_cmp(const struct hist_task *x, const struct hist_task *y)
+{
+    int c;
+
+    if (x->critical != y->critical)
+        return x->critical ? -1 : 1;
+    if (x->state != y->state)
+        return x->state < y->state ? -1 : 1;
+    if ((c = strcmp(x->coro, y->coro)) != 0)
+        return c;
+    if (x->nstack != 0 && y->nstack != 0) {
+        if ((c = strcmp(x->stack[0].function, y->stack[0].function)) != 0)
+            return c;
+        if ((c = strcmp(x->stack[0].file, y->stack[0].file)) != 0)
+            return c;
+        if (x->stack[0].line != y->stack[0].line)
+            return x->stack[0].line < y->stack[0].line ? -1 : 1;
+    }
+    return (x->nstack != 0) - (y->nstack != 0);
+}
+
+static const struct hist_task *hist_sort_ended;
+
+static int
+hist_ended_ix_cmp(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = hist_ended_key_cmp(&hist_sort_ended[i], &hist_sort_ended[j]);
+
+    if (c == 0 || hist_sort_ended[i].critical)
+        return i > j ? -1 : i < j;      /* newest first within a group */
+    return c;
+}
+
+/*
+ * The terminated tasks, newest group first: critical ones each on its own,
+ * the others folded by coroutine, state and innermost frame ("x162").
+ */
+static void
+hist_write_ended_text(FILE *f, const struct history *h)
+{
+    size_t *ix, i, j, n = h->nended;
+
+    fprintf(f, "\nTerminated tasks (%zu, last seen stack):\n", n);
+    if (n == 0) {
+        fputs("    (none)\n", f);
+        return;
+    }
+    ix = xcalloc(n, sizeof(*ix));
+    for (i = 0; i < n; i++)
+        ix[i] = i;
+    hist_sort_ended = h->ended;
+    qsort(ix, n, sizeof(*ix), hist_ended_ix_cmp);
+    for (i = 0; i < n; i = j) {
+        const struct hist_task *t = &h->ended[ix[i]];
+
+        for (j = i + 1; j < n && !t->critical &&
+             hist_ended_key_cmp(t, &h->ended[ix[j]]) == 0; j++)
+            ;
+        if (j - i > 1) {
+            fprintf(f, "    x%zu  ", j - i);
+            escape_text(f, t->coro, strlen(t->coro), 0);
+            fprintf(f, "  (%s; the newest: ", snap_task_state_name(t->state));
+            escape_text(f, t->name, strlen(t->name), 0);
+            fprintf(f, ", last seen %.1fs ago)\n", (double)(h->last_ns - t->last_seen_ns) / 1e9);
+            if (t->nstack)
+                hist_write_frame_text(f, &t->stack[0]);
+        } else {
+            hist_write_task_text(f, h, t, true);
+        }
+    }
+    free(ix);
+}
+
 void
 history_write_text(FILE *f, const struct history *h)
 {
-    size_t i;
+    size_t i, n;
     double rate;
 
     fprintf(f, "History: %u samples, target stopped %.3f ms per sample on average (max %.3f ms)\n",
             h->nsamples, h->nsamples ? (double)h->stop_ns_total / h->nsamples / 1e6 : 0.0,
             (double)h->stop_ns_max / 1e6);
-    fprintf(f, "\nTerminated tasks (%zu, last seen stack):\n", h->nended);
-    for (i = h->nended; i > 0; i--)
-        hist_write_task_text(f, h, &h->ended[i - 1], true);
+    hist_write_ended_text(f, h);
     fputs("\nStuck tasks (stack unchanged):\n", f);
-    for (i = 0; i < h->nlive; i++) {
-        if (!h->live[i].ended && history_task_stuck(h, &h->live[i]))
+    for (i = n = 0; i < h->nlive; i++) {
+        if (!h->live[i].ended && history_task_stuck(h, &h->live[i])) {
             hist_write_task_text(f, h, &h->live[i], true);
+            n++;
+        }
     }
+    if (!n)
+        fputs("    (none)\n", f);
     fputs("\nSwallowed cancellations (cancel requested, still running):\n", f);
-    for (i = 0; i < h->nlive; i++) {
-        if (history_task_swallowing(&h->live[i]))
+    for (i = n = 0; i < h->nlive; i++) {
+        if (history_task_swallowing(&h->live[i])) {
             hist_write_task_text(f, h, &h->live[i], true);
+            n++;
+        }
     }
+    if (!n)
+        fputs("    (none)\n", f);
     fputs("\nGrowing floods:\n", f);
-    for (i = 0; i < h->nfloods; i++) {
+    for (i = n = 0; i < h->nfloods; i++) {
         const struct hist_flood *fl = &h->floods[i];
 
         if (!history_flood_growing(fl, &rate))
@@ -441,9 +526,17 @@ history_write_text(FILE *f, const struct history *h)
         fputs("  ", f);
         escape_text(f, fl->file, strlen(fl->file), 0);
         fprintf(f, ":%d\n", fl->line);
+        n++;
     }
-    fputs("\nActivity (share of samples running, time since its stack last changed):\n", f);
-    for (i = 0; i < h->nlive; i++) {
+    if (!n)
+        fputs("    (none)\n", f);
+    /*
+     * A sample sees a task running only when the loop runs it at that very
+     * moment: an I/O-bound loop is idle at nearly every sample.
+     */
+    fputs("\nActivity (tasks running at a sample: share of samples, time since its stack last "
+          "changed):\n", f);
+    for (i = n = 0; i < h->nlive; i++) {
         const struct hist_task *t = &h->live[i];
 
         if (!t->running)
@@ -452,7 +545,10 @@ history_write_text(FILE *f, const struct history *h)
                 (double)(h->last_ns - t->last_change_ns) / 1e9);
         escape_text(f, t->name, strlen(t->name), 0);
         fputc('\n', f);
+        n++;
     }
+    if (!n)
+        fputs("    (none: the loop was idle, waiting for I/O or timers, at every sample)\n", f);
 }
 
 static void

@@ -42,6 +42,8 @@ struct hist_task {
     bool critical;
     bool ended;                 /* already in the terminated list (it finished while still
                                  * referenced, so it is still listed as done/cancelled) */
+    bool said_stuck;            /* events: its stuck / swallowed event was given */
+    bool said_swallowing;
     bool seen;                  /* scratch during an update */
 };
 
@@ -53,7 +55,36 @@ struct hist_flood {
     uint64_t t_ns[HISTORY_FLOOD_WINDOW + 1];   /* time of each of those samples */
     unsigned nsamples;
     bool seen;
+    bool said_growing;          /* events: its flood event was given (until it stops growing) */
 };
+
+/*
+ * Events (--watch streams them): what changed in a sample, in the order
+ * found.  Only kept after history_events_enable(); the caller takes them
+ * with history_events_take() after each history_update().
+ */
+enum hist_event_kind {
+    HIST_EV_ENDED = 0,          /* finished (done), or gone from the registry */
+    HIST_EV_CANCELLED,          /* ended cancelled */
+    HIST_EV_SWALLOWED,          /* a cancellation was requested and it kept running */
+    HIST_EV_STUCK,              /* its stack has not changed for --stuck */
+    HIST_EV_FLOOD,              /* pending tasks of one kind grew HISTORY_FLOOD_WINDOW samples */
+    HIST_EV__COUNT
+};
+
+struct hist_event {
+    enum hist_event_kind kind;
+    uint64_t at_ns;             /* the sample's time (CLOCK_REALTIME) */
+    char *name;                 /* owned; "" for a flood */
+    char *coro;                 /* owned */
+    char *where;                /* owned: "function file:line" of the innermost frame, or "" */
+    enum snap_task_state state; /* ended: its last state (pending = it vanished) */
+    bool critical;
+    size_t count;               /* flood: pending tasks now */
+    double rate;                /* flood: per second */
+};
+
+#define HISTORY_MAX_EVENTS 100000   /* kept between two takes; more are counted, not kept */
 
 struct history {
     struct hist_task *live;     /* owned, sorted by (id, coro_id) */
@@ -69,6 +100,10 @@ struct history {
     unsigned nsamples;
     uint64_t last_ns;           /* time of the last sample */
     uint64_t stop_ns_total, stop_ns_max;    /* target stop time per sample */
+    bool events_on;
+    struct hist_event *events;  /* owned, since the last take */
+    size_t nevents, cap_events;
+    size_t events_dropped;      /* beyond HISTORY_MAX_EVENTS since the last take */
 };
 
 void history_init(struct history *h, size_t max_ended, uint64_t stuck_ns);
@@ -84,6 +119,20 @@ bool history_task_stuck(const struct history *h, const struct hist_task *t);
 bool history_task_swallowing(const struct hist_task *t);
 /* A flood: its count grew in each of the last HISTORY_FLOOD_WINDOW samples; *rate per second. */
 bool history_flood_growing(const struct hist_flood *f, double *rate);
+
+/* Keep events from now on (history_events.c). */
+void history_events_enable(struct history *h);
+/*
+ * The events since the last take: *v (owned by the caller now: free with
+ * history_events_free), *n of them; *dropped counts those beyond the bound.
+ */
+void history_events_take(struct history *h, struct hist_event **v, size_t *n, size_t *dropped);
+void history_events_free(struct hist_event *v, size_t n);
+const char *history_event_kind_name(enum hist_event_kind k);
+
+/* history.c's hooks into history_events.c (not for other callers). */
+void hist_event_ended(struct history *h, const struct hist_task *t);
+void hist_events_scan(struct history *h);
 
 /* Reports (target strings escaped). */
 void history_write_text(FILE *f, const struct history *h);

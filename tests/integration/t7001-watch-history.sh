@@ -71,3 +71,35 @@ if bad:
 print("ok: history: critical end kept, stuck spinner, swallowed cancel, growing flood, record == load")
 PYEOF
 ok_ "watch history"
+
+# The text --watch streams its events while it runs (one line each, wall-clock
+# time, a sample's identical events folded: the scan-N tasks become stuck in
+# tens), and its summary at ^C folds the ended churn tasks.
+timeout -k 5 60 "$AIOMON" --watch --interval 250 --stuck 1 --critical 'critical-*' \
+    "$TARGET_PID" >"$TMPD/stream.txt" 2>"$TMPD/stream.err" &
+wpid=$!
+_PIDS+=("$wpid")
+deadline=$((SECONDS + 30))
+want='^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}  '
+until grep -Eq "${want}task \"swallower\" swallowed a cancellation: swallower  " "$TMPD/stream.txt" &&
+      grep -Eq "${want}flood: [0-9]+ pending scanned at " "$TMPD/stream.txt" &&
+      grep -Eq "${want}task \"[^\"]*\" stuck: [^ ]*spinner  " "$TMPD/stream.txt" &&
+      grep -Eq "${want}task \"churn-[0-9]+\" ended \([a-z ]+\): churn  " "$TMPD/stream.txt" &&
+      grep -Eq "${want}[0-9]+ tasks stuck: scanned  " "$TMPD/stream.txt"; do
+    if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$wpid" 2>/dev/null; then
+        ps -o pid,ppid,stat,wchan:20,cmd --ppid "$wpid" -p "$wpid" 2>&1; show_file_ "$TMPD/stream.txt"; show_file_ "$TMPD/stream.err"
+        fail_ "--watch did not stream the swallowed, flood, stuck, ended and folded events within 30 s"
+    fi
+    sleep 0.2       # polling a growing file: the events come when they come
+done
+grep -q '^History:' "$TMPD/stream.txt" && fail_ "the summary came before ^C: nothing was streamed"
+ok_ "--watch streamed events while running: $(grep -Ec "$want" "$TMPD/stream.txt") lines"
+kill -INT "$wpid"
+wait "$wpid"
+rc=$?
+[ "$rc" -eq 0 ] || { show_file_ "$TMPD/stream.err"; fail_ "--watch exited $rc after ^C"; }
+grep -Eq "^    x[0-9]+  churn  \(" "$TMPD/stream.txt" ||
+    { show_file_ "$TMPD/stream.txt" 8000; fail_ "the summary does not fold the ended churn tasks"; }
+grep -q '^History:' "$TMPD/stream.txt" || fail_ "no summary after ^C"
+ok_ "--watch summary after ^C, ended churn tasks folded"
+assert_running "$TARGET_PID"

@@ -9,6 +9,7 @@
     X(suite_tree) \
     X(suite_writers) \
     X(suite_history) \
+    X(suite_events) \
     X(suite_core) \
     X(suite_core_files) \
     X(suite_linetable) \
