@@ -61,8 +61,8 @@ main(int argc, char **argv)
     if (o.mode == OPT_MODE_VIEW && !view_wanted(&o))
         o.mode = OPT_MODE_DUMP;
     if (o.mode == OPT_MODE_VIEW && o.subprocesses) {
-        fputs("aiomon-attach: --subprocesses is for --dump (the live view shows one process)\n",
-              stderr);
+        fputs("aiomon-attach: --subprocesses is for --dump and --watch (the live view shows one "
+              "process)\n", stderr);
         return err_exit_code(-AIO_E_USAGE);
     }
     return main_modes[o.mode](&o);

@@ -36,8 +36,8 @@ static const char options_usage_tail[] =
     "  -n, --nonblocking       read without stopping the process (results may be torn)\n"
     "      --native            native stacks merged with the Python frames\n"
     "      --native-all        native stacks with every native frame kept\n"
-    "      --subprocesses      --dump: also every Python process below PID, each its\n"
-    "                          own snapshot (JSON: a list of snapshots)\n"
+    "      --subprocesses      --dump, --watch: also every Python process below PID,\n"
+    "                          each on its own (JSON: a list, one per process)\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
     "                          debug-offsets, table\n"
     "      --load FILE         read a snapshot (--dump --format json) or a record\n"
@@ -254,9 +254,10 @@ options_parse(struct options *o, int argc, char **argv)
     }
     if (o->native && o->nonblocking)
         return options_usage_error("--native needs the threads stopped: not with --nonblocking");
-    if (o->subprocesses && (run || watch || o->load_path || o->core_path))
-        return options_usage_error("--subprocesses is for --dump of a PID (and the dump it "
-                                   "prints off a terminal)");
+    if (o->subprocesses && (run || o->load_path || o->core_path))
+        return options_usage_error("--subprocesses is for --dump and --watch of a PID");
+    if (o->subprocesses && o->record_path)
+        return options_usage_error("--record keeps one process: not with --subprocesses");
     if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)
         return options_usage_error("--run, --watch, --load and --core exclude each other");
     if (run) {

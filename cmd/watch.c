@@ -16,8 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
+#include "attach/proc.h"
 #include "capture.h"
 #include "common/err.h"
+#include "common/xalloc.h"
 #include "snapshot/history.h"
 #include "view/events.h"
 #include "view/record.h"
@@ -66,31 +70,76 @@ watch_open_record(const char *path)
 
 struct report_body {
     const struct options *o;
-    const struct history *h;
-    const struct snap *last;
+    const struct history *const *h;
+    const struct snap *const *last;
+    const int *pids;
+    size_t n;
+    bool list;                  /* --subprocesses: one report per process */
 };
+
+static void
+watch_report_one(FILE *f, const struct options *o, const struct history *h,
+                 const struct snap *last)
+{
+    struct write_opts wo = { .stacks = o->stacks, .group = true };
+
+    /* JSON: one object; any other format: the last snapshot in it, then the history as text */
+    if (o->format == SNAP_FMT_JSON) {
+        fputs("{\"history\": ", f);
+        history_write_json(f, h);
+        fputs(", \"last\": ", f);
+        if (last)
+            snap_write_json(f, last, &wo);
+        else
+            fputs("null", f);
+        fputs("}\n", f);
+    } else {
+        if (last)
+            view_writer(o->format)->write(f, last, &wo);
+        fputc('\n', f);
+        history_write_text(f, h);
+    }
+}
 
 static int
 watch_report_body(FILE *f, void *arg)
 {
     const struct report_body *b = arg;
-    struct write_opts wo = { .stacks = b->o->stacks, .group = true };
+    bool json = b->o->format == SNAP_FMT_JSON;
+    size_t i;
 
-    /* JSON: one object; any other format: the last snapshot in it, then the history as text */
-    if (b->o->format == SNAP_FMT_JSON) {
-        fputs("{\"history\": ", f);
-        history_write_json(f, b->h);
-        fputs(", \"last\": ", f);
-        if (b->last)
-            snap_write_json(f, b->last, &wo);
-        else
-            fputs("null", f);
-        fputs("}\n", f);
-    } else {
-        if (b->last)
-            view_writer(b->o->format)->write(f, b->last, &wo);
-        fputc('\n', f);
-        history_write_text(f, b->h);
+    if (!b->list) {
+        watch_report_one(f, b->o, b->h[0], b->last[0]);
+        return 0;
+    }
+    if (json)
+        fputs("[\n", f);
+    for (i = 0; i < b->n; i++) {
+        if (json && i)
+            fputs(",\n", f);
+        else if (!json)
+            fprintf(f, "%s======== process %d (%zu of %zu) ========\n", i ? "\n" : "",
+                    b->pids[i], i + 1, b->n);
+        watch_report_one(f, b->o, b->h[i], b->last[i]);
+    }
+    if (json)
+        fputs("]\n", f);
+    return 0;
+}
+
+static int
+watch_report_write(struct report_body *b)
+{
+    int rc;
+
+    if (!b->o->output || strcmp(b->o->output, "-") == 0) {
+        watch_report_body(stdout, b);
+        return fflush(stdout) != 0 ? 2 : 0;
+    }
+    rc = write_path_atomic(b->o->output, watch_report_body, b);
+    if (rc < 0) {
+        err_report(rc);
+        return 2;
     }
     return 0;
 }
@@ -99,18 +148,141 @@ watch_report_body(FILE *f, void *arg)
 int
 watch_report(const struct options *o, const struct history *h, const struct snap *last)
 {
-    struct report_body b = { o, h, last };
-    int rc;
+    struct report_body b = { o, &h, &last, &o->pid, 1, false };
 
-    if (!o->output || strcmp(o->output, "-") == 0) {
-        watch_report_body(stdout, &b);
-        return fflush(stdout) != 0 ? 2 : 0;
+    return watch_report_write(&b);
+}
+
+/* One process watched: its capture, history and last snapshot. */
+struct watch_proc {
+    int pid;
+    struct capture *cap;        /* NULL once it is gone */
+    struct history h;
+    struct snap *last;
+};
+
+#define WATCH_MAX_PROCS 256     /* processes of a tree watched (--subprocesses) */
+
+struct watch {
+    const struct options *o;
+    struct watch_proc *v;
+    size_t n;
+    int *skip;                  /* descendants found not Python (not probed again) */
+    size_t nskip;
+    bool stream;
+};
+
+static struct watch_proc *
+watch_add(struct watch *w, int pid, struct capture *cap)
+{
+    struct watch_proc *p;
+    int i;
+
+    w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+    p = &w->v[w->n++];
+    memset(p, 0, sizeof(*p));
+    p->pid = pid;
+    p->cap = cap;
+    history_init(&p->h, (size_t)w->o->history, (uint64_t)(w->o->stuck * 1e9));
+    for (i = 0; i < w->o->ncritical; i++)
+        history_add_critical(&p->h, w->o->critical[i]);
+    if (w->stream)
+        history_events_enable(&p->h);
+    return p;
+}
+
+static bool
+watch_known(const struct watch *w, int pid)
+{
+    size_t i;
+
+    for (i = 0; i < w->n; i++) {
+        if (w->v[i].pid == pid)
+            return true;
     }
-    rc = write_path_atomic(o->output, watch_report_body, &b);
-    if (rc < 0) {
+    for (i = 0; i < w->nskip; i++) {
+        if (w->skip[i] == pid)
+            return true;
+    }
+    return false;
+}
+
+/* --subprocesses: start watching the Python processes that appeared below the target. */
+static void
+watch_scan_tree(struct watch *w)
+{
+    struct capture_opts co;
+    int *kids = NULL, rc;
+    size_t nk = proc_descendants(w->o->pid, NULL, 0, &kids), i;
+
+    options_capture(w->o, &co);
+    for (i = 0; i < nk && w->n < WATCH_MAX_PROCS; i++) {
+        struct capture *cap;
+
+        if (watch_known(w, kids[i]))
+            continue;
+        cap = capture_open(kids[i], &co, &rc);
+        if (cap) {
+            watch_add(w, kids[i], cap);
+            if (w->stream)
+                printf("process %d: watching it too (a Python child of %d)\n", kids[i],
+                       w->o->pid);
+        } else if (rc == -AIO_E_NOTPY && w->nskip < WATCH_MAX_PROCS * 4) {
+            w->skip = xreallocarray(w->skip, w->nskip + 1, sizeof(*w->skip));
+            w->skip[w->nskip++] = kids[i];
+        }
+    }
+    free(kids);
+}
+
+static void
+watch_print_events(struct watch *w, struct watch_proc *p)
+{
+    struct hist_event *ev;
+    size_t nev, dropped;
+
+    history_events_take(&p->h, &ev, &nev, &dropped);
+    if (nev && w->o->subprocesses)
+        printf("process %d:\n", p->pid);
+    events_write_text(stdout, ev, nev, dropped);
+    history_events_free(ev, nev);
+}
+
+/* One sample of p; -1 when the whole watch must stop (status set), else 0. */
+static int
+watch_sample(struct watch *w, struct watch_proc *p, int rec, uint64_t *last_fp, long n,
+             int *status)
+{
+    int rc;
+    struct snap *s = capture_take(p->cap, &rc);
+
+    if (!s) {
+        if (rc == -AIO_E_EXITED && w->o->subprocesses && p != &w->v[0]) {
+            if (w->stream)
+                printf("process %d: exited\n", p->pid);
+            capture_close(p->cap);
+            p->cap = NULL;
+            return 0;
+        }
         err_report(rc);
-        return 2;
+        if (rc != -AIO_E_EXITED)
+            *status = err_exit_code(rc);
+        return -1;
     }
+    history_update(&p->h, s);
+    if (w->stream)
+        watch_print_events(w, p);
+    if (rec >= 0 && (n == 0 || record_fingerprint(s) != *last_fp)) {
+        *last_fp = record_fingerprint(s);
+        if ((rc = record_append(rec, w->o->record_path, s)) < 0) {
+            err_report(rc);
+            *status = 2;
+            snap_free(s);
+            return -1;
+        }
+    }
+    snap_free(p->last);
+    p->last = s;
     return 0;
 }
 
@@ -119,15 +291,14 @@ watch_main(const struct options *o)
 {
     struct capture_opts co;
     double interval = o->interval > 0 ? o->interval : 1.0;
+    struct watch w = { o, NULL, 0, NULL, 0, false };
     struct sigaction sa;
     struct capture *cap;
-    struct history h;
-    struct snap *last = NULL;
     int rec = -1;
     uint64_t last_fp = 0;
     long n = 0;
-    int rc, i, status = 0;
-    bool stream;
+    int rc, status = 0;
+    size_t i;
 
     options_capture(o, &co);
     cap = capture_open(o->pid, &co, &rc);
@@ -138,15 +309,13 @@ watch_main(const struct options *o)
         capture_close(cap);
         return 2;
     }
-    history_init(&h, (size_t)o->history, (uint64_t)(o->stuck * 1e9));
-    for (i = 0; i < o->ncritical; i++)
-        history_add_critical(&h, o->critical[i]);
     /* events stream on stdout unless stdout is for the one JSON report */
-    stream = o->format != SNAP_FMT_JSON || (o->output && strcmp(o->output, "-") != 0);
-    if (stream) {
-        history_events_enable(&h);
-        printf("Watching process %d every %.3g s: events as they happen (^C: stop and "
-               "summarize)\n", o->pid, interval);
+    w.stream = o->format != SNAP_FMT_JSON || (o->output && strcmp(o->output, "-") != 0);
+    watch_add(&w, o->pid, cap);
+    if (w.stream) {
+        printf("Watching process %d%s every %.3g s: events as they happen (^C: stop and "
+               "summarize)\n", o->pid, o->subprocesses ? " and its Python children" : "",
+               interval);
         fflush(stdout);
     }
     memset(&sa, 0, sizeof(sa));
@@ -154,47 +323,46 @@ watch_main(const struct options *o)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     while (!watch_stop && (o->samples == 0 || n < o->samples)) {
-        struct snap *s = capture_take(cap, &rc);
-
-        if (!s) {
-            err_report(rc);
-            if (rc != -AIO_E_EXITED)
-                status = err_exit_code(rc);
-            break;
-        }
-        history_update(&h, s);
-        if (stream) {
-            struct hist_event *ev;
-            size_t nev, dropped;
-
-            history_events_take(&h, &ev, &nev, &dropped);
-            events_write_text(stdout, ev, nev, dropped);
-            history_events_free(ev, nev);
-            fflush(stdout);
-        }
-        if (rec >= 0 && (n == 0 || record_fingerprint(s) != last_fp)) {
-            last_fp = record_fingerprint(s);
-            if ((rc = record_append(rec, o->record_path, s)) < 0) {
-                err_report(rc);
-                status = 2;
-                snap_free(s);
+        if (o->subprocesses)
+            watch_scan_tree(&w);
+        for (i = 0; i < w.n; i++) {
+            if (w.v[i].cap && watch_sample(&w, &w.v[i], rec, &last_fp, n, &status) < 0)
                 break;
-            }
         }
-        snap_free(last);
-        last = s;
+        if (i < w.n)
+            break;
+        fflush(stdout);
         n++;
         if (o->samples == 0 || n < o->samples)
             watch_sleep(interval);
     }
-    capture_close(cap);
     if (rec >= 0)
         close(rec);
-    if (watch_report(o, &h, last) != 0)
-        status = 2;
-    if (!status && last && (last->flags & SNAP_F_PARTIAL))
-        status = 1;
-    snap_free(last);
-    history_free(&h);
+    {
+        const struct history **hv = xcalloc(w.n, sizeof(*hv));
+        const struct snap **lv = xcalloc(w.n, sizeof(*lv));
+        int *pids = xcalloc(w.n, sizeof(*pids));
+        struct report_body b = { o, hv, lv, pids, w.n, o->subprocesses };
+
+        for (i = 0; i < w.n; i++) {
+            hv[i] = &w.v[i].h;
+            lv[i] = w.v[i].last;
+            pids[i] = w.v[i].pid;
+        }
+        if (watch_report_write(&b) != 0)
+            status = 2;
+        free(hv);
+        free(lv);
+        free(pids);
+    }
+    for (i = 0; i < w.n; i++) {
+        if (!status && w.v[i].last && (w.v[i].last->flags & SNAP_F_PARTIAL))
+            status = 1;
+        capture_close(w.v[i].cap);
+        snap_free(w.v[i].last);
+        history_free(&w.v[i].h);
+    }
+    free(w.v);
+    free(w.skip);
     return status;
 }

@@ -84,7 +84,7 @@ want='^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}  '
 until grep -Eq "${want}task \"swallower\" swallowed a cancellation: swallower  " "$TMPD/stream.txt" &&
       grep -Eq "${want}flood: [0-9]+ pending scanned at " "$TMPD/stream.txt" &&
       grep -Eq "${want}task \"[^\"]*\" stuck: [^ ]*spinner  " "$TMPD/stream.txt" &&
-      grep -Eq "${want}task \"churn-[0-9]+\" ended \([a-z ]+\): churn  " "$TMPD/stream.txt" &&
+      [ "$(grep -Ec "${want}task \"churn-[0-9]+\" ended \([a-z ]+\): churn  " "$TMPD/stream.txt")" -ge 8 ] &&
       grep -Eq "${want}[0-9]+ tasks stuck: scanned  " "$TMPD/stream.txt"; do
     if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$wpid" 2>/dev/null; then
         ps -o pid,ppid,stat,wchan:20,cmd --ppid "$wpid" -p "$wpid" 2>&1; show_file_ "$TMPD/stream.txt"; show_file_ "$TMPD/stream.err"
