@@ -20,7 +20,8 @@
 #define UI_V_TASKS   0x1u
 #define UI_V_THREADS 0x2u
 #define UI_V_ENDED   0x4u
-#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS | UI_V_ENDED)
+#define UI_V_GROUPS  0x8u
+#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS | UI_V_ENDED | UI_V_GROUPS)
 
 typedef unsigned (*ui_action)(struct ui_state *S, int key);
 
@@ -253,14 +254,16 @@ ui_act_dscroll_down(struct ui_state *S, int key)
 {
     (void)key;
     /* the bottom is clamped by ui_pane_fit */
-    return ui_pane_scroll(S->view == UI_VIEW_ENDED ? &S->ended_detail : &S->detail, 1);
+    return ui_pane_scroll(S->view == UI_VIEW_ENDED ? &S->ended_detail :
+                          S->view == UI_VIEW_GROUPS ? &S->groups_detail : &S->detail, 1);
 }
 
 static unsigned
 ui_act_dscroll_up(struct ui_state *S, int key)
 {
     (void)key;
-    return ui_pane_scroll(S->view == UI_VIEW_ENDED ? &S->ended_detail : &S->detail, -1);
+    return ui_pane_scroll(S->view == UI_VIEW_ENDED ? &S->ended_detail :
+                          S->view == UI_VIEW_GROUPS ? &S->groups_detail : &S->detail, -1);
 }
 
 /* ------------------------------------------------------------ views, refresh */
@@ -300,11 +303,32 @@ ui_act_ended(struct ui_state *S, int key)
     return UI_R_HANDLED;
 }
 
+/* The supervisors: tasks awaiting several others, TaskGroups, with their children. */
+static unsigned
+ui_act_groups(struct ui_state *S, int key)
+{
+    (void)key;
+    S->view = S->view == UI_VIEW_GROUPS ? UI_VIEW_TASKS : UI_VIEW_GROUPS;
+    return UI_R_HANDLED;
+}
+
+/* Enter on a supervisor: the task tree, with it selected (and its children shown). */
+static unsigned
+ui_act_group_goto(struct ui_state *S, int key)
+{
+    (void)key;
+    if (!S->snap || S->groups.cur >= S->grp.n)
+        return UI_R_HANDLED;
+    S->view = UI_VIEW_TASKS;
+    ui_state_goto_task(S, S->grp.v[S->groups.cur].task);
+    return UI_R_HANDLED;
+}
+
 static unsigned
 ui_act_escape(struct ui_state *S, int key)
 {
     (void)key;
-    if (S->view == UI_VIEW_THREADS || S->view == UI_VIEW_ENDED) {
+    if (S->view == UI_VIEW_THREADS || S->view == UI_VIEW_ENDED || S->view == UI_VIEW_GROUPS) {
         S->view = UI_VIEW_TASKS;
     } else if (S->filter[0]) {
         S->filter[0] = '\0';
@@ -418,6 +442,8 @@ static const struct ui_key ui_keys[] = {
       ui_act_right, UI_V_TASKS },
     { { '\r', '\n' }, { KEY_ENTER }, "Enter", "collapse / expand the task", ui_act_toggle,
       UI_V_TASKS },
+    { { '\r', '\n' }, { KEY_ENTER }, "Enter", "the selected supervisor in the task tree",
+      ui_act_group_goto, UI_V_GROUPS },
     { { '*' }, { 0 }, "*", "collapse every task / expand every task", ui_act_all,
       UI_V_TASKS },
     { { 'g' }, { KEY_F(7) }, "g F7", "group identical sibling tasks (same coroutine and "
@@ -442,13 +468,16 @@ static const struct ui_key ui_keys[] = {
     { { '5', '6', '7', '8' }, { 0 }, NULL, NULL, ui_act_link, UI_V_TASKS },
     { { '9' }, { 0 }, NULL, NULL, ui_act_link, UI_V_TASKS },
     { { 'J' }, { KEY_SF }, "J Shift-Down", "scroll the detail pane down", ui_act_dscroll_down,
-      UI_V_TASKS | UI_V_ENDED },
+      UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS },
     { { 'K' }, { KEY_SR }, "K Shift-Up", "scroll the detail pane up", ui_act_dscroll_up,
-      UI_V_TASKS | UI_V_ENDED },
+      UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS },
     { { 't', '\t' }, { KEY_F(2) }, "t Tab F2", "threads view (each thread's stack and CPU "
       "share since the last refresh) / back to the task tree", ui_act_threads, UI_V_ALL },
     { { 'e' }, { KEY_F(9) }, "e F9", "terminated view (tasks that ended while watched, "
       "newest first, with their last-seen stack) / back to the task tree", ui_act_ended,
+      UI_V_ALL },
+    { { 'G' }, { 0 }, "G", "supervisors view (tasks awaiting several others and TaskGroups, "
+      "with their children by state and coroutine) / back to the task tree", ui_act_groups,
       UI_V_ALL },
     { { 'r' }, { KEY_F(5) }, "r F5", "refresh now", ui_act_refresh, UI_V_ALL },
     { { 'p' }, { KEY_F(8) }, "p F8", "pause / resume the refreshes", ui_act_pause, UI_V_ALL },
@@ -491,7 +520,8 @@ ui_keys_handle(struct ui_state *S, int key, bool fn)
     unsigned view;
 
     view = S->view == UI_VIEW_THREADS ? UI_V_THREADS
-           : S->view == UI_VIEW_ENDED ? UI_V_ENDED : UI_V_TASKS;
+           : S->view == UI_VIEW_ENDED ? UI_V_ENDED
+           : S->view == UI_VIEW_GROUPS ? UI_V_GROUPS : UI_V_TASKS;
     k = ui_key_find(key, fn, view);
     return k && k->act ? k->act(S, key) : UI_R_IGNORED;
 }
@@ -532,8 +562,9 @@ ui_keys_help(struct ui_lines *L)
         ui_lines_add(L, UI_C_FKEY, "  %-14s", k->keys);
         ui_lines_add(L, UI_C_NORMAL, "%s%s", k->help,
                      k->views == UI_V_ALL ? "  (every view)"
-                     : k->views == (UI_V_TASKS | UI_V_ENDED) ? "  (also in the terminated view)"
-                     : "");
+                     : k->views == (UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS)
+                     ? "  (also in the terminated and supervisors views)"
+                     : k->views == UI_V_GROUPS ? "  (supervisors view)" : "");
     }
     ui_lines_begin(L);
     ui_lines_begin(L);

@@ -304,3 +304,47 @@ ui_ended_detail_draw(const struct ui_pane *p, const struct ui_state *S, struct u
 }
 
 const struct ui_pane_class ui_ended_detail_pane = { "ended detail", ui_ended_detail_draw, NULL };
+
+/* ------------------------------------------------------------ the supervisors view */
+
+/* The tasks awaiting several others (and TaskGroups) where the tree is, most children first. */
+static void
+ui_groups_draw(const struct ui_pane *p, const struct ui_state *S, struct ui_term *T)
+{
+    const struct ui_rect *r = &p->rect;
+    const struct ui_lines *L = &S->groups_lines;
+    size_t k;
+    int i;
+
+    ui_title_bar(T, &S->lay.colhdr, "  KIDS   PEND  DONE  CANC  HOW       SUPERVISOR  "
+                 "CHILDREN BY COROUTINE");
+    if (L->nlines == 0) {
+        ui_term_puts(T, r->y, r->x + 1, r->w - 1, UI_C_DIM,
+                     "no supervisor: no task awaits two or more tasks, no TaskGroup has "
+                     "children (G: back)");
+        return;
+    }
+    for (i = 0; i < r->h; i++) {
+        k = p->top + (size_t)i;
+        if (k >= L->nlines)
+            break;
+        ui_term_line(T, r->y + i, r->x, r->w, L, k, k == p->cur ? UI_C_SELECT : UI_C__COUNT);
+    }
+}
+
+const struct ui_pane_class ui_groups_pane = { "groups", ui_groups_draw, ui_pane_key };
+
+static void
+ui_groups_detail_draw(const struct ui_pane *p, const struct ui_state *S, struct ui_term *T)
+{
+    char title[160];
+
+    ui_separator(S, T);
+    snprintf(title, sizeof(title), " Supervisors (%zu): the children of the selected one   "
+             "J/K: scroll  Enter: to the tree  G: back", S->groups_lines.nlines);
+    ui_title_bar(T, &S->lay.dtitle, title);
+    ui_lines_draw(p, &S->groups_detail_lines, T);
+}
+
+const struct ui_pane_class ui_groups_detail_pane = { "groups detail", ui_groups_detail_draw,
+                                                      NULL };

@@ -17,6 +17,8 @@ extern const struct ui_pane_class ui_detail_pane;       /* the selected task */
 extern const struct ui_pane_class ui_threads_pane;      /* every thread's stack */
 extern const struct ui_pane_class ui_ended_pane;        /* the terminated tasks */
 extern const struct ui_pane_class ui_ended_detail_pane; /* the selected one's last stack */
+extern const struct ui_pane_class ui_groups_pane;       /* the supervisors */
+extern const struct ui_pane_class ui_groups_detail_pane; /* the selected one's children */
 extern const struct ui_pane_class ui_help_pane;         /* every key */
 
 #endif

@@ -45,12 +45,16 @@ ui_screen_panes(struct ui_screen *M)
     ui_pane_init(&S->threads, &ui_threads_pane, true);
     ui_pane_init(&S->ended, &ui_ended_pane, true);
     ui_pane_init(&S->ended_detail, &ui_ended_detail_pane, false);
+    ui_pane_init(&S->groups, &ui_groups_pane, true);
+    ui_pane_init(&S->groups_detail, &ui_groups_detail_pane, false);
     ui_pane_init(&S->help, &ui_help_pane, false);
     M->panes[UI_VIEW_TASKS][0] = &S->tasks;
     M->panes[UI_VIEW_TASKS][1] = &S->detail;
     M->panes[UI_VIEW_THREADS][0] = &S->threads;
     M->panes[UI_VIEW_ENDED][0] = &S->ended;
     M->panes[UI_VIEW_ENDED][1] = &S->ended_detail;
+    M->panes[UI_VIEW_GROUPS][0] = &S->groups;
+    M->panes[UI_VIEW_GROUPS][1] = &S->groups_detail;
     M->panes[UI_VIEW_HELP][0] = &S->help;
 }
 

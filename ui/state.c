@@ -68,6 +68,9 @@ ui_state_free(struct ui_state *S)
     ui_lines_free(&S->thread_lines);
     ui_lines_free(&S->ended_lines);
     ui_lines_free(&S->ended_detail_lines);
+    ui_groups_free(&S->grp);
+    ui_lines_free(&S->groups_lines);
+    ui_lines_free(&S->groups_detail_lines);
     history_free(&S->hist);
     free(S->act);
     ui_cpu_free(&S->cpu);
@@ -246,6 +249,37 @@ ui_state_ended_select(struct ui_state *S, size_t row)
     S->ended_detail.nrows = S->ended_detail_lines.nlines;
 }
 
+void
+ui_state_groups_select(struct ui_state *S, size_t row)
+{
+    S->groups.nrows = S->groups_lines.nlines;
+    if (row >= S->groups_lines.nlines)
+        row = S->groups_lines.nlines ? S->groups_lines.nlines - 1 : 0;
+    if (row != S->groups.cur)
+        S->groups_detail.top = 0;
+    S->groups.cur = row;
+    S->grp_addr = row < S->grp.n ? S->snap->tasks[S->grp.v[row].task].addr : 0;
+    ui_group_detail(&S->groups_detail_lines, &S->grp, row, S->snap);
+    S->groups_detail.nrows = S->groups_detail_lines.nlines;
+}
+
+/* The supervisors view after a refresh: the selection follows its task. */
+static void
+ui_state_groups(struct ui_state *S)
+{
+    size_t k, row = S->groups.cur;
+
+    ui_groups_build(&S->grp, S->snap);
+    ui_groups_lines(&S->groups_lines, &S->grp, S->snap);
+    for (k = 0; S->grp_addr && k < S->grp.n; k++) {
+        if (S->snap->tasks[S->grp.v[k].task].addr == S->grp_addr) {
+            row = k;
+            break;
+        }
+    }
+    ui_state_groups_select(S, row);
+}
+
 /*
  * The terminated view after a refresh: new rows come in on top and old ones
  * are evicted, so the selection follows its task, not its row.
@@ -302,6 +336,7 @@ ui_state_install(struct ui_state *S, struct snap *ns)
     ui_threads_build(&S->thread_lines, ns, S->cpu.pct, &S->src);
     S->threads.nrows = S->thread_lines.nlines;
     ui_state_ended(S);
+    ui_state_groups(S);
     if (S->threads.cur >= S->threads.nrows)
         S->threads.cur = S->threads.nrows ? S->threads.nrows - 1 : 0;
 }
@@ -323,6 +358,7 @@ ui_state_focus(struct ui_state *S)
     switch (S->view) {
     case UI_VIEW_THREADS: return &S->threads;
     case UI_VIEW_ENDED: return &S->ended;
+    case UI_VIEW_GROUPS: return &S->groups;
     case UI_VIEW_HELP: return &S->help;
     default: return &S->tasks;
     }
@@ -340,6 +376,8 @@ ui_state_moved(struct ui_state *S, struct ui_pane *p)
         if (p->cur != p->moved_from)
             S->ended_detail.top = 0;
         ui_state_ended_select(S, S->ended.cur);
+    } else if (p == &S->groups && S->snap) {
+        ui_state_groups_select(S, S->groups.cur);
     }
 }
 
@@ -365,6 +403,8 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->threads.rect = ui_rect_below_title(&S->lay.full);
     S->ended.rect = S->lay.tree;
     S->ended_detail.rect = S->lay.detail;
+    S->groups.rect = S->lay.tree;
+    S->groups_detail.rect = S->lay.detail;
     S->help.rect = ui_rect_below_title(&S->lay.full);
     S->tasks.nrows = S->snap ? S->rows.nrows : 0;
     ui_state_detail(S);
@@ -372,6 +412,8 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->threads.nrows = S->thread_lines.nlines;
     S->ended.nrows = S->ended_lines.nlines;
     S->ended_detail.nrows = S->ended_detail_lines.nlines;
+    S->groups.nrows = S->groups_lines.nlines;
+    S->groups_detail.nrows = S->groups_detail_lines.nlines;
     S->help.nrows = S->help_lines.nlines;
     if (S->lay.too_small)
         return;
@@ -380,5 +422,7 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     ui_pane_fit(&S->threads);
     ui_pane_fit(&S->ended);
     ui_pane_fit(&S->ended_detail);
+    ui_pane_fit(&S->groups);
+    ui_pane_fit(&S->groups_detail);
     ui_pane_fit(&S->help);
 }

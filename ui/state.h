@@ -16,6 +16,7 @@
 #include "../snapshot/history.h"
 #include "../snapshot/snapshot.h"
 #include "../snapshot/tree.h"
+#include "groups.h"
 #include "layout.h"
 #include "lines.h"
 #include "model.h"
@@ -32,6 +33,7 @@ enum ui_view {
     UI_VIEW_TASKS = 0,
     UI_VIEW_THREADS,
     UI_VIEW_ENDED,              /* the terminated tasks of the history */
+    UI_VIEW_GROUPS,             /* the supervisors: tasks awaiting several, TaskGroups */
     UI_VIEW_HELP,
     UI_VIEW__COUNT
 };
@@ -65,8 +67,8 @@ struct ui_state {
     size_t cap_act;
     struct ui_cpu cpu;              /* per-thread CPU share between refreshes */
 
-    /* the panes: rows are rows.rows, detail, threads, ended, ended_detail, help */
-    struct ui_pane tasks, detail, threads, ended, ended_detail, help;
+    /* the panes: rows are rows.rows, detail, threads, ended, ended_detail, groups, help */
+    struct ui_pane tasks, detail, threads, ended, ended_detail, groups, groups_detail, help;
 
     /* the task pane */
     struct ui_sel sel;
@@ -89,6 +91,12 @@ struct ui_state {
     struct ui_lines ended_detail_lines;
     bool en_valid;                  /* en_id, en_coro, en_first: the selected task */
     uint64_t en_id, en_coro, en_first;
+
+    /* the supervisors view: one row each, the selected one's children below */
+    struct ui_groups grp;
+    struct ui_lines groups_lines;
+    struct ui_lines groups_detail_lines;
+    uint64_t grp_addr;              /* the selected supervisor's task address, 0 none */
 
     struct ui_srccache src;
     enum ui_view view, back_view;
@@ -154,6 +162,9 @@ void ui_state_detail(struct ui_state *S);
 
 /* Select row `row` (clamped) of the terminated view and show its detail. */
 void ui_state_ended_select(struct ui_state *S, size_t row);
+
+/* Select row `row` (clamped) of the supervisors view and show its children. */
+void ui_state_groups_select(struct ui_state *S, size_t row);
 
 /* The pane the moving keys go to in the current view. */
 struct ui_pane *ui_state_focus(struct ui_state *S);

@@ -16,6 +16,7 @@
     X(suite_ui) \
     X(suite_ui_panes) \
     X(suite_ui_lines) \
+    X(suite_ui_groups) \
     X(suite_unwind) \
     X(suite_image) \
     X(suite_debugoffsets) \

@@ -829,7 +829,57 @@ def scenario_ages(args, tui):
     quit_view(tui)
 
 
+def scenario_groups(args, tui):
+    """The supervisors view (G) on targets/tasks_gather_nested.py: one row per task that
+    awaits two or more tasks, most children first, with its children counted by state;
+    Enter shows the selected supervisor in the task tree."""
+    truth = args.truth
+    by_id = {t["id"]: t for t in truth["tasks"]}
+    want = sorted(((len(t["awaiting"]), t["name"]) for t in truth["tasks"]
+                   if len(t["awaiting"]) >= 2), key=lambda x: -x[0])
+    if not want:
+        raise Fail("the truth has no supervisor")
+    start_view(tui, args)
+    tui.keys("G")
+    scr = tui.wait_re(r"KIDS\s+PEND\s+DONE\s+CANC\s+HOW\s+SUPERVISOR")
+    time.sleep(0.3)
+    scr = tui.screen()
+    rows = []
+    for line in scr.split("\n"):
+        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(awaits|taskgroup)\s+(\S+)", line)
+        if m:
+            rows.append((int(m.group(1)), m.group(6), int(m.group(2))))
+            if args.how and m.group(5) != args.how:
+                dump(scr)
+                raise Fail("%s is shown as %s, not %s" % (m.group(6), m.group(5), args.how))
+    got = [(n, name) for n, name, _ in rows]
+    if sorted(got) != sorted(want) or [n for n, _ in got] != sorted([n for n, _ in got], reverse=True):
+        dump(scr)
+        raise Fail("supervisors %s, want %s (most children first)" % (got, want))
+    for n, name, pend in rows:
+        t = next(x for x in truth["tasks"] if x["name"] == name)
+        np = sum(1 for a in t["awaiting"] if by_id[a]["state"] == "pending")
+        if pend != np:
+            dump(scr)
+            raise Fail("%s: %d pending children shown, %d in the truth" % (name, pend, np))
+    ok("G: %d supervisors, children counted as the truth has them" % len(rows))
+    # the detail pane lists the first one's children
+    first = rows[0][1]
+    t = next(x for x in truth["tasks"] if x["name"] == first)
+    for a in t["awaiting"]:
+        if by_id[a]["name"] not in scr:
+            dump(scr)
+            raise Fail("child %s of %s not in the detail pane" % (by_id[a]["name"], first))
+    ok("the detail pane lists %s's %d children" % (first, len(t["awaiting"])))
+    tui.keys("Enter")
+    scr = tui.wait("the tree with %s selected" % first,
+                   lambda s: "Task detail" in s and detail_name(s).lstrip().startswith(first))
+    ok("Enter: %s selected in the task tree" % first)
+    quit_view(tui)
+
+
 SCENARIOS = {
+    "groups": scenario_groups,
     "ages": scenario_ages,
     "history": scenario_history,
     "cycles": scenario_cycles,
@@ -848,6 +898,7 @@ def main():
     ap.add_argument("--pid", type=int, required=True)
     ap.add_argument("--truth", required=True)
     ap.add_argument("--tmp", required=True)
+    ap.add_argument("--how", help="groups: every supervisor shows this HOW")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         print("SKIP: tmux is not installed")
