@@ -117,6 +117,8 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
         fprintf(stderr, "aiomon-attach: warning: Python %s is newer than this build knows; "
                 "reading it with the 3.%u layout\n", cap->rt.version,
                 layout_debug_offsets_newest_minor());
+    if (o->locals)
+        cap->snap_flags |= SNAP_F_LOCALS;
     if (o->verbose)
         fprintf(stderr, "aiomon-attach: Python %s, _PyRuntime at 0x%llx in %s, layout %s\n",
                 cap->rt.version, (unsigned long long)cap->rt.runtime_addr, cap->rt.core_path,
@@ -202,6 +204,7 @@ capture_prewalk(struct source *src, void *arg)
     struct capture *cap = ((struct capture_walk *)arg)->cap;
     struct snap *scratch = snap_new(src->pid);
 
+    scratch->flags |= cap->snap_flags;
     (void)py_snapshot_read(src, &cap->rt, scratch);
     snap_free(scratch);
     return 0;
@@ -300,6 +303,7 @@ capture_walk(struct source *src, void *arg)
     uint64_t calls = src->stats.read_calls;
     int rc;
 
+    w->s->flags |= cap->snap_flags;     /* SNAP_F_LOCALS: the readers read the locals */
     rc = py_snapshot_read(src, &cap->rt, w->s);
     w->misses = src->stats.read_calls - calls;
     /* native stacks are walked while stopped; symbolised and merged after the resume */

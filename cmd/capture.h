@@ -18,6 +18,7 @@ struct capture_opts {
     bool verbose;
     bool native;                /* native stacks merged with the Python frames */
     bool native_all;            /* ... keeping every native frame */
+    bool locals;                /* --locals: every Python frame's arguments and locals */
 };
 
 struct capture;

@@ -38,6 +38,8 @@ static const char options_usage_tail[] =
     "      --native-all        native stacks with every native frame kept\n"
     "      --subprocesses      --dump, --watch: also every Python process below PID,\n"
     "                          each on its own (JSON: a list, one per process)\n"
+    "      --locals            every Python frame's arguments and locals (safe\n"
+    "                          renderings read from memory; text: with --stacks)\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
     "                          debug-offsets, table\n"
     "      --load FILE         read a snapshot (--dump --format json) or a record\n"
@@ -134,6 +136,7 @@ options_parse(struct options *o, int argc, char **argv)
         OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
         OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES,
+        OPT_LOCALS,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
@@ -145,6 +148,7 @@ options_parse(struct options *o, int argc, char **argv)
         { "native", no_argument, NULL, OPT_NATIVE },
         { "native-all", no_argument, NULL, OPT_NATIVE_ALL },
         { "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },
+        { "locals", no_argument, NULL, OPT_LOCALS },
         { "layout", required_argument, NULL, OPT_LAYOUT },
         { "load", required_argument, NULL, OPT_LOAD },
         { "core", required_argument, NULL, OPT_CORE },
@@ -191,6 +195,7 @@ options_parse(struct options *o, int argc, char **argv)
         case OPT_NATIVE: o->native = true; break;
         case OPT_NATIVE_ALL: o->native = o->native_all = true; break;
         case OPT_SUBPROCESSES: o->subprocesses = true; break;
+        case OPT_LOCALS: o->locals = true; break;
         case OPT_LOAD: o->load_path = optarg; break;
         case OPT_CORE: o->core_path = optarg; break;
         case OPT_EXE: o->exe_path = optarg; break;
@@ -303,4 +308,5 @@ options_capture(const struct options *o, struct capture_opts *co)
     co->verbose = o->verbose;
     co->native = o->native;
     co->native_all = o->native_all;
+    co->locals = o->locals;
 }

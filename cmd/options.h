@@ -34,6 +34,7 @@ struct options {
     bool native;                /* --native: merged native + Python stacks */
     bool native_all;            /* --native-all: every native frame */
     bool subprocesses;          /* --subprocesses: every Python process of the tree below pid */
+    bool locals;                /* --locals: every Python frame's arguments and locals */
     const char *output;         /* -o FILE (or DIR with --run), NULL = stdout */
     const char *load_path;      /* --load FILE */
     const char *core_path;      /* --core FILE */

@@ -228,6 +228,7 @@ py_frames_walk(struct py_ctx *c, uint64_t frame, bool *truncated)
             co = py_code_get(c, pf.code);
             if (co) {
                 py_frame_emit(c, co, pf.lasti_bytes);
+                py_frame_locals(c, co, frame);
                 c->snap->frames[first + n].py_entry = pf.entry;
                 n++;
                 py_frames_note_loop(c, co, frame);

@@ -279,7 +279,8 @@ ops313_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *di
     .thread_native_id = ops311_thread_native_id,        \
     .gen_frame = ops311_gen_frame,                      \
     .frame_local_addr = ops311_frame_local_addr,        \
-    .tasks_discover = py_tasks_from_registries
+    .tasks_discover = py_tasks_from_registries,         \
+    .code_locals = py_code_locals_311
 
 /* Frame states and opcodes: Include/internal/pycore_frame.h and opcode.h of each version. */
 const struct py_ops py_ops_311 = {

@@ -159,6 +159,7 @@ const struct py_ops py_ops_314 = {
     .fs_created = -3, .fs_suspended_yf = -1, .fs_cleared = 4,
     .resume_ops = { 0, 0 },
     .tasks_discover = py_tasks_from_lists,
+    .code_locals = py_code_locals_311,
     .slot_tag_mask = STACKREF_TAGS,
 };
 
@@ -184,6 +185,7 @@ const struct py_ops py_ops_315 = {
     .fs_created = 0, .fs_suspended_yf = 2, .fs_cleared = 5,
     .resume_ops = { 0, 0 },
     .tasks_discover = py_tasks_from_lists,
+    .code_locals = py_code_locals_311,
     .slot_tag_mask = STACKREF_TAGS,
     .yf_under_null = true,
 };

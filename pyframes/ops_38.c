@@ -234,7 +234,8 @@ ops38_instance_dict(struct py_ctx *c, uint64_t obj, uint64_t type, uint64_t *dic
     .gen_frame = ops38_gen_frame,                       \
     .frame_local_addr = ops38_frame_local_addr,         \
     .instance_dict = ops38_instance_dict,               \
-    .tasks_discover = py_tasks_from_registries
+    .tasks_discover = py_tasks_from_registries,         \
+    .code_locals = py_code_locals_38
 
 const struct py_ops py_ops_38 = {
     .family = "3.8",

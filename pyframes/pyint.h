@@ -52,6 +52,27 @@ struct py_code {
     const uint8_t *linetable;   /* arena copy, may be NULL */
     size_t linetable_len;
     bool ok;
+    bool locals_read;           /* --locals: names read (locals.c), locals NULL if unreadable */
+    const struct py_code_locals *locals;
+};
+
+/*
+ * --locals (locals.c): the arguments and locals of a code object, in the
+ * order shown, each with the frame slot (index into localsplus) holding it.
+ * At most PY_LOCALS_MAX a frame (the rest are not shown), names cut after
+ * PY_LOCAL_MAX_NAME characters.
+ */
+#define PY_LOCALS_MAX      64
+#define PY_LOCAL_MAX_NAME  100
+struct py_local_name {
+    struct snap_str name;
+    uint32_t slot;
+    uint8_t kind;               /* enum snap_local_kind */
+    bool cell;                  /* the slot may hold a cell: its content is the value */
+};
+struct py_code_locals {
+    struct py_local_name *v;
+    size_t n;
 };
 
 /*
@@ -98,6 +119,13 @@ struct py_ops {
      * could be read (what could not be read is a diagnostic in the snapshot).
      */
     int (*tasks_discover)(struct py_ctx *c);
+    /*
+     * --locals: the names, kinds and slots of a code object's arguments and
+     * locals into out (room for PY_LOCALS_MAX): py_code_locals_311 (3.11+:
+     * co_localsplusnames/kinds) or py_code_locals_38 (co_varnames, co_cellvars,
+     * co_freevars).  0 or a negative AIO_E_*.
+     */
+    int (*code_locals)(struct py_ctx *c, uint64_t code, struct py_code_locals *out);
     /* Low bits of a frame slot that tag a _PyStackRef (3.14+), not address; 0 before. */
     uint64_t slot_tag_mask;
     /*
@@ -148,6 +176,7 @@ struct py_ctx {
     struct py_line_memo *lines; /* owned: last lines computed, by (code, offset); lazily */
     uint64_t *loop_tids;        /* owned: pairs (loop address, native tid) seen in thread stacks */
     long cur_tid;               /* thread whose stack is being walked, 0 for task stacks */
+    bool locals;                /* --locals: each Python frame's locals are read */
     int pthread_tid_off;        /* offset of the tid in glibc's struct pthread, -1 unknown */
     size_t nloops, cap_loops;
     struct source_tp_memo tps;  /* owned: threads' fs_base, when pthread_tid_off is unknown */
@@ -196,6 +225,15 @@ bool py_code_is(const struct py_code *co, const char *name, const char *file_suf
 
 /* Append one Python frame to the snapshot for (code, lasti). */
 void py_frame_emit(struct py_ctx *c, const struct py_code *co, int64_t lasti_bytes);
+
+/*
+ * With --locals (c->locals), the arguments and locals of the frame at
+ * address frame running co, for the frame just emitted (locals.c).
+ */
+void py_frame_locals(struct py_ctx *c, const struct py_code *co, uint64_t frame);
+/* The ops' code_locals readers (locals.c). */
+int py_code_locals_311(struct py_ctx *c, uint64_t code, struct py_code_locals *out);
+int py_code_locals_38(struct py_ctx *c, uint64_t code, struct py_code_locals *out);
 
 /*
  * Walk a frame chain from `frame` (innermost) and append its frames to the

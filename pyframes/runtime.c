@@ -552,6 +552,7 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     py_ctx_init(&c, src, &rt->L, rt->ops, snap);
     c.runtime = rt->runtime_addr;
     c.pthread_tid_off = rt->pthread_tid_off;
+    c.locals = snap->flags & SNAP_F_LOCALS;
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);

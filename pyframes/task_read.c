@@ -39,6 +39,7 @@ tw_aux_cmp(const void *a, const void *b)
 struct chain_frame {
     const struct py_code *co;
     int64_t lasti;
+    uint64_t frame;             /* for --locals */
 };
 
 #define CHAIN_SMALL 32
@@ -123,6 +124,7 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
             break;
         chain[n].co = py_code_get(c, pf.code);
         chain[n].lasti = pf.lasti_bytes;
+        chain[n].frame = frame;
         if (chain[n].co) {
             if (aux->group == 0 && py_code_is(chain[n].co, "__aexit__", "asyncio/taskgroups.py") &&
                 source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, 0), &aux->group) == 0)
@@ -144,8 +146,10 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
         obj = yf;
     }
 done:
-    for (i = n; i > 0; i--)
+    for (i = n; i > 0; i--) {
         py_frame_emit(c, chain[i - 1].co, chain[i - 1].lasti);
+        py_frame_locals(c, chain[i - 1].co, chain[i - 1].frame);
+    }
     if (chain != chain_small) {
         free(chain);
         free(seen);

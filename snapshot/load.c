@@ -23,6 +23,7 @@
 #include "../common/err.h"
 #include "../common/xalloc.h"
 #include "json_scan.h"
+#include "load_locals.h"
 
 #define MAX_LOAD_THREADS ((size_t)1 << 16)
 #define MAX_LOAD_TASKS   ((size_t)1 << 21)
@@ -107,6 +108,9 @@ jr_frames(struct jr *jr, size_t *first, size_t *count)
                 r = jscan_uint(&jr->sc, UINT64_MAX, &fr.offset);
             } else if (jscan_str_is(&jr->sc, "pc")) {
                 r = jscan_hex(&jr->sc, true, &fr.pc);
+            } else if (jscan_str_is(&jr->sc, "locals")) {
+                r = load_locals(&jr->sc, jr->s, &fr.local_first, &fr.local_count);
+                jr->flags |= SNAP_F_LOCALS;
             } else {
                 r = jscan_skip(&jr->sc);
             }

@@ -165,6 +165,8 @@ struct snap_diag {
 #define SNAP_F_LOADED    0x4u   /* read back from a file (--load) */
 #define SNAP_F_CORE      0x8u   /* taken from a core file */
 #define SNAP_F_NO_TASKS  0x10u  /* asyncio not imported / tasks not read */
+#define SNAP_F_LOCALS    0x20u  /* --locals: Python frames carry their locals (set before the
+                                 * read: the readers read them; JSON then writes them) */
 
 /* An await cycle: tasks cycle_tasks[first .. first+n-1], each awaiting the next, the last the first. */
 struct snap_cycle {

@@ -152,8 +152,31 @@ json_bool(bool b)
     return b ? "true" : "false";
 }
 
+/* --locals: a Python frame's arguments and locals. */
 static void
-json_frame(struct jw *f, const struct snap_frame *fr)
+json_locals(struct jw *f, const struct snap *s, const struct snap_frame *fr)
+{
+    size_t i;
+
+    jw_puts(f, ", \"locals\": [");
+    for (i = 0; i < fr->local_count && fr->local_first + i < s->nlocals; i++) {
+        const struct snap_local *l = &s->locals[fr->local_first + i];
+
+        jw_puts(f, i ? ", {\"name\": " : "{\"name\": ");
+        json_str(f, l->name);
+        jw_puts(f, ", \"kind\": ");
+        json_cstr(f, snap_local_kind_name(l->kind));
+        jw_puts(f, ", \"type\": ");
+        json_str(f, l->type);
+        jw_puts(f, ", \"value\": ");
+        json_str(f, l->value);
+        jw_putc(f, '}');
+    }
+    jw_putc(f, ']');
+}
+
+static void
+json_frame(struct jw *f, const struct snap *s, const struct snap_frame *fr)
 {
     jw_puts(f, "{\"function\": ");
     json_str(f, fr->function);
@@ -170,6 +193,8 @@ json_frame(struct jw *f, const struct snap_frame *fr)
         json_str(f, fr->module);
         jw_printf(f, ", \"offset\": %" PRIu64 ", \"pc\": ", fr->offset);
         json_hex(f, fr->pc, false);
+    } else if (s->flags & SNAP_F_LOCALS) {
+        json_locals(f, s, fr);
     }
     jw_putc(f, '}');
 }
@@ -189,7 +214,7 @@ json_frames(struct jw *f, const struct snap *s, size_t first, size_t count, cons
     for (i = 0; i < count; i++) {
         jw_puts(f, indent);
         jw_puts(f, "  ");
-        json_frame(f, &fr[i]);
+        json_frame(f, s, &fr[i]);
         jw_puts(f, i + 1 < count ? ",\n" : "\n");
     }
     jw_printf(f, "%s]", indent);

@@ -70,6 +70,38 @@ text_frame(FILE *f, const struct snap_frame *fr)
     fputs(")\n", f);
 }
 
+/* Tree-drawing prefix of a row's continuation lines (below). */
+static void text_prefix(FILE *f, const unsigned char *last, size_t d, bool cont);
+
+/*
+ * --locals: a Python frame's arguments and locals, one "name = value" line
+ * each under the frame, indented by lead (after the tree's prefix when last
+ * is not NULL); "<unbound>" for a local without a value.
+ */
+static void
+text_locals(FILE *f, const struct snap *s, const struct snap_frame *fr,
+            const unsigned char *last, size_t depth, const char *lead)
+{
+    size_t i;
+
+    if (!(s->flags & SNAP_F_LOCALS) || fr->kind != SNAP_FRAME_PYTHON)
+        return;
+    for (i = 0; i < fr->local_count && fr->local_first + i < s->nlocals; i++) {
+        const struct snap_local *l = &s->locals[fr->local_first + i];
+
+        if (last)
+            text_prefix(f, last, depth, true);
+        fputs(lead, f);
+        text_str(f, l->name);
+        fputs(" = ", f);
+        if (l->value.s)
+            text_str(f, l->value);
+        else
+            fputs("<unbound>", f);
+        fputc('\n', f);
+    }
+}
+
 static double
 text_ms(uint64_t ns)
 {
@@ -155,6 +187,7 @@ text_threads(FILE *f, const struct snap *s)
         for (k = 0; k < count; k++) {
             fputs("    ", f);
             text_frame(f, &fr[k]);
+            text_locals(f, s, &fr[k], NULL, 0, "        ");
         }
         if (t->truncated)
             fputs("    ... (more frames not read)\n", f);
@@ -262,6 +295,8 @@ text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
             text_prefix(f, last, row->depth, true);
             fputs(kids ? "\xe2\x94\x82     " : "      ", f);
             text_frame(f, &fr[k]);
+            text_locals(f, s, &fr[k], last, row->depth, kids ? "\xe2\x94\x82         " :
+                        "          ");
         }
         if (tk->stack_truncated) {
             text_prefix(f, last, row->depth, true);
