@@ -2,7 +2,8 @@
 
 Frames checked (by function name): loc_thread (a thread parked in block()),
 loc_thread_inner (a closure it calls: free variables), loc_task (a task's
-coroutine) and loc_task_inner (the closure coroutine it awaits).  Each holds
+coroutine), loc_task_inner (the closure coroutine it awaits) and loc_created
+(a task that never started: a parameter in a cell).  Each holds
 None, bools, small, negative and huge ints, floats, strs (quotes, newlines,
 escapes, non-ASCII, a terminal escape, one longer than the cap), bytes, the
 containers, an arbitrary object, an unbound local, a cell (a parameter and a
@@ -141,6 +142,14 @@ async def loc_task(pos, captured_arg, *args, kw_only=None, **kwargs):
     return unbound
 
 
+async def loc_created(cell_arg, plain):
+    """Never started: on 3.11+ its cell slot still holds the argument itself
+    (MAKE_CELL has not run); before, the cell made with the frame."""
+    def inner():
+        return cell_arg
+    return inner, plain
+
+
 async def main():
     H.spawn("loc-thread", lambda: loc_thread("positional", 42, "star1", 2.0, kw_only=True,
                                              color="red"))
@@ -149,6 +158,10 @@ async def main():
     KEEP.append(task)       # asyncio keeps tasks weakly: a task on an Event nobody sets would go
     await H.settle()
     THREAD_PARKED.wait(60)
+    created = asyncio.ensure_future(loc_created(["in", "a", "cell"], 5.5))
+    created.set_name("loc-created")
+    KEEP.append(created)    # blocked below before it ever runs
+    FRAMES["loc_created"] = created.get_coro().cr_frame
     H.EXTRA_TRUTH["locals"] = {name: locals_truth(f) for name, f in FRAMES.items()}
     FRAMES.clear()
     H.block()
