@@ -546,8 +546,10 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
                      ? "  (no frames: not started yet, or unreadable)"
                      : "  (no frames: the task has finished)");
     }
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         ui_frame_add(L, &fr[i], i, in->src);
+        ui_locals_add(L, s, &fr[i]);
+    }
     for (i = 0; i < s->ndiags; i++) {
         const struct snap_diag *d = &s->diags[i];
 
@@ -592,8 +594,10 @@ ui_threads_build(struct ui_lines *L, const struct snap *s, const double *cpu_pct
             ui_lines_begin(L);
             ui_lines_add(L, UI_C_DIM, "  (no Python frames)");
         }
-        for (k = 0; k < n; k++)
+        for (k = 0; k < n; k++) {
             ui_frame_add(L, &fr[k], k, src);
+            ui_locals_add(L, s, &fr[k]);
+        }
         for (k = 0; k < s->ndiags; k++) {
             const struct snap_diag *d = &s->diags[k];
 

@@ -83,6 +83,12 @@ void ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size
 void ui_lines_add_str(struct ui_lines *L, enum ui_color c, const struct snap_str *str,
                       const char *null_text);
 
+/*
+ * --locals (ui/locals.c): the arguments and locals of frame f, a line each,
+ * when the snapshot has them (SNAP_F_LOCALS); nothing otherwise.
+ */
+void ui_locals_add(struct ui_lines *L, const struct snap *s, const struct snap_frame *f);
+
 /* The plain text of line k (segments concatenated), NUL-terminated; returns its length. */
 size_t ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size);
 

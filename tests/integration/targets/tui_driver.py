@@ -878,9 +878,44 @@ def scenario_groups(args, tui):
     quit_view(tui)
 
 
+def scenario_locals(args, tui):
+    """--locals (targets/locals_kinds.py): the detail pane shows each frame's
+    locals under it, "name = value", as the target's truth renders them."""
+    truth = args.truth
+    tui.start([args.aiomon, "--locals", str(args.pid)], width=200, height=70)
+    tui.wait_re(r"^Tasks %d: " % len(truth["tasks"]))
+    tui.keys("/")
+    tui.text("loc-task")
+    tui.keys("Enter")
+    scr = tui.wait_re("\u2502loc-task\\s+pending")
+    # the detail pane is beside the task list on a wide screen
+    det = [line.split("\u2502", 1)[1] for line in scr.split("\n") if "\u2502" in line]
+    n = 0
+    for fn in ("loc_task_inner", "loc_task"):
+        at = [i for i, line in enumerate(det) if re.search(r"#\d+\s+(\S+\.)?%s  " % fn, line)]
+        if len(at) != 1:
+            dump(scr)
+            raise Fail("detail pane: %d frames of %s, expected 1" % (len(at), fn))
+        below = [line.strip() for line in det[at[0] + 1:]]
+        for loc in truth["locals"][fn]:
+            value = loc["value"] if loc["value"] is not None else "<unbound>"
+            if len(value) > 50:
+                value = value[:50]      # the pane is some 80 columns wide
+            want = "%s = %s" % (loc["name"], value)
+            if not any(line.startswith(want) for line in below):
+                dump(scr)
+                raise Fail("detail pane: no line %r under %s" % (want, fn))
+            n += 1
+    ok("the detail pane shows the %d locals of loc-task's 2 frames under them" % n)
+    if "\x1b" in tui.screen():
+        raise Fail("a raw ESC on the screen")
+    quit_view(tui)
+
+
 SCENARIOS = {
     "groups": scenario_groups,
     "ages": scenario_ages,
+    "locals": scenario_locals,
     "history": scenario_history,
     "cycles": scenario_cycles,
     "tree": scenario_tree,
