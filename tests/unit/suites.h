@@ -23,4 +23,5 @@
     X(suite_walk314) \
     X(suite_versions) \
     X(suite_tracer) \
-    X(suite_options)
+    X(suite_options) \
+    X(suite_locals)
