@@ -4,10 +4,13 @@
  * trip, and hostile "locals" in a loaded file.
  */
 #include <check.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/capture.h"
+#include "cmd/options.h"
 #include "common/err.h"
 #include "snapshot/load.h"
 #include "snapshot/snapshot.h"
@@ -230,6 +233,31 @@ START_TEST(test_locals_load_hostile)
 }
 END_TEST
 
+/* --locals reaches the capture options (every mode: dump, live view, watch, core) */
+START_TEST(test_locals_option)
+{
+    char a0[] = "aiomon-attach", a1[] = "--locals", a2[] = "--stacks", a3[] = "42";
+    char *argv[] = { a0, a1, a2, a3, NULL };
+    char *plain[] = { a0, a3, NULL };
+    struct options o;
+    struct capture_opts co;
+
+    optind = 0;
+    ck_assert_int_eq(options_parse(&o, 4, argv), 0);
+    ck_assert(o.locals);
+    ck_assert_int_eq(o.mode, OPT_MODE_VIEW);
+    memset(&co, 0, sizeof(co));
+    options_capture(&o, &co);
+    ck_assert(co.locals);
+    optind = 0;
+    ck_assert_int_eq(options_parse(&o, 2, plain), 0);
+    ck_assert(!o.locals);
+    memset(&co, 0xff, sizeof(co));
+    options_capture(&o, &co);
+    ck_assert(!co.locals);
+}
+END_TEST
+
 Suite *
 suite_locals(void)
 {
@@ -241,6 +269,7 @@ suite_locals(void)
     tcase_add_test(tc, test_text_locals);
     tcase_add_test(tc, test_locals_roundtrip);
     tcase_add_test(tc, test_locals_load_hostile);
+    tcase_add_test(tc, test_locals_option);
     suite_add_tcase(s, tc);
     return s;
 }
