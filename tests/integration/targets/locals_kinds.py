@@ -2,8 +2,9 @@
 
 Frames checked (by function name): loc_thread (a thread parked in block()),
 loc_thread_inner (a closure it calls: free variables), loc_task (a task's
-coroutine), loc_task_inner (the closure coroutine it awaits) and loc_created
-(a task that never started: a parameter in a cell).  Each holds
+coroutine), loc_task_inner (the closure coroutine it awaits), loc_created
+(a task that never started: a parameter in a cell) and loc_many (70
+parameters, more than are listed).  Each holds
 None, bools, small, negative and huge ints, floats, strs (quotes, newlines,
 escapes, non-ASCII, a terminal escape, one longer than the cap), bytes, the
 containers, an arbitrary object, an unbound local, a cell (a parameter and a
@@ -162,6 +163,13 @@ async def main():
     created.set_name("loc-created")
     KEEP.append(created)    # blocked below before it ever runs
     FRAMES["loc_created"] = created.get_coro().cr_frame
+    # 70 parameters: only the first MAX_LOCALS are listed
+    ns = {}
+    exec("async def loc_many(%s):\n    return 0\n" % ", ".join("a%d" % i for i in range(70)), ns)
+    many = asyncio.ensure_future(ns["loc_many"](*range(-3, 67)))
+    many.set_name("loc-many")
+    KEEP.append(many)
+    FRAMES["loc_many"] = many.get_coro().cr_frame
     H.EXTRA_TRUTH["locals"] = {name: locals_truth(f) for name, f in FRAMES.items()}
     FRAMES.clear()
     H.block()
