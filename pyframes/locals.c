@@ -210,13 +210,25 @@ locals_of(struct py_ctx *c, const struct py_code *co)
     return l;
 }
 
-/* The object a slot holds: its tag bits off; a cell's content for cell and free variables. */
+/*
+ * The slots of a frame are read in one go when the highest one listed is
+ * below this (every version keeps them in one array); else one by one.
+ */
+#define LOCALS_BATCH 256
+
+/*
+ * The object a slot holds (from slots[], the frame's first words, when not
+ * NULL): its tag bits off; a cell's content for cell and free variables.
+ */
 static uint64_t
-locals_value(struct py_ctx *c, uint64_t frame, const struct py_local_name *l)
+locals_value(struct py_ctx *c, uint64_t frame, const uint64_t *slots,
+             const struct py_local_name *l)
 {
     uint64_t v = 0, inner = 0;
 
-    if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, l->slot), &v) < 0)
+    if (slots)
+        v = slots[l->slot];
+    else if (source_read_ptr(c->src, c->ops->frame_local_addr(c, frame, l->slot), &v) < 0)
         return 0;
     v &= ~c->ops->slot_tag_mask;
     if (v && l->cell && strcmp(py_type_name(c, py_type_of(c, v)), "cell") == 0) {
@@ -231,7 +243,9 @@ void
 py_frame_locals(struct py_ctx *c, const struct py_code *co, uint64_t frame)
 {
     const struct py_code_locals *names;
-    size_t fi = c->snap->nframes - 1, first = c->snap->nlocals, i;
+    size_t fi = c->snap->nframes - 1, first = c->snap->nlocals, i, nslots = 0;
+    uint64_t batch[LOCALS_BATCH];
+    const uint64_t *slots = NULL;
 
     if (!c->locals || !c->snap->nframes)
         return;
@@ -239,7 +253,14 @@ py_frame_locals(struct py_ctx *c, const struct py_code *co, uint64_t frame)
     if (!names)
         return;
     for (i = 0; i < names->n; i++) {
-        uint64_t v = locals_value(c, frame, &names->v[i]);
+        if (names->v[i].slot >= nslots)
+            nslots = (size_t)names->v[i].slot + 1;
+    }
+    if (nslots && nslots <= LOCALS_BATCH &&
+        source_read(c->src, c->ops->frame_local_addr(c, frame, 0), batch, nslots * 8) == 0)
+        slots = batch;
+    for (i = 0; i < names->n; i++) {
+        uint64_t v = locals_value(c, frame, slots, &names->v[i]);
         struct snap_local *sl = snap_local_add(c->snap);
 
         sl->name = names->v[i].name;
