@@ -113,6 +113,8 @@ capture_runtime_open(struct capture *cap, int pid, int *err)
             rc = err_set(AIO_E_EXITED, "process %d exited during the read", pid);
         goto fail;
     }
+    cap->rt.lib_prefixes = o->lib_paths;
+    cap->rt.nlib_prefixes = o->nlib_paths;
     if (cap->rt.newer_than_known)
         fprintf(stderr, "aiomon-attach: warning: Python %s is newer than this build knows; "
                 "reading it with the 3.%u layout\n", cap->rt.version,

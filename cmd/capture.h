@@ -19,6 +19,8 @@ struct capture_opts {
     bool native;                /* native stacks merged with the Python frames */
     bool native_all;            /* ... keeping every native frame */
     bool locals;                /* --locals: every Python frame's arguments and locals */
+    const char *const *lib_paths;   /* --lib-path prefixes (borrowed): not user code */
+    size_t nlib_paths;
 };
 
 struct capture;

@@ -35,7 +35,8 @@ dump_open(const struct options *o, int *err)
 int
 dump_write(const struct options *o, const struct snap *s)
 {
-    struct write_opts wo = { .stacks = o->stacks, .group = true };
+    struct write_opts wo = { .stacks = o->stacks, .group = !o->no_group,
+                             .where_innermost = o->where_innermost };
     uint64_t t0 = clock_now_ns(CLOCK_MONOTONIC);
     int rc;
 

@@ -33,6 +33,10 @@ static const char options_usage_tail[] =
     "  -o, --output FILE       write the snapshot to FILE (atomically, mode 0600);\n"
     "                          with --run: the directory for snapshots\n"
     "  -s, --stacks            text: print every task's whole coroutine stack\n"
+    "      --where=FRAME       a task's WHERE: user (default; the innermost frame of\n"
+    "                          your code) or innermost\n"
+    "      --lib-path PREFIX   files under PREFIX are library code, not yours; repeatable\n"
+    "      --no-group          text: do not fold similar tasks into one line\n"
     "  -n, --nonblocking       read without stopping the process (results may be torn)\n"
     "      --native            native stacks merged with the Python frames\n"
     "      --native-all        native stacks with every native frame kept\n"
@@ -135,8 +139,8 @@ options_parse(struct options *o, int argc, char **argv)
     enum {
         OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
-        OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES,
-        OPT_LOCALS,
+        OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES, OPT_LOCALS, OPT_WHERE,
+        OPT_LIB_PATH, OPT_NO_GROUP,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
@@ -165,6 +169,9 @@ options_parse(struct options *o, int argc, char **argv)
         { "critical", required_argument, NULL, OPT_CRITICAL },
         { "stuck", required_argument, NULL, OPT_STUCK },
         { "samples", required_argument, NULL, OPT_SAMPLES },
+        { "where", required_argument, NULL, OPT_WHERE },
+        { "lib-path", required_argument, NULL, OPT_LIB_PATH },
+        { "no-group", no_argument, NULL, OPT_NO_GROUP },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -232,6 +239,22 @@ options_parse(struct options *o, int argc, char **argv)
                 return options_usage_error("too many --critical patterns");
             o->critical[o->ncritical++] = optarg;
             break;
+        case OPT_WHERE:
+            if (strcmp(optarg, "user") == 0)
+                o->where_innermost = false;
+            else if (strcmp(optarg, "innermost") == 0)
+                o->where_innermost = true;
+            else
+                return options_bad("unknown --where ", optarg, " (user, innermost)");
+            break;
+        case OPT_LIB_PATH:
+            if (o->nlib_paths >= OPT_MAX_LIB_PATHS)
+                return options_usage_error("too many --lib-path prefixes");
+            if (optarg[0] == '\0')
+                return options_usage_error("--lib-path needs a non-empty prefix");
+            o->lib_paths[o->nlib_paths++] = optarg;
+            break;
+        case OPT_NO_GROUP: o->no_group = true; break;
         case OPT_LAYOUT:
             if (strcmp(optarg, "auto") == 0)
                 o->layout = PY_LAYOUT_AUTO;
@@ -309,4 +332,6 @@ options_capture(const struct options *o, struct capture_opts *co)
     co->native = o->native;
     co->native_all = o->native_all;
     co->locals = o->locals;
+    co->lib_paths = o->lib_paths;
+    co->nlib_paths = (size_t)o->nlib_paths;
 }

@@ -22,6 +22,7 @@ enum opt_mode {
 };
 
 #define OPT_MAX_CRITICAL 64
+#define OPT_MAX_LIB_PATHS 64
 
 struct options {
     enum opt_mode mode;
@@ -41,6 +42,10 @@ struct options {
     const char *exe_path;       /* --exe PATH */
     const char *sysroot;        /* --sysroot DIR */
     enum py_layout_choice layout;
+    bool where_innermost;       /* --where=innermost: a task's WHERE is its innermost frame */
+    bool no_group;              /* --no-group: text folds no similar tasks */
+    const char *lib_paths[OPT_MAX_LIB_PATHS];   /* --lib-path PREFIX: not user code */
+    int nlib_paths;
     /* --run */
     char **run_argv;            /* borrowed from argv, NULL-terminated */
     double timeout;             /* seconds, 0 = none */

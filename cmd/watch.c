@@ -81,7 +81,8 @@ static void
 watch_report_one(FILE *f, const struct options *o, const struct history *h,
                  const struct snap *last)
 {
-    struct write_opts wo = { .stacks = o->stacks, .group = true };
+    struct write_opts wo = { .stacks = o->stacks, .group = !o->no_group,
+                             .where_innermost = o->where_innermost };
 
     /* JSON: one object; any other format: the last snapshot in it, then the history as text */
     if (o->format == SNAP_FMT_JSON) {

@@ -40,6 +40,9 @@ struct py_runtime {
     char layout_refused[256];   /* why a layout source was refused (layout_check), "" none */
     int pthread_tid_off;        /* glibc struct pthread tid offset, -1 unknown */
     unsigned newer_than_known;  /* 3.<minor> read with the newest known layout, 0: a known version */
+    /* set by the caller after py_runtime_open: --lib-path prefixes (borrowed), not user code */
+    const char *const *lib_prefixes;
+    size_t nlib_prefixes;
 };
 
 /*

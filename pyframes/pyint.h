@@ -181,6 +181,8 @@ struct py_ctx {
     size_t nloops, cap_loops;
     struct source_tp_memo tps;  /* owned: threads' fs_base, when pthread_tid_off is unknown */
     bool frames_looped;         /* the last py_frames_walk met a frame chain that loops */
+    const char *const *lib_prefixes;    /* borrowed: --lib-path, files there are not user code */
+    size_t nlib_prefixes;
 };
 
 void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,
@@ -248,6 +250,11 @@ int py_threads_walk(struct py_ctx *c);
 
 /* Every asyncio task into the snapshot (tasks, stacks, edges): the ops' task discovery. */
 int py_tasks_walk(struct py_ctx *c);
+/*
+ * After the tasks are read (task_where.c): a running task's thread frames in
+ * front of its stack (thread_frames), then every task's user frame.
+ */
+void py_tasks_where(struct py_ctx *c);
 /* The two task discoveries (task_find.c), for the py_ops tables. */
 int py_tasks_from_registries(struct py_ctx *c);
 int py_tasks_from_lists(struct py_ctx *c);

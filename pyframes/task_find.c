@@ -496,5 +496,9 @@ py_tasks_from_lists(struct py_ctx *c)
 int
 py_tasks_walk(struct py_ctx *c)
 {
-    return c->ops->tasks_discover(c);
+    int rc = c->ops->tasks_discover(c);
+
+    if (rc == 0)
+        py_tasks_where(c);
+    return rc;
 }

@@ -177,6 +177,35 @@ jr_state(struct jr *jr, enum snap_task_state *st)
     return 0;
 }
 
+/* "user_frame" (index or null) and "thread_frames" of a task; checked against its stack after. */
+static int
+jr_task_where(struct jr *jr, struct snap_task *t)
+{
+    uint64_t v = 0;
+    int r;
+
+    if (jscan_str_is(&jr->sc, "thread_frames")) {
+        r = jscan_uint(&jr->sc, MAX_LOAD_FRAMES, &v);
+        t->thread_frames = (size_t)v;
+        return r;
+    }
+    if (jscan_lit(&jr->sc, "null"))
+        return 0;
+    r = jscan_uint(&jr->sc, MAX_LOAD_FRAMES, &v);
+    t->user_frame = (size_t)v;
+    return r;
+}
+
+static int
+jr_task_where_check(struct jr *jr, const struct snap_task *t)
+{
+    if (t->thread_frames > t->frame_count)
+        return jscan_fail(&jr->sc, "\"thread_frames\" larger than the stack");
+    if (t->user_frame != SNAP_NO_FRAME && t->user_frame >= t->frame_count)
+        return jscan_fail(&jr->sc, "\"user_frame\" out of the stack");
+    return 0;
+}
+
 /* One task.  "awaiting" is parsed after "id" is known only if the id came first. */
 static int
 jr_task(struct jr *jr)
@@ -224,6 +253,9 @@ jr_task(struct jr *jr)
             r = jscan_hex(&jr->sc, true, &t.group);
         } else if (jscan_str_is(&jr->sc, "stack")) {
             r = jr_frames(jr, &t.frame_first, &t.frame_count);
+        } else if (jscan_str_is(&jr->sc, "user_frame") ||
+                   jscan_str_is(&jr->sc, "thread_frames")) {
+            r = jr_task_where(jr, &t);
         } else if (jscan_str_is(&jr->sc, "awaiting") && have_id) {
             r = jr_awaiting(jr, t.addr);
         } else if (jscan_str_is(&jr->sc, "awaiting")) {
@@ -238,6 +270,8 @@ jr_task(struct jr *jr)
         return -1;
     if (!have_id)
         return jscan_fail(&jr->sc, "task without \"id\"");
+    if (jr_task_where_check(jr, &t) < 0)
+        return -1;
     if (jr->s->ntasks > 0 && jr->s->tasks[jr->s->ntasks - 1].addr >= t.addr)
         return jscan_fail(&jr->sc, "tasks not in ascending id order, or a duplicate id");
     *snap_task_add(jr->s) = t;

@@ -36,6 +36,30 @@ tree_task_top(const struct snap *s, size_t task)
     return tree_frames(s, s->tasks[task].frame_first, s->tasks[task].frame_count, &n);
 }
 
+const struct snap_frame *
+tree_task_user(const struct snap *s, size_t task)
+{
+    const struct snap_task *t;
+    const struct snap_frame *fr;
+    size_t n;
+
+    if (task >= s->ntasks)
+        return NULL;
+    t = &s->tasks[task];
+    if (t->user_frame == SNAP_NO_FRAME || t->user_frame >= t->frame_count)
+        return NULL;
+    fr = tree_frames(s, t->frame_first, t->frame_count, &n);
+    return t->user_frame < n ? &fr[t->user_frame] : NULL;
+}
+
+const struct snap_frame *
+tree_task_where(const struct snap *s, size_t task, bool innermost)
+{
+    const struct snap_frame *u = innermost ? NULL : tree_task_user(s, task);
+
+    return u ? u : tree_task_top(s, task);
+}
+
 /*
  * Counting sort of the edges by one endpoint.  first[] ends up holding the
  * start of each task's list, first[n] the total.
@@ -185,7 +209,7 @@ struct tree_hmap {
 };
 
 struct tree_tuple {
-    uint64_t a, b, c;
+    uint64_t a, b, c, d;
 };
 
 #define TREE_PCACHE 1024        /* direct-mapped cache of interned string pointers */
@@ -294,7 +318,7 @@ tree_tuple_eq(const struct tree_grouper *g, size_t val, const void *key)
 {
     const struct tree_tuple *a = &g->tup[val], *b = key;
 
-    return a->a == b->a && a->b == b->b && a->c == b->c;
+    return a->a == b->a && a->b == b->b && a->c == b->c && a->d == b->d;
 }
 
 /* The id of a string: 0 for null, else 1 + its index among the distinct strings. */
@@ -325,10 +349,12 @@ tree_intern(struct tree_grouper *g, const struct snap_str *str)
 
 /* The id of a tuple (dense from 0); *fresh says whether it is new. */
 static size_t
-tree_tuple_id(struct tree_grouper *g, uint64_t a, uint64_t b, uint64_t c, bool *fresh)
+tree_tuple_id(struct tree_grouper *g, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+              bool *fresh)
 {
-    struct tree_tuple k = { a, b, c };
-    uint64_t h = tree_hash_fin(tree_hash_word(tree_hash_word(tree_hash_word(0, a), b), c));
+    struct tree_tuple k = { a, b, c, d };
+    uint64_t h = tree_hash_fin(tree_hash_word(tree_hash_word(tree_hash_word(
+                               tree_hash_word(0, a), b), c), d));
     struct tree_hslot *sl = tree_hmap_find(&g->tuples, h, tree_tuple_eq, g, &k);
 
     *fresh = sl->val == TREE_NONE;
@@ -352,20 +378,28 @@ tree_grouper_free(struct tree_grouper *g)
     free(g);
 }
 
-/* Per task, the id of its (coroutine, innermost file, line); ids are dense from 0. */
+/*
+ * Per task, the id of its (coroutine, user frame's file and line (the
+ * innermost frame's when it has none), innermost function): different
+ * endpoints waiting on the same lock never share a key.  Ids are dense from 0.
+ */
 static size_t *
 tree_keys_build(const struct snap *s, size_t *nkeys)
 {
     struct tree_grouper *g = xcalloc(1, sizeof(*g));
     size_t *key = tree_alloc_idx(s->ntasks), i;
-    const struct snap_frame *top;
+    const struct snap_frame *top, *where;
     bool fresh;
 
     for (i = 0; i < s->ntasks; i++) {
         top = tree_task_top(s, i);
+        where = tree_task_where(s, i, false);
         key[i] = tree_tuple_id(g, tree_intern(g, &s->tasks[i].coro),
-                               top ? tree_intern(g, &top->file) : 0,
-                               top ? (uint64_t)(unsigned)top->line : 0, &fresh);
+                               where ? tree_intern(g, &where->file) : 0,
+                               where ? (uint64_t)(unsigned)where->line : 0,
+                               top ? tree_intern(g, top->qualname.s ? &top->qualname
+                                                                    : &top->function) : 0,
+                               &fresh);
     }
     *nkeys = g->ntup;
     tree_grouper_free(g);
@@ -489,19 +523,35 @@ tree_has(const struct tree_matcher *m, const struct snap_str *hay)
     return false;
 }
 
-/* Coroutine or innermost file matches: the part shared by all tasks of one key. */
+/* A frame's function, qualname or file matches. */
 static bool
-tree_matcher_key(const struct tree_matcher *m, const struct snap *s, size_t task)
+tree_matcher_frame(const struct tree_matcher *m, const struct snap_frame *fr)
 {
-    const struct snap_frame *top = tree_task_top(s, task);
-
-    return tree_has(m, &s->tasks[task].coro) || (top && tree_has(m, &top->file));
+    return tree_has(m, &fr->function) || tree_has(m, &fr->qualname) || tree_has(m, &fr->file);
 }
 
+/*
+ * The name, the coroutine, any frame of the stack, or the exception's type
+ * or message matches.  Frames shared by the tasks of one key are not enough:
+ * `f app.py` finds the tasks with app.py anywhere in their stack.
+ */
 static bool
 tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t task)
 {
-    return tree_has(m, &s->tasks[task].name) || tree_matcher_key(m, s, task);
+    const struct snap_task *t = &s->tasks[task];
+    const struct snap_frame *fr;
+    size_t n, i;
+
+    if (tree_has(m, &t->name) || tree_has(m, &t->coro))
+        return true;
+    if (t->exception && (tree_has(m, &t->exception->type) || tree_has(m, &t->exception->message)))
+        return true;
+    fr = tree_frames(s, t->frame_first, t->frame_count, &n);
+    for (i = 0; i < n; i++) {
+        if (tree_matcher_frame(m, &fr[i]))
+            return true;
+    }
+    return false;
 }
 
 bool
@@ -546,7 +596,7 @@ tree_rows_group(struct tree_rows *r, const struct tree_forest *t)
         if (i + 1 < r->nrows && r->rows[i + 1].depth > r->rows[i].depth)
             continue;       /* has visible children */
         k = tree_tuple_id(g, t->nodes[r->rows[i].node].parent,
-                          t->key_of_task[r->rows[i].task], 0, &fresh);
+                          t->key_of_task[r->rows[i].task], 0, 0, &fresh);
         if (fresh) {
             lead[k] = i;
         } else {
@@ -601,19 +651,9 @@ tree_rows_build(struct tree_rows *r, const struct snap *s, const struct tree_for
     xgrow((void **)&r->scratch, &r->scratch_cap, n + 1, 1);
     sc = r->scratch;
     if (filt) {
-        /* per key: 0 = not yet known, 1 = no match, 2 = match */
-        unsigned char *km = xcalloc(t->nkeys ? t->nkeys : 1, 1);
-
         tree_matcher_init(&m, v->filter, v->filter_icase);
-        for (i = 0; i < n; i++) {
-            size_t task = t->nodes[i].task, k = t->key_of_task[task];
-
-            if (!km[k])
-                km[k] = tree_matcher_key(&m, s, task) ? 2 : 1;
-            sc[i] = km[k] == 2 || tree_has(&m, &s->tasks[task].name)
-                    ? TREE_SC_MATCH | TREE_SC_KEEP : 0;
-        }
-        free(km);
+        for (i = 0; i < n; i++)
+            sc[i] = tree_matcher_task(&m, s, t->nodes[i].task) ? TREE_SC_MATCH | TREE_SC_KEEP : 0;
         free(m.needle);
         for (i = n; i-- > 0;) {
             if ((sc[i] & TREE_SC_KEEP) && t->nodes[i].parent != TREE_NONE)

@@ -34,6 +34,15 @@ const struct snap_frame *tree_frames(const struct snap *s, size_t first, size_t 
 /* The innermost frame of task `task` (its suspension point), or NULL if its stack is empty. */
 const struct snap_frame *tree_task_top(const struct snap *s, size_t task);
 
+/* The user frame of task `task` (snap_task.user_frame), or NULL when it has none. */
+const struct snap_frame *tree_task_user(const struct snap *s, size_t task);
+
+/*
+ * Where a task is shown to be: its user frame, or its innermost frame when it
+ * has none or `innermost` is asked (--where=innermost).  NULL: no frames.
+ */
+const struct snap_frame *tree_task_where(const struct snap *s, size_t task, bool innermost);
+
 /*
  * The await graph in compressed adjacency form.  The edges of task T where T
  * is the waiter (the tasks T awaits) are edge indices out[out_first[T] ..
@@ -80,8 +89,9 @@ struct tree_forest {
     size_t nroots;
     struct tree_node *nodes;    /* owned; preorder */
     size_t *node_of_task;       /* owned; task index -> node index */
-    size_t *key_of_task;        /* owned; task index -> id of its (coroutine, innermost
-                                 * frame file, line), dense in [0, nkeys) */
+    size_t *key_of_task;        /* owned; task index -> id of its (coroutine, user frame
+                                 * file and line (innermost when none), innermost
+                                 * function), dense in [0, nkeys) */
     size_t nkeys;
 };
 
@@ -107,8 +117,9 @@ struct tree_row {
 /* What to show.  A zeroed struct shows every task, expanded, ungrouped. */
 struct tree_view {
     const unsigned char *collapsed; /* borrowed; per task index, nonzero = collapsed; or NULL */
-    const char *filter;             /* borrowed; substring of name, coroutine or the file of
-                                     * the innermost frame; NULL or "" = no filter */
+    const char *filter;             /* borrowed; substring of the name, the coroutine, any
+                                     * frame's function, qualname or file, or the exception's
+                                     * type or message; NULL or "" = no filter */
     bool filter_icase;              /* ASCII case-insensitive filter */
     bool group;                     /* fold identical leaf siblings into one row */
 };
@@ -132,8 +143,8 @@ struct tree_rows {
  *   matches while a filter is active;
  * - with a filter, only matching tasks and their ancestors are shown;
  * - with group, sibling rows without visible children that share the
- *   coroutine and the suspension point (innermost frame file:line) become
- *   one row at the first one's position, with count = their number.
+ *   grouping key (coroutine, user frame, innermost function: key_of_task)
+ *   become one row at the first one's position, with count = their number.
  */
 void tree_rows_build(struct tree_rows *r, const struct snap *s, const struct tree_forest *t,
                      const struct tree_view *v);
@@ -142,7 +153,7 @@ void tree_rows_free(struct tree_rows *r);
 /* True if task `task` matches filter (see struct tree_view). */
 bool tree_task_match(const struct snap *s, size_t task, const char *filter, bool icase);
 
-/* Tasks sharing a coroutine and a suspension point (innermost frame file:line). */
+/* Tasks sharing a grouping key (key_of_task). */
 struct tree_group {
     size_t count;
     size_t task;                /* the lowest task index of the group (carries the key) */

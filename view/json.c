@@ -309,6 +309,19 @@ json_threads(struct jw *f, const struct snap *s)
     jw_puts(f, "  ],\n");
 }
 
+/* The running task's frames from its thread, and the index of its user frame (or null). */
+static void
+json_task_where(struct jw *f, const struct snap_task *t)
+{
+    jw_puts(f, ",\n      \"thread_frames\": ");
+    json_int(f, (long long)t->thread_frames);
+    jw_puts(f, ",\n      \"user_frame\": ");
+    if (t->user_frame != SNAP_NO_FRAME && t->user_frame < t->frame_count)
+        json_int(f, (long long)t->user_frame);
+    else
+        jw_puts(f, "null");
+}
+
 static void
 json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
 {
@@ -349,6 +362,7 @@ json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
         json_hex(f, t->group, true);
         jw_puts(f, ",\n      \"stack_truncated\": ");
         jw_puts(f, json_bool(t->stack_truncated));
+        json_task_where(f, t);
         jw_puts(f, ",\n      \"stack\": ");
         json_frames(f, s, t->frame_first, t->frame_count, "      ");
         jw_puts(f, ",\n      \"awaiting\": ");

@@ -49,6 +49,37 @@ text_where(FILE *f, const struct snap_frame *fr)
         fprintf(f, ":%d", fr->line);
 }
 
+static struct snap_str
+text_func(const struct snap_frame *fr)
+{
+    return fr->qualname.s ? fr->qualname : fr->function;
+}
+
+/*
+ * A task's WHERE: its user frame with the awaited primitive,
+ * "handle_request app.py:39 → Lock.acquire" (the innermost function after
+ * the arrow when it is another frame), or the innermost "file:line" when it
+ * has no user frame or --where=innermost.
+ */
+static void
+text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost)
+{
+    const struct snap_frame *u = innermost ? NULL : tree_task_user(s, task);
+    const struct snap_frame *top = tree_task_top(s, task);
+
+    if (!u) {
+        text_where(f, top);
+        return;
+    }
+    text_str(f, text_func(u));
+    fputc(' ', f);
+    text_where(f, u);
+    if (top && top != u) {
+        fputs(" \xe2\x86\x92 ", f);
+        text_str(f, text_func(top));
+    }
+}
+
 static void
 text_frame(FILE *f, const struct snap_frame *fr)
 {
@@ -195,7 +226,8 @@ text_threads(FILE *f, const struct snap *s)
 }
 
 static void
-text_summary(FILE *f, const struct snap *s, const struct tree_forest *t)
+text_summary(FILE *f, const struct snap *s, const struct tree_forest *t,
+             const struct write_opts *o)
 {
     struct tree_summary sum;
     size_t i;
@@ -208,7 +240,7 @@ text_summary(FILE *f, const struct snap *s, const struct tree_forest *t)
         fprintf(f, "%7zu  ", sum.groups[i].count);
         text_str(f, s->tasks[sum.groups[i].task].coro);
         fputs("  ", f);
-        text_where(f, tree_task_top(s, sum.groups[i].task));
+        text_task_where(f, s, sum.groups[i].task, o->where_innermost);
         fputc('\n', f);
     }
     if (sum.ngroups > MAX_TEXT_GROUPS)
@@ -243,7 +275,7 @@ text_prefix(FILE *f, const unsigned char *last, size_t d, bool cont)
 
 static void
 text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
-              const struct tree_row *row)
+              const struct tree_row *row, const struct write_opts *o)
 {
     const struct snap_task *tk = &s->tasks[row->task];
     size_t extra = t->nodes[row->node].extra_waiters;
@@ -252,7 +284,7 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
     fprintf(f, "  %s  ", snap_task_state_name(tk->state));
     text_str(f, tk->coro);
     fputs("  ", f);
-    text_where(f, tree_task_top(s, row->task));
+    text_task_where(f, s, row->task, o->where_innermost);
     if (tk->running)
         fputs("  *running*", f);
     if (tk->cancel_requests > 0)
@@ -266,6 +298,19 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
     if (row->count > 1)
         fprintf(f, "  (%zu similar)", row->count);
     fputc('\n', f);
+}
+
+/*
+ * --stacks: a column of marks, "| " before the frames the running task's
+ * thread executes above its coroutine (plain calls), "> " before its user
+ * frame ("|>" both).
+ */
+static void
+text_stack_mark(FILE *f, const struct snap_task *tk, size_t k)
+{
+    fputc(k < tk->thread_frames ? '|' : ' ', f);
+    fputc(k == tk->user_frame ? '>' : ' ', f);
+    fputc(' ', f);
 }
 
 static void
@@ -287,13 +332,14 @@ text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
 
         last[row->depth] = (row->flags & TREE_ROW_LAST) != 0;
         text_prefix(f, last, row->depth, false);
-        text_task_row(f, s, t, row);
+        text_task_row(f, s, t, row, o);
         if (!o->stacks)
             continue;
         fr = tree_frames(s, tk->frame_first, tk->frame_count, &count);
         for (k = 0; k < count; k++) {
             text_prefix(f, last, row->depth, true);
             fputs(kids ? "\xe2\x94\x82     " : "      ", f);
+            text_stack_mark(f, tk, k);
             text_frame(f, &fr[k]);
             text_locals(f, s, &fr[k], last, row->depth, kids ? "\xe2\x94\x82         " :
                         "          ");
@@ -348,7 +394,7 @@ snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
         return;
     }
     t = tree_forest_build(s);
-    text_summary(f, s, t);
+    text_summary(f, s, t, o);
     text_cycles(f, s);
     text_tree(f, s, t, o);
     tree_forest_free(t);

@@ -37,6 +37,7 @@ enum snap_format {
 struct write_opts {
     bool stacks;    /* text: print each task's whole coroutine stack */
     bool group;     /* text: fold identical leaf siblings of the await tree into one row */
+    bool where_innermost;   /* text: a task's WHERE is its innermost frame, not its user frame */
 };
 
 /*

@@ -8,8 +8,8 @@ usage: compare.py [options] MODE TRUTH.json AIOMON.json
                    and qualname (null in the truth means null is expected)
          tasks     every task, matched by id: name, state, coroutine, the whole
                    stack (function, file, line), awaiting and awaited_by as
-                   sets; running, thread and cancel_requests when the truth has
-                   them
+                   sets; running, thread, cancel_requests, thread_frames and
+                   user_frame when the truth has them
          all       both
   options
     --layout-source S   the output's layout_source must start with S (the
@@ -227,7 +227,8 @@ def check_tasks(truth, got, args, rep):
         if g.get("id") != t["id"]:
             rep.add("%s: id written as %s, expected hex(id(task)) %s"
                     % (what, show(g.get("id")), t["id"]))
-        for f in ("name", "state", "coroutine", "running", "thread", "cancel_requests"):
+        for f in ("name", "state", "coroutine", "running", "thread", "cancel_requests",
+                  "thread_frames", "user_frame"):
             if f in t and g.get(f) != t[f]:
                 rep.add("%s: %s: aiomon %s, truth %s" % (what, f, show(g.get(f)), show(t[f])))
         compare_stacks(what, t["stack"], g.get("stack"), ("function", "file", "line"), rep)

@@ -103,6 +103,7 @@ wt_sample(void)
     wt_frame(s, "sleep", "sleep", "/usr/lib/python3.12/asyncio/tasks.py", 665);
     wt_frame(s, "worker", "worker", "app.py", 12);
     s->tasks[1].frame_count = 2;
+    s->tasks[1].user_frame = 1;
 
     t = wt_task(s, 0x7f3a2c1b2000, "Task-3", "worker");
     t->cancel_requests = 2;
@@ -111,6 +112,7 @@ wt_sample(void)
     wt_frame(s, "sleep", "sleep", "/usr/lib/python3.12/asyncio/tasks.py", 665);
     wt_frame(s, "worker", "worker", "app.py", 12);
     s->tasks[2].frame_count = 2;
+    s->tasks[2].user_frame = 1;
 
     t = wt_task(s, 0x7f3a2c1a0000, "done \xe2\x9c\x93", "finished");
     t->state = SNAP_TASK_DONE;
@@ -142,16 +144,16 @@ static const char wt_text_expected[] =
     "    ... (more frames not read)\n"
     "\n"
     "Tasks: 4 (3 pending, 1 done, 0 cancelled)\n"
-    "      2  worker  /usr/lib/python3.12/asyncio/tasks.py:665\n"
+    "      2  worker  worker app.py:12 \xe2\x86\x92 sleep\n"
     "      1  finished  -\n"
     "      1  main  app.py:40\n"
     "\n"
     "done \xe2\x9c\x93  done  finished  -\n"
     "Task-1  pending  main  app.py:40  *running*\n"
-    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  /usr/lib/python3.12/asyncio/"
-        "tasks.py:665\n"
-    "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  /usr/lib/python3.12/asyncio/"
-        "tasks.py:665  cancelling(2)  (also awaited by 1 other)\n";
+    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  worker app.py:12 \xe2\x86\x92 "
+        "sleep\n"
+    "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  worker app.py:12 \xe2\x86\x92 "
+        "sleep  cancelling(2)  (also awaited by 1 other)\n";
 
 static const char wt_json_expected[] =
     "{\n"
@@ -223,6 +225,8 @@ static const char wt_json_expected[] =
     "      \"loop\": null,\n"
     "      \"group\": null,\n"
     "      \"stack_truncated\": false,\n"
+    "      \"thread_frames\": 0,\n"
+    "      \"user_frame\": null,\n"
     "      \"stack\": [],\n"
     "      \"awaiting\": [],\n"
     "      \"awaited_by\": []\n"
@@ -240,6 +244,8 @@ static const char wt_json_expected[] =
     "      \"loop\": \"0x7f00000a0000\",\n"
     "      \"group\": null,\n"
     "      \"stack_truncated\": false,\n"
+    "      \"thread_frames\": 0,\n"
+    "      \"user_frame\": null,\n"
     "      \"stack\": [\n"
     "        {\"function\": \"main\", \"qualname\": \"main\", \"file\": \"app.py\", \"line\": 4"
         "0}\n"
@@ -260,6 +266,8 @@ static const char wt_json_expected[] =
     "      \"loop\": \"0x7f00000a0000\",\n"
     "      \"group\": \"0x7f3a2c100000\",\n"
     "      \"stack_truncated\": false,\n"
+    "      \"thread_frames\": 0,\n"
+    "      \"user_frame\": 1,\n"
     "      \"stack\": [\n"
     "        {\"function\": \"sleep\", \"qualname\": \"sleep\", \"file\": \"/usr/lib/python3.12"
         "/asyncio/tasks.py\", \"line\": 665},\n"
@@ -282,6 +290,8 @@ static const char wt_json_expected[] =
     "      \"loop\": \"0x7f00000a0000\",\n"
     "      \"group\": null,\n"
     "      \"stack_truncated\": true,\n"
+    "      \"thread_frames\": 0,\n"
+    "      \"user_frame\": 1,\n"
     "      \"stack\": [\n"
     "        {\"function\": \"sleep\", \"qualname\": \"sleep\", \"file\": \"/usr/lib/python3.12"
         "/asyncio/tasks.py\", \"line\": 665},\n"
@@ -410,23 +420,23 @@ START_TEST(test_text_stacks_group)
     ck_assert_str_eq(tree + 1,
         "done \xe2\x9c\x93  done  finished  -\n"
         "Task-1  pending  main  app.py:40  *running*\n"
-        "\xe2\x94\x82     main (app.py:40)\n"
+        "\xe2\x94\x82        main (app.py:40)\n"
         "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  "
-            "/usr/lib/python3.12/asyncio/tasks.py:665\n"
-        "\xe2\x94\x82         sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
-        "\xe2\x94\x82         worker (app.py:12)\n"
+            "worker app.py:12 \xe2\x86\x92 sleep\n"
+        "\xe2\x94\x82            sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
+        "\xe2\x94\x82          > worker (app.py:12)\n"
         "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  "
-            "/usr/lib/python3.12/asyncio/tasks.py:665  cancelling(2)  "
+            "worker app.py:12 \xe2\x86\x92 sleep  cancelling(2)  "
             "(also awaited by 1 other)\n"
-        "          sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
-        "          worker (app.py:12)\n"
+        "             sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
+        "           > worker (app.py:12)\n"
         "          ...\n");
     free(out);
     o.stacks = false;
     o.group = true;
     out = wt_capture(s, SNAP_FMT_TEXT, &o);
     ck_assert_ptr_nonnull(strstr(out, "\n\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-2  pending  "
-                                      "worker  /usr/lib/python3.12/asyncio/tasks.py:665  "
+                                      "worker  worker app.py:12 \xe2\x86\x92 sleep  "
                                       "(2 similar)\n"));
     ck_assert_ptr_null(strstr(out, "Task-3"));
     free(out);

@@ -336,6 +336,44 @@ def _awaited_tasks(task, chain):
     return out
 
 
+def _stdlib_dirs():
+    """The standard library's directories, as this interpreter's sysconfig names them."""
+    import sysconfig
+    paths = sysconfig.get_paths()
+    return {os.path.join(paths[k], "") for k in ("stdlib", "platstdlib") if paths.get(k)}
+
+
+def is_library_file(filename, lib_paths=()):
+    """Not user code: the standard library (frozen modules too), a site- or
+    dist-packages directory, or a --lib-path prefix."""
+    if filename.startswith("<frozen "):
+        return True
+    if "/site-packages/" in filename or "/dist-packages/" in filename:
+        return True
+    return any(filename.startswith(p) for p in tuple(_stdlib_dirs()) + tuple(lib_paths))
+
+
+def user_frame_index(stack, lib_paths=()):
+    """Index of the innermost frame of user code in a stack (innermost first), or None."""
+    for i, fr in enumerate(stack):
+        if not is_library_file(fr["file"], lib_paths):
+            return i
+    return None
+
+
+def _thread_frames_above(thread_ident, inner):
+    """The frames a thread executes above the coroutine frame `inner`
+    (innermost first), or None when `inner` is not on that thread's stack."""
+    f = sys._current_frames().get(thread_ident)
+    above = []
+    while f is not None and len(above) < 10000:
+        if f is inner or (f.f_code is inner.f_code and f.f_lineno == inner.f_lineno):
+            return above
+        above.append(f)
+        f = f.f_back
+    return None
+
+
 def task_truth():
     import asyncio
     tasks = task_registry()
@@ -367,6 +405,15 @@ def task_truth():
             "running": asyncio.current_task(loop) is t,
             "thread": natives.get(LOOP_THREADS.get(id(loop), getattr(loop, "_thread_id", None))),
         }
+        # the running task: its thread's frames above its innermost coroutine frame first
+        e["thread_frames"] = 0
+        ident = LOOP_THREADS.get(id(loop), getattr(loop, "_thread_id", None))
+        if e["running"] and chain and ident is not None:
+            above = _thread_frames_above(ident, chain[-1])
+            if above:
+                e["stack"] = [frame_dict(f) for f in above] + e["stack"]
+                e["thread_frames"] = len(above)
+        e["user_frame"] = user_frame_index(e["stack"])
         if hasattr(t, "cancelling"):
             e["cancel_requests"] = t.cancelling()
         entries[e["id"]] = e
