@@ -129,6 +129,7 @@ hist_copy_stack(struct hist_task *ht, const struct snap *s, const struct snap_ta
         ht->stack[i].file = hist_strdup(f->file);
         ht->stack[i].line = f->line;
     }
+    ht->user_frame = t->user_frame < n ? t->user_frame : SNAP_NO_FRAME;
 }
 
 static int
@@ -208,6 +209,7 @@ hist_end_copy(struct history *h, struct hist_task *t)
         c.stack[i].file = xstrdup(t->stack[i].file);
         c.stack[i].line = t->stack[i].line;
     }
+    c.user_frame = t->user_frame;
     t->ended = true;
     c.ended = true;
     hist_end(h, &c);
@@ -311,7 +313,14 @@ history_update(struct history *h, const struct snap *s)
             ht->stack_hash = hash;
             ht->last_change_ns = now;
             hist_copy_stack(ht, s, t);
+        } else if (t->running || t->waiter != ht->waiter) {
+            /*
+             * Active on the same line: it ran, or it awaits another future
+             * (a periodic loop such as uvicorn's Server.serve sleeping 0.1 s)
+             */
+            ht->last_change_ns = now;
         }
+        ht->waiter = t->waiter;
         ht->seen = true;
         ht->last_seen_ns = now;
         ht->state = t->state;
@@ -394,6 +403,26 @@ hist_write_frame_text(FILE *f, const struct hist_frame *fr)
     fprintf(f, ":%d)\n", fr->line);
 }
 
+/* "  handle_request app.py:39 → Lock.acquire": its user frame and the awaited primitive. */
+static void
+hist_write_where_text(FILE *f, const struct hist_task *t)
+{
+    const struct hist_frame *u;
+
+    if (t->user_frame >= t->nstack)
+        return;
+    u = &t->stack[t->user_frame];
+    fputs("  ", f);
+    escape_text(f, u->function, strlen(u->function), 0);
+    fputc(' ', f);
+    escape_text(f, u->file, strlen(u->file), 0);
+    fprintf(f, ":%d", u->line);
+    if (t->user_frame > 0) {
+        fputs(" \xe2\x86\x92 ", f);
+        escape_text(f, t->stack[0].function, strlen(t->stack[0].function), 0);
+    }
+}
+
 static void
 hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t, bool stack)
 {
@@ -403,6 +432,7 @@ hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t
     escape_text(f, t->name, strlen(t->name), 0);
     fputs("  ", f);
     escape_text(f, t->coro, strlen(t->coro), 0);
+    hist_write_where_text(f, t);
     fprintf(f, "  first seen %.1fs ago, last seen %.1fs ago, lived %.1fs%s\n",
             (double)(h->last_ns - t->first_seen_ns) / 1e9,
             (double)(h->last_ns - t->last_seen_ns) / 1e9,
@@ -497,7 +527,7 @@ history_write_text(FILE *f, const struct history *h)
             h->nsamples, h->nsamples ? (double)h->stop_ns_total / h->nsamples / 1e6 : 0.0,
             (double)h->stop_ns_max / 1e6);
     hist_write_ended_text(f, h);
-    fputs("\nStuck tasks (stack unchanged):\n", f);
+    fputs("\nStuck tasks (stack and awaited future unchanged, no run started or ended):\n", f);
     for (i = n = 0; i < h->nlive; i++) {
         if (!h->live[i].ended && history_task_stuck(h, &h->live[i])) {
             hist_write_task_text(f, h, &h->live[i], true);

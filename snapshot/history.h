@@ -33,6 +33,8 @@ struct hist_task {
     char *coro;                 /* owned */
     struct hist_frame *stack;   /* owned, innermost first */
     size_t nstack;
+    size_t user_frame;          /* index into stack of its user frame, SNAP_NO_FRAME none */
+    uint64_t waiter;            /* the future it awaited in the last sample, 0 none */
     enum snap_task_state state;
     uint64_t first_seen_ns, last_seen_ns, last_change_ns;
     uint64_t stack_hash;
@@ -96,7 +98,9 @@ struct history {
     size_t nfloods, cap_floods;
     char *critical[HISTORY_MAX_CRITICAL];   /* owned fnmatch patterns */
     size_t ncritical;
-    uint64_t stuck_ns;          /* unchanged stack for longer than this = stuck */
+    uint64_t stuck_ns;          /* inactive for longer than this = stuck: its stack did not
+                                 * change, it was never running in a sample and the future
+                                 * it awaits stayed the same (a periodic sleep is active) */
     unsigned nsamples;
     uint64_t last_ns;           /* time of the last sample */
     uint64_t stop_ns_total, stop_ns_max;    /* target stop time per sample */

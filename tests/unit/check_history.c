@@ -173,6 +173,89 @@ START_TEST(test_stuck_and_swallow)
 }
 END_TEST
 
+/*
+ * Stuck means stuck: a periodic sleeper (uvicorn's Server.serve) suspends on
+ * the same line every sample but awaits a new future each time, and a task
+ * seen running is active; the same future on the same line for longer than
+ * --stuck is stuck.
+ */
+static bool
+stuck_after(const uint64_t *waiters, const bool *running, size_t n)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "serve", 42, 0 } };
+    size_t i;
+    bool stuck;
+
+    history_init(&h, 10, 5000000000ull);
+    for (i = 0; i < n; i++) {
+        struct snap *s = mk(3.0 * (double)i, a, 1);
+
+        s->tasks[0].waiter = waiters[i];
+        s->tasks[0].running = running[i];
+        history_update(&h, s);
+        snap_free(s);
+    }
+    ck_assert_uint_eq(h.nlive, 1);
+    stuck = history_task_stuck(&h, &h.live[0]);
+    history_free(&h);
+    return stuck;
+}
+
+START_TEST(test_stuck_means_stuck)
+{
+    static const uint64_t same[] = { 0x500, 0x500, 0x500, 0x500 };
+    static const uint64_t periodic[] = { 0x500, 0x600, 0x700, 0x800 };
+    static const bool never[] = { false, false, false, false }, ran[] = { false, false, true, false };
+
+    ck_assert(stuck_after(same, never, 4));
+    ck_assert(!stuck_after(periodic, never, 4));
+    /* ran at 6 s: idle 3 s at 9 s, under the 5 s bound */
+    ck_assert(!stuck_after(same, ran, 4));
+    /* ... and stuck again once it has not run for longer than the bound */
+    ck_assert(stuck_after((const uint64_t[]){ 0x500, 0x500, 0x500, 0x500, 0x500, 0x500 },
+                          (const bool[]){ false, false, true, false, false, false }, 6));
+}
+END_TEST
+
+/* The watch report names a task's user frame and the awaited primitive. */
+START_TEST(test_stuck_text_user_frame)
+{
+    struct history h;
+    struct tdef a[] = { { 0x10, "req", 39, 0 } };
+    char *out = NULL;
+    size_t len = 0, i;
+    FILE *f;
+
+    history_init(&h, 10, 1000000000ull);
+    for (i = 0; i < 3; i++) {
+        struct snap *s = mk(2.0 * (double)i, a, 1);
+        struct snap_frame *fr;
+
+        /* a second frame, the user frame; the first becomes Lock.acquire */
+        fr = snap_frame_add(s);
+        fr->function = snap_str_cstr(s, "handle_request");
+        fr->file = snap_str_cstr(s, "app.py");
+        fr->line = 39;
+        s->frames[0].function = snap_str_cstr(s, "acquire");
+        s->frames[0].qualname = snap_str_cstr(s, "Lock.acquire");
+        s->frames[0].file = snap_str_cstr(s, "/usr/lib/python3.12/asyncio/locks.py");
+        s->tasks[0].frame_count = 2;
+        s->tasks[0].user_frame = 1;
+        history_update(&h, s);
+        snap_free(s);
+    }
+    f = open_memstream(&out, &len);
+    ck_assert_ptr_nonnull(f);
+    history_write_text(f, &h);
+    fclose(f);
+    ck_assert_msg(strstr(out, "    req  worker  handle_request app.py:39 \xe2\x86\x92 Lock.acquire  "
+                              "first seen") != NULL, "%s", out);
+    free(out);
+    history_free(&h);
+}
+END_TEST
+
 START_TEST(test_flood_growth)
 {
     struct history h;
@@ -232,6 +315,8 @@ suite_history(void)
     tcase_add_test(tc, test_done_but_referenced_has_ended);
     tcase_add_test(tc, test_reuse_with_new_name);
     tcase_add_test(tc, test_stuck_and_swallow);
+    tcase_add_test(tc, test_stuck_means_stuck);
+    tcase_add_test(tc, test_stuck_text_user_frame);
     tcase_add_test(tc, test_flood_growth);
     tcase_add_test(tc, test_reports_are_valid);
     suite_add_tcase(su, tc);
