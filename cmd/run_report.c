@@ -48,6 +48,25 @@ run_report_put_frame(FILE *f, const struct snap *s, size_t first, size_t count, 
     fputs("(no Python frame)", f);
 }
 
+/* A task's user frame with the awaited primitive, "handle_request at app.py:39 → Lock.acquire". */
+static void
+run_report_put_where(FILE *f, const struct snap *s, const struct snap_task *t)
+{
+    const struct snap_frame *top;
+
+    if (t->user_frame == SNAP_NO_FRAME || t->user_frame >= t->frame_count ||
+        t->frame_first + t->frame_count > s->nframes) {
+        run_report_put_frame(f, s, t->frame_first, t->frame_count, false);
+        return;
+    }
+    run_report_put_frame(f, s, t->frame_first + t->user_frame, 1, false);
+    if (t->user_frame > 0) {
+        top = &s->frames[t->frame_first];
+        fputs(" \xe2\x86\x92 ", f);
+        run_report_put(f, top->qualname.s ? &top->qualname : &top->function, 80);
+    }
+}
+
 static void
 run_report_put_task(FILE *f, const struct snap *s, const struct snap_task *t)
 {
@@ -56,7 +75,7 @@ run_report_put_task(FILE *f, const struct snap *s, const struct snap_task *t)
     fprintf(f, "\" %s%s ", snap_task_state_name(t->state), t->running ? " running" : "");
     run_report_put(f, &t->coro, 80);
     fputs(": ", f);
-    run_report_put_frame(f, s, t->frame_first, t->frame_count, false);
+    run_report_put_where(f, s, t);
     fputc('\n', f);
 }
 

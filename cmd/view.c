@@ -62,7 +62,8 @@ static int
 view_pid(const struct options *o, struct capture *cap)
 {
     struct ui_opts uo = { .interval = o->interval, .history = o->history, .stuck = o->stuck,
-                          .critical = o->critical, .ncritical = o->ncritical };
+                          .critical = o->critical, .ncritical = o->ncritical,
+                          .where_innermost = o->where_innermost };
     char desc[32];
 
     snprintf(desc, sizeof(desc), "pid %d", o->pid);

@@ -150,26 +150,49 @@ ui_col_coro(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowct
         ui_cell_text(T, cell, UI_C_DIM, "-");
 }
 
-/* "demo_app.py:23" of the suspension point. */
+/*
+ * Where the task is: its user frame with the awaited primitive,
+ * "handle_request app.py:39 → Lock.acquire", or the innermost frame's
+ * "locks.py:212" (no user frame, or --where=innermost).
+ */
 static void
 ui_col_where(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowctx *c,
              size_t k)
 {
-    const struct snap_frame *top = tree_task_top(c->s, c->rows->rows[k].task);
+    size_t task = c->rows->rows[k].task;
+    const struct snap_frame *top = tree_task_top(c->s, task);
+    const struct snap_frame *u = c->where_innermost ? NULL : tree_task_user(c->s, task);
+    const struct snap_frame *fr = u ? u : top;
+    const struct snap_str *fn;
     const char *b;
     size_t bl;
     char num[24];
-    int nw, used, w = cell->w;
+    int nw, used = 0, w = cell->w;
 
-    if (!top || !top->file.s) {
+    if (!fr || !fr->file.s) {
         ui_cell_text(T, cell, UI_C_DIM, "-");
         return;
     }
-    b = ui_basename(top->file.s, top->file.len, &bl);
-    nw = snprintf(num, sizeof(num), ":%d", top->line);
-    used = ui_term_raw(T, cell->y, cell->x, w - nw > 1 ? w - nw : 1,
-                       ui_over(cell, UI_C_FILE), b, bl);
-    ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FILE), num);
+    if (u) {
+        fn = u->qualname.s ? &u->qualname : &u->function;
+        if (fn->s)
+            used = ui_term_raw(T, cell->y, cell->x, w, ui_over(cell, UI_C_FUNC), fn->s, fn->len);
+        used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_NORMAL),
+                             " ");
+    }
+    b = ui_basename(fr->file.s, fr->file.len, &bl);
+    nw = snprintf(num, sizeof(num), ":%d", fr->line);
+    used += ui_term_raw(T, cell->y, cell->x + used, w - used - nw > 1 ? w - used - nw : 1,
+                        ui_over(cell, UI_C_FILE), b, bl);
+    used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FILE), num);
+    if (u && top && top != u && used < w) {
+        fn = top->qualname.s ? &top->qualname : &top->function;
+        used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_DIM),
+                             T->utf8 ? " \xe2\x86\x92 " : " -> ");
+        if (fn->s && used < w)
+            ui_term_raw(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FUNC), fn->s,
+                        fn->len);
+    }
 }
 
 /* ------------------------------------------------------------ the table */

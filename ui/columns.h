@@ -41,6 +41,7 @@ struct ui_rowctx {
     const uint64_t *first_seen;         /* per task, or NULL (no ages) */
     uint64_t now_ns;                    /* time of the snapshot shown */
     const char *filter;                 /* the filter text, "" when none */
+    bool where_innermost;               /* WHERE: the innermost frame, not the user frame */
 };
 
 /* One cell: where it goes and how. */

@@ -446,12 +446,13 @@ static const struct ui_key ui_keys[] = {
       ui_act_group_goto, UI_V_GROUPS },
     { { '*' }, { 0 }, "*", "collapse every task / expand every task", ui_act_all,
       UI_V_TASKS },
-    { { 'g' }, { KEY_F(7) }, "g F7", "group identical sibling tasks (same coroutine and "
-      "suspension point) into one counted row, or ungroup", ui_act_group, UI_V_TASKS },
+    { { 'g' }, { KEY_F(7) }, "g F7", "group similar sibling tasks (same coroutine, user "
+      "frame and innermost function) into one counted row, or ungroup", ui_act_group, UI_V_TASKS },
     { { 's' }, { KEY_F(6) }, "s F6", "sort siblings by: name, state, age (newest first), "
       "coroutine, address, running (share of samples running, highest first), idle (time "
       "since the stack last changed, longest first)", ui_act_sort, UI_V_TASKS },
-    { { '/' }, { KEY_F(3) }, "/ F3", "search task names, coroutines and files (as you type)",
+    { { '/' }, { KEY_F(3) }, "/ F3", "search task names, coroutines, every frame's function and "
+      "file, exceptions (as you type)",
       ui_act_search, UI_V_TASKS },
     { { 'n' }, { 0 }, "n", "next search match", ui_act_next, UI_V_TASKS },
     { { 'N' }, { 0 }, "N", "previous search match", ui_act_prev, UI_V_TASKS },

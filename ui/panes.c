@@ -198,6 +198,7 @@ ui_tasks_draw(const struct ui_pane *p, const struct ui_state *S, struct ui_term 
     c.first_seen = S->ages.nfirst == S->snap->ntasks ? S->ages.first : NULL;
     c.now_ns = S->now_ns;
     c.filter = S->filter;
+    c.where_innermost = S->opts && S->opts->where_innermost;
     for (i = 0; i < r->h; i++) {
         k = p->top + (size_t)i;
         if (k >= S->rows.nrows)

@@ -289,17 +289,28 @@ ui_str_eq(const struct snap_str *a, const struct snap_str *b)
     return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
 }
 
-/* Same coroutine and suspension point: the key tree_rows_build groups by. */
+static const struct snap_str *
+ui_frame_func(const struct snap_frame *f)
+{
+    return f->qualname.s ? &f->qualname : &f->function;
+}
+
+/*
+ * Same coroutine, user frame (file:line; the innermost frame's when none) and
+ * innermost function: the key tree_rows_build groups by (key_of_task).
+ */
 static bool
 ui_same_group_key(const struct snap *s, size_t a, size_t b)
 {
-    const struct snap_frame *fa = tree_task_top(s, a), *fb = tree_task_top(s, b);
+    const struct snap_frame *fa = tree_task_where(s, a, false), *fb = tree_task_where(s, b, false);
+    const struct snap_frame *ta = tree_task_top(s, a), *tb = tree_task_top(s, b);
 
     if (!ui_str_eq(&s->tasks[a].coro, &s->tasks[b].coro))
         return false;
     if (!fa || !fb)
         return !fa && !fb;
-    return fa->line == fb->line && ui_str_eq(&fa->file, &fb->file);
+    return fa->line == fb->line && ui_str_eq(&fa->file, &fb->file) &&
+           ui_str_eq(ui_frame_func(ta), ui_frame_func(tb));
 }
 
 /* Group rows under one parent looked at for a representative; more are left as they are. */

@@ -23,7 +23,7 @@ ui_search_step(struct ui_state *S, int dir)
     size_t row, task;
 
     if (!S->search[0]) {
-        ui_state_msg(S, "no search text: / searches names, coroutines and files");
+        ui_state_msg(S, "no search text: / searches names, coroutines, every frame and exceptions");
         return;
     }
     if (!S->snap) {

@@ -41,6 +41,8 @@ struct ui_opts {
     int ncritical;
     const struct history *replayed; /* borrowed; --load of a record: the history replayed
                                      * from it, shown as it is (nothing is folded in) */
+    bool where_innermost;       /* --where=innermost: WHERE is the innermost frame, not the
+                                 * task's user frame */
 };
 
 /*

@@ -55,7 +55,8 @@ need nogroup 'request-2  pending  call_endpoint  handle_request'
 ok_ "--no-group: nothing folded"
 
 text stacks --stacks
-need stacks '^ +\| crunch \('
+need stacks '^ +\|> crunch \('
+need stacks '^ +\|  inner \('
 need stacks '^ +> handle_request \('
 ok_ "--stacks marks the thread's frames and the user frame"
 

@@ -82,11 +82,12 @@ check_json_ "snapshot not torn, not partial" "$OUT/aiomon-$pid.json" \
     'not s["flags"]["torn"] and not s["flags"]["partial"]'
 grep -q 'transfer a->b' "$OUT/aiomon-$pid.txt" || fail_ "the text snapshot does not name 'transfer a->b'"
 
-# The summary: one process, its stuck tasks with their innermost frame.
+# The summary: one process, its stuck tasks with their user frame and the awaited primitive.
 [ "$(snapshot_count "$TMPD/stderr")" -eq 1 ] || fail_ "expected one process summary"
 grep -qF "pid $pid \"$PY_ARGV0 " "$TMPD/stderr" || fail_ "summary does not name pid $pid"
 for name in 'transfer a->b' 'transfer b->a'; do
-    grep -Eq "task \"$name\" pending transfer: acquire at .*locks.py:[0-9]+" "$TMPD/stderr" ||
+    grep -Eq "task \"$name\" pending transfer: transfer at .*watchdog_deadlock\.py:[0-9]+ → (Lock\.)?acquire\$" \
+            "$TMPD/stderr" ||
         fail_ "summary does not show task '$name' stuck in acquire"
 done
 grep -q "collected 1 item" "$TMPD/stdout" || fail_ "the command's stdout did not pass through"

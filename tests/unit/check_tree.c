@@ -354,6 +354,102 @@ START_TEST(test_summary)
 END_TEST
 
 /* A 100,000-deep await chain: everything iterative, nothing overflows the C stack. */
+/* A task "name" of coroutine "serve": Lock.acquire (locks.py) <- endpoint (user_file:line). */
+static void
+tr_endpoint_task(struct snap *s, const char *name, const char *endpoint, const char *user_file,
+                 int line)
+{
+    size_t first = s->nframes;
+    struct snap_frame *fr;
+    struct snap_task *t;
+
+    fr = snap_frame_add(s);
+    fr->function = snap_str_cstr(s, "acquire");
+    fr->qualname = snap_str_cstr(s, "Lock.acquire");
+    fr->file = snap_str_cstr(s, "/usr/lib/python3.12/asyncio/locks.py");
+    fr->line = 212;
+    fr = snap_frame_add(s);
+    fr->function = snap_str_cstr(s, endpoint);
+    fr->file = snap_str_cstr(s, user_file);
+    fr->line = line;
+    t = snap_task_add(s);
+    t->addr = 0x1000 + 0x100 * s->ntasks;
+    t->name = snap_str_cstr(s, name);
+    t->coro = snap_str_cstr(s, "serve");
+    t->frame_first = first;
+    t->frame_count = 2;
+    t->user_frame = 1;
+}
+
+/*
+ * Grouping key (coroutine, user frame, innermost function): two endpoints
+ * waiting on the same lock never fold together; the same endpoint does.
+ * The filter matches any frame, not only the innermost.
+ */
+START_TEST(test_user_frame_group_filter)
+{
+    struct snap *s = snap_new(1);
+    struct tree_forest *t;
+    struct tree_rows r = { 0 };
+    struct tree_view v = { .group = true };
+    struct tree_summary sum;
+
+    tr_endpoint_task(s, "a0", "handle_request", "/srv/app.py", 39);
+    tr_endpoint_task(s, "a1", "handle_request", "/srv/app.py", 39);
+    tr_endpoint_task(s, "a2", "handle_request", "/srv/app.py", 39);
+    tr_endpoint_task(s, "b0", "handle_upload", "/srv/upload.py", 12);
+    snap_tasks_sort(s);
+    ck_assert_ptr_eq(tree_task_user(s, 0), &s->frames[1]);
+    ck_assert_ptr_eq(tree_task_where(s, 0, false), &s->frames[1]);
+    ck_assert_ptr_eq(tree_task_where(s, 0, true), &s->frames[0]);
+    t = tree_forest_build(s);
+    ck_assert_uint_eq(t->nkeys, 2);
+    tree_rows_build(&r, s, t, &v);
+    ck_assert_uint_eq(r.nrows, 2);
+    ck_assert_uint_eq(r.rows[0].count, 3);
+    ck_assert_uint_eq(r.rows[1].count, 1);
+    tree_summary_build(&sum, s, t);
+    ck_assert_uint_eq(sum.ngroups, 2);
+    ck_assert_uint_eq(sum.groups[0].count, 3);
+    tree_summary_free(&sum);
+
+    v.group = false;
+    v.filter = "upload.py";
+    tree_rows_build(&r, s, t, &v);
+    ck_assert_uint_eq(r.nrows, 1);
+    ck_assert_uint_eq(r.rows[0].task, 3);
+    v.filter = "handle_request";
+    tree_rows_build(&r, s, t, &v);
+    ck_assert_uint_eq(r.nrows, 3);
+    v.filter = "Lock.acq";
+    tree_rows_build(&r, s, t, &v);
+    ck_assert_uint_eq(r.nrows, 4);
+    ck_assert(tree_task_match(s, 3, "UPLOAD.PY", true));
+    ck_assert(!tree_task_match(s, 0, "upload", true));
+    tree_rows_free(&r);
+    tree_forest_free(t);
+    snap_free(s);
+}
+END_TEST
+
+/* The filter matches the exception's type and message when there is one. */
+START_TEST(test_filter_exception)
+{
+    struct snap *s = tr_snap(2);
+    struct snap_exc *e = arena_alloc(&s->arena, sizeof(*e));
+
+    memset(e, 0, sizeof(*e));
+    e->type = snap_str_cstr(s, "KeyError");
+    e->message = snap_str_cstr(s, "'tenant-7'");
+    s->tasks[1].state = SNAP_TASK_DONE;
+    s->tasks[1].exception = e;
+    ck_assert(tree_task_match(s, 1, "tenant-7", false));
+    ck_assert(tree_task_match(s, 1, "keyerror", true));
+    ck_assert(!tree_task_match(s, 0, "tenant-7", false));
+    snap_free(s);
+}
+END_TEST
+
 START_TEST(test_deep_chain)
 {
     size_t n = 100000, i;
@@ -395,6 +491,8 @@ suite_tree(void)
     tcase_add_test(tc, test_rows_filter_collapse);
     tcase_add_test(tc, test_summary);
     tcase_add_test(tc, test_deep_chain);
+    tcase_add_test(tc, test_user_frame_group_filter);
+    tcase_add_test(tc, test_filter_exception);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -826,6 +826,43 @@ def scenario_ages(args, tui):
         dump(scr)
         raise Fail("the stable tasks' AGE reached only %ds in 8 s" % stable)
     ok("AGE: %d req-* rows seen, oldest %ds; stable tasks %ds" % (nchurn, worst, stable))
+
+
+def scenario_userframe(args, tui):
+    """On tasks_user_frame.py: WHERE is the user frame with the awaited
+    primitive; f app.py keeps the tasks with a frame in app.py anywhere in
+    their stack (and their ancestors); / finds a frame's function."""
+    start_view(tui, args, width=160, height=50)
+    scr = tui.wait_re(r"handle_upload app\.py:\d+ \u2192 (Lock\.)?acquire")
+    if not re.search(r"handle_request app\.py:\d+ \u2192 (Lock\.)?acquire", scr):
+        dump(scr)
+        raise Fail("WHERE lacks handle_request app.py:N \u2192 Lock.acquire")
+    ok("WHERE: the user frame and the awaited primitive, per endpoint")
+
+    tui.keys("f")
+    tui.keys("C-u")
+    tui.text("app.py")
+    tui.keys("Enter")
+    tui.wait_re(r"filter app\.py")
+    tui.keys("Home")
+    scr = tui.wait_re(r"cruncher\s")
+    rows = tree_rows(scr)
+    names = [re.sub(r"^[\s\u2500-\u257f\u25b8\u25be]+", "", name_col(r)).split()[0] for r in rows]
+    want = ("request-", "upload-", "job-", "cruncher", "Task-")   # Task-1: main, cruncher's waiter
+    bad = [n for n in names if not n.startswith(want)]
+    if bad or "server" in names or not any(n.startswith("upload-") for n in names) \
+            or not any(n.startswith("job-") for n in names):
+        dump(scr)
+        raise Fail("filter app.py shows %s (unexpected: %s)" % (names, bad))
+    ok("f app.py: only tasks with a frame in app.py (and their ancestors): %s" % names)
+    tui.keys("Escape")
+    tui.wait_gone("filter app.py")
+
+    tui.keys("/")
+    tui.text("background_job")
+    tui.keys("Enter")
+    tui.wait_re(r"^job-\d\s+pending")
+    ok("/ background_job selects a job (a frame's function, not the innermost)")
     quit_view(tui)
 
 
@@ -916,6 +953,7 @@ SCENARIOS = {
     "groups": scenario_groups,
     "ages": scenario_ages,
     "locals": scenario_locals,
+    "userframe": scenario_userframe,
     "history": scenario_history,
     "cycles": scenario_cycles,
     "tree": scenario_tree,
