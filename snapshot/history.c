@@ -313,14 +313,17 @@ history_update(struct history *h, const struct snap *s)
             ht->stack_hash = hash;
             ht->last_change_ns = now;
             hist_copy_stack(ht, s, t);
-        } else if (t->running || t->waiter != ht->waiter) {
+        } else if (t->running != ht->was_running || t->waiter != ht->waiter) {
             /*
-             * Active on the same line: it ran, or it awaits another future
-             * (a periodic loop such as uvicorn's Server.serve sleeping 0.1 s)
+             * Active on the same line: it ran between the two samples (it was
+             * suspended in one and running in the other), or it awaits another
+             * future (a periodic loop such as uvicorn's Server.serve sleeping
+             * 0.1 s).  Running in both on the same stack is a spin: stuck.
              */
             ht->last_change_ns = now;
         }
         ht->waiter = t->waiter;
+        ht->was_running = t->running;
         ht->seen = true;
         ht->last_seen_ns = now;
         ht->state = t->state;

@@ -35,6 +35,7 @@ struct hist_task {
     size_t nstack;
     size_t user_frame;          /* index into stack of its user frame, SNAP_NO_FRAME none */
     uint64_t waiter;            /* the future it awaited in the last sample, 0 none */
+    bool was_running;           /* it was running in the last sample */
     enum snap_task_state state;
     uint64_t first_seen_ns, last_seen_ns, last_change_ns;
     uint64_t stack_hash;
@@ -99,8 +100,10 @@ struct history {
     char *critical[HISTORY_MAX_CRITICAL];   /* owned fnmatch patterns */
     size_t ncritical;
     uint64_t stuck_ns;          /* inactive for longer than this = stuck: its stack did not
-                                 * change, it was never running in a sample and the future
-                                 * it awaits stayed the same (a periodic sleep is active) */
+                                 * change, it did not start or stop running between two
+                                 * samples, and the future it awaits stayed the same (a
+                                 * periodic sleep is active; a loop spinning on one line,
+                                 * running in every sample, is stuck) */
     unsigned nsamples;
     uint64_t last_ns;           /* time of the last sample */
     uint64_t stop_ns_total, stop_ns_max;    /* target stop time per sample */

@@ -163,35 +163,43 @@ ui_col_where(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowc
     const struct snap_frame *top = tree_task_top(c->s, task);
     const struct snap_frame *u = c->where_innermost ? NULL : tree_task_user(c->s, task);
     const struct snap_frame *fr = u ? u : top;
-    const struct snap_str *fn;
-    const char *b;
+    const struct snap_str *fn = NULL, *inner = NULL;
+    const char *b, *arrow = T->utf8 ? " \xe2\x86\x92 " : " -> ";
     size_t bl;
     char num[24];
-    int nw, used = 0, w = cell->w;
+    int nw, used = 0, w = cell->w, need;
 
     if (!fr || !fr->file.s) {
         ui_cell_text(T, cell, UI_C_DIM, "-");
         return;
     }
-    if (u) {
+    b = ui_basename(fr->file.s, fr->file.len, &bl);
+    nw = snprintf(num, sizeof(num), ":%d", fr->line);
+    if (u && u->function.s)
         fn = u->qualname.s ? &u->qualname : &u->function;
-        if (fn->s)
-            used = ui_term_raw(T, cell->y, cell->x, w, ui_over(cell, UI_C_FUNC), fn->s, fn->len);
+    if (u && top && top != u && top->function.s)
+        inner = top->qualname.s ? &top->qualname : &top->function;
+    /* what does not fit goes first: the user function, then the awaited one (bytes ~ columns) */
+    need = (int)bl + nw + (fn ? (int)fn->len + 1 : 0) + (inner ? 3 + (int)inner->len : 0);
+    if (fn && need > w) {
+        need -= (int)fn->len + 1;
+        fn = NULL;
+    }
+    if (inner && need > w)
+        inner = NULL;
+    if (fn) {
+        used = ui_term_raw(T, cell->y, cell->x, w, ui_over(cell, UI_C_FUNC), fn->s, fn->len);
         used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_NORMAL),
                              " ");
     }
-    b = ui_basename(fr->file.s, fr->file.len, &bl);
-    nw = snprintf(num, sizeof(num), ":%d", fr->line);
     used += ui_term_raw(T, cell->y, cell->x + used, w - used - nw > 1 ? w - used - nw : 1,
                         ui_over(cell, UI_C_FILE), b, bl);
     used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FILE), num);
-    if (u && top && top != u && used < w) {
-        fn = top->qualname.s ? &top->qualname : &top->function;
+    if (inner && used < w) {
         used += ui_term_puts(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_DIM),
-                             T->utf8 ? " \xe2\x86\x92 " : " -> ");
-        if (fn->s && used < w)
-            ui_term_raw(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FUNC), fn->s,
-                        fn->len);
+                             arrow);
+        ui_term_raw(T, cell->y, cell->x + used, w - used, ui_over(cell, UI_C_FUNC), inner->s,
+                    inner->len);
     }
 }
 
@@ -214,8 +222,10 @@ const struct ui_column ui_columns[] = {
       "its name, under the task that awaits it" },
     { "COROUTINE", 0, { { 60, 24, 10, 48 }, { 0, 0, 0, 0 } }, UI_ALIGN_LEFT, UI_SORT_CORO, 0,
       ui_col_coro, "its coroutine's name" },
-    { "WHERE", 0, { { 60, 24, 12, 40 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
-      ui_col_where, "the innermost frame" },
+    { "WHERE", 0, { { 60, 30, 12, 56 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
+      ui_col_where, "its user frame (the innermost of your code, not the standard library's or a "
+      "package's) and the awaited function: handle app.py:39 -> Lock.acquire; the "
+      "innermost frame with --where=innermost or when it has none" },
 };
 
 const size_t ui_ncolumns = sizeof(ui_columns) / sizeof(ui_columns[0]);

@@ -176,8 +176,9 @@ END_TEST
 /*
  * Stuck means stuck: a periodic sleeper (uvicorn's Server.serve) suspends on
  * the same line every sample but awaits a new future each time, and a task
- * seen running is active; the same future on the same line for longer than
- * --stuck is stuck.
+ * seen running after being suspended (or the reverse) ran in between: both
+ * active.  The same future on the same line for longer than --stuck is
+ * stuck, and so is a spin: running on one line in every sample.
  */
 static bool
 stuck_after(const uint64_t *waiters, const bool *running, size_t n)
@@ -207,11 +208,13 @@ START_TEST(test_stuck_means_stuck)
     static const uint64_t same[] = { 0x500, 0x500, 0x500, 0x500 };
     static const uint64_t periodic[] = { 0x500, 0x600, 0x700, 0x800 };
     static const bool never[] = { false, false, false, false }, ran[] = { false, false, true, false };
+    static const bool spin[] = { true, true, true, true };
 
     ck_assert(stuck_after(same, never, 4));
     ck_assert(!stuck_after(periodic, never, 4));
-    /* ran at 6 s: idle 3 s at 9 s, under the 5 s bound */
+    /* ran at 6 s, suspended again at 9 s: idle 0 s at 9 s */
     ck_assert(!stuck_after(same, ran, 4));
+    ck_assert(stuck_after(same, spin, 4));
     /* ... and stuck again once it has not run for longer than the bound */
     ck_assert(stuck_after((const uint64_t[]){ 0x500, 0x500, 0x500, 0x500, 0x500, 0x500 },
                           (const bool[]){ false, false, true, false, false, false }, 6));

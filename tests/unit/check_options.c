@@ -143,6 +143,35 @@ START_TEST(test_options_capture)
 }
 END_TEST
 
+/* --where, --lib-path (repeatable, into the capture options), --no-group. */
+START_TEST(test_options_where)
+{
+    struct options o;
+    struct capture_opts co;
+    FILE *f = tmpfile();
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(dup2(fileno(f), STDERR_FILENO), 0);
+    ck_assert_int_eq(op_parse(&o, "--dump", "42", NULL), 0);
+    ck_assert(!o.where_innermost);
+    ck_assert(!o.no_group);
+    ck_assert_int_eq(o.nlib_paths, 0);
+    ck_assert_int_eq(op_parse(&o, "--dump", "--where=innermost", "--no-group", "--lib-path",
+                              "/opt/vendor/", "--lib-path=/srv/libs", "42", NULL), 0);
+    ck_assert(o.where_innermost);
+    ck_assert(o.no_group);
+    options_capture(&o, &co);
+    ck_assert_uint_eq(co.nlib_paths, 2);
+    ck_assert_str_eq(co.lib_paths[0], "/opt/vendor/");
+    ck_assert_str_eq(co.lib_paths[1], "/srv/libs");
+    ck_assert_int_eq(op_parse(&o, "--where=user", "42", NULL), 0);
+    ck_assert(!o.where_innermost);
+    ck_assert_int_eq(op_parse(&o, "--where=outer", "42", NULL), -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--lib-path=", "42", NULL), -AIO_E_USAGE);
+    fclose(f);
+}
+END_TEST
+
 Suite *
 suite_options(void)
 {
@@ -153,6 +182,7 @@ suite_options(void)
     tcase_add_test(tc, test_options_format);
     tcase_add_test(tc, test_options_error_escaped);
     tcase_add_test(tc, test_options_capture);
+    tcase_add_test(tc, test_options_where);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -148,7 +148,7 @@ START_TEST(test_cols)
     ck_assert_int_eq(c.x[run], 16);
     ck_assert_int_eq(c.x[idle], 21);
     ck_assert_int_eq(c.x[task], 28);
-    ck_assert_int_eq(c.w[where], 22);   /* 24% of the 92 left */
+    ck_assert_int_eq(c.w[where], 27);   /* 30% of the 92 left */
     ck_assert_int_eq(c.w[coro], 22);
     ck_assert_int_eq(c.x[coro], 28 + c.w[task] + 1);
     ck_assert_int_eq(c.x[where] + c.w[where], 120);

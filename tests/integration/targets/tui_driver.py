@@ -832,7 +832,7 @@ def scenario_userframe(args, tui):
     """On tasks_user_frame.py: WHERE is the user frame with the awaited
     primitive; f app.py keeps the tasks with a frame in app.py anywhere in
     their stack (and their ancestors); / finds a frame's function."""
-    start_view(tui, args, width=160, height=50)
+    start_view(tui, args, width=300, height=50)
     scr = tui.wait_re(r"handle_upload app\.py:\d+ \u2192 (Lock\.)?acquire")
     if not re.search(r"handle_request app\.py:\d+ \u2192 (Lock\.)?acquire", scr):
         dump(scr)
