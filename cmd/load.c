@@ -56,7 +56,7 @@ load_main(const struct options *o)
                       "%d complete snapshots loaded", info.cut_line, rc);
     }
     if (view_wanted(o) && r.last) {
-        status = view_snapshot(r.last, o->load_path, NULL, &r.h);
+        status = view_snapshot(r.last, o->load_path, NULL, &r.h, o->where_innermost);
         r.last = NULL;
     } else if (info.record) {
         status = watch_report(o, &r.h, r.last);

@@ -39,11 +39,11 @@ bool view_wanted(const struct options *o);
 /*
  * view.c: the read-only view of one snapshot (taken over: freed here), titled
  * desc; its source files opened through cap's source (capture_host_path), or
- * as named when cap is NULL; replayed: a record's history (or NULL).
- * Returns the exit status.
+ * as named when cap is NULL; replayed: a record's history (or NULL);
+ * where_innermost: --where=innermost.  Returns the exit status.
  */
 int view_snapshot(struct snap *s, const char *desc, struct capture *cap,
-                  const struct history *replayed);
+                  const struct history *replayed, bool where_innermost);
 
 /*
  * watch.c: the history report and the last snapshot (o's format) to -o or

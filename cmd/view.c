@@ -35,9 +35,10 @@ view_take_once(void *arg, int *err)
 
 int
 view_snapshot(struct snap *s, const char *desc, struct capture *cap,
-              const struct history *replayed)
+              const struct history *replayed, bool where_innermost)
 {
-    struct ui_opts uo = { .readonly = true, .source_desc = desc, .replayed = replayed };
+    struct ui_opts uo = { .readonly = true, .source_desc = desc, .replayed = replayed,
+                          .where_innermost = where_innermost };
     struct view_once v = { s };
     int status;
 
@@ -95,7 +96,7 @@ view_main(const struct options *o)
         return err_report(rc);
     }
     /* a core's source files: as its libraries (its files, --exe, the sysroot) */
-    status = view_snapshot(s, o->core_path, cap, NULL);
+    status = view_snapshot(s, o->core_path, cap, NULL, o->where_innermost);
     capture_close(cap);
     return status;
 }
