@@ -405,10 +405,12 @@ def task_truth():
             "running": asyncio.current_task(loop) is t,
             "thread": natives.get(LOOP_THREADS.get(id(loop), getattr(loop, "_thread_id", None))),
         }
-        # the running task: its thread's frames above its innermost coroutine frame first
+        # the running task: its thread's frames above its innermost coroutine frame first.
+        # Computed on that very thread (a watchdog target publishing its truth, then
+        # crashing in C code), they would be this computation's own: none are expected.
         e["thread_frames"] = 0
         ident = LOOP_THREADS.get(id(loop), getattr(loop, "_thread_id", None))
-        if e["running"] and chain and ident is not None:
+        if e["running"] and chain and ident is not None and ident != threading.get_ident():
             above = _thread_frames_above(ident, chain[-1])
             if above:
                 e["stack"] = [frame_dict(f) for f in above] + e["stack"]

@@ -254,7 +254,8 @@ def scenario_tree(args, tui):
     ok("Right expands service: tg-worker-0..2 nested under it (sorted, tree glyphs)")
     for name in want:
         t = truth_task(truth, name)
-        top = t["stack"][0]
+        # WHERE: the user frame (the innermost frame when the task has none)
+        top = t["stack"][t["user_frame"] if t.get("user_frame") is not None else 0]
         where = "%s:%d" % (os.path.basename(top["file"]), top["line"])
         row = kids[want.index(name)]
         if where not in row or (t["coroutine"] or "-") not in row:
