@@ -95,7 +95,8 @@ dump_hint_children(const struct options *o, const struct snap *s)
 static int
 dump_tree(const struct options *o)
 {
-    struct write_opts wo = { .stacks = o->stacks, .group = true };
+    struct write_opts wo = { .stacks = o->stacks, .group = !o->no_group,
+                             .where_innermost = o->where_innermost };
     struct snap **v = NULL;
     int *kids = NULL, rc, status = 0;
     size_t nk = proc_descendants(o->pid, NULL, 0, &kids), n = 0, i;
