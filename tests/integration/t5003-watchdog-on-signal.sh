@@ -4,7 +4,7 @@
 # signal-delivery-stop, the other threads interrupted: not torn), then the signal
 # goes on: the process dies exactly as without aiomon-attach (same status).
 #   abort: os.abort() inside a task -> SIGABRT, 134
-#   segv:  ctypes.string_at(0) inside a task -> SIGSEGV, 139
+#   segv:  ctypes.memset(0, 0, 1) inside a task -> SIGSEGV, 139
 #   segv with -X faulthandler: Python's handler runs (its traceback on stderr),
 #          re-raises, still 139, and one snapshot only
 . "$(dirname "$0")/lib.sh"
@@ -82,7 +82,7 @@ crash_case() {
 }
 
 crash_case "os.abort() in a task" abort 134 SIGABRT
-crash_case "ctypes.string_at(0) in a task" segv 139 SIGSEGV
+crash_case "ctypes.memset(0, 0, 1) in a task" segv 139 SIGSEGV
 crash_case "SIGSEGV with faulthandler" segv 139 SIGSEGV -X faulthandler
 grep -q "Fatal Python error: Segmentation fault" "$TMPD/stderr" ||
     fail_ "faulthandler's report did not reach stderr"

@@ -1,8 +1,10 @@
 """A Python process that dies of a fatal signal inside a task (t5003).
 
   watchdog_fatal.py abort   the task "crasher" calls os.abort(): SIGABRT
-  watchdog_fatal.py segv    the task "crasher" reads address 0 with
-                            ctypes.string_at(0): SIGSEGV
+  watchdog_fatal.py segv    the task "crasher" writes address 0 with
+                            ctypes.memset(0, 0, 1): SIGSEGV (a C function called
+                            straight from the coroutine: the running task's stack
+                            has no frame above the crasher, as the truth says)
 
 Another task ("stuck") waits on an event for ever, and a second thread
 ("parked") blocks on a lock, so that the watchdog has a thread to interrupt.  Once it is parked, the
@@ -28,7 +30,7 @@ async def crasher(mode):
         W.publish_now("abort"); os.abort()                  # noqa: E702 (same line on purpose)
     elif mode == "segv":
         import ctypes
-        W.publish_now("segv"); ctypes.string_at(0)          # noqa: E702 (same line on purpose)
+        W.publish_now("segv"); ctypes.memset(0, 0, 1)       # noqa: E702 (same line on purpose)
     H.die("unknown mode %r" % mode)
 
 
