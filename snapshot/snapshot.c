@@ -245,3 +245,50 @@ snap_edge_kind_from_name(const char *name, enum snap_edge_kind *k)
     }
     return -1;
 }
+
+/* The wait kinds' names in every view and in the JSON file: one row per kind. */
+static const char *const snap_wait_kind_names[SNAP_WAIT__COUNT] = {
+    [SNAP_WAIT_TASK] = "task",
+    [SNAP_WAIT_GATHER] = "gather",
+    [SNAP_WAIT_TASKGROUP] = "taskgroup",
+    [SNAP_WAIT_LOCK] = "lock",
+    [SNAP_WAIT_SEMAPHORE] = "semaphore",
+    [SNAP_WAIT_EVENT] = "event",
+    [SNAP_WAIT_CONDITION] = "condition",
+    [SNAP_WAIT_QUEUE_GET] = "queue_get",
+    [SNAP_WAIT_QUEUE_PUT] = "queue_put",
+    [SNAP_WAIT_SLEEP] = "sleep",
+    [SNAP_WAIT_EXECUTOR] = "executor",
+    [SNAP_WAIT_SOCKET] = "socket",
+    [SNAP_WAIT_SUBPROCESS] = "subprocess",
+    [SNAP_WAIT_FUTURE] = "future",
+    [SNAP_WAIT_UNKNOWN] = "unknown",
+};
+
+const char *
+snap_wait_kind_name(enum snap_wait_kind k)
+{
+    if ((unsigned)k >= SNAP_WAIT__COUNT || !snap_wait_kind_names[k])
+        return "unknown";
+    return snap_wait_kind_names[k];
+}
+
+int
+snap_wait_kind_from_name(const char *name, enum snap_wait_kind *k)
+{
+    unsigned i;
+
+    for (i = 0; i < SNAP_WAIT__COUNT; i++) {
+        if (snap_wait_kind_names[i] && strcmp(name, snap_wait_kind_names[i]) == 0) {
+            *k = (enum snap_wait_kind)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+struct snap_wait *
+snap_wait_new(struct snap *s)
+{
+    return arena_alloc(&s->arena, sizeof(struct snap_wait));
+}

@@ -107,6 +107,63 @@ enum snap_task_state {
     SNAP_TASK_CANCELLED = 2,
 };
 
+enum snap_wait_kind {
+    SNAP_WAIT_TASK = 0,         /* another task (the awaited ids are the task's edges) */
+    SNAP_WAIT_GATHER,           /* a gather()'s future */
+    SNAP_WAIT_TASKGROUP,        /* TaskGroup.__aexit__: the group's tasks */
+    SNAP_WAIT_LOCK,             /* Lock.acquire */
+    SNAP_WAIT_SEMAPHORE,        /* (Bounded)Semaphore.acquire */
+    SNAP_WAIT_EVENT,            /* Event.wait */
+    SNAP_WAIT_CONDITION,        /* Condition.wait */
+    SNAP_WAIT_QUEUE_GET,        /* Queue.get (and Priority/Lifo) */
+    SNAP_WAIT_QUEUE_PUT,        /* Queue.put */
+    SNAP_WAIT_SLEEP,            /* asyncio.sleep's timer */
+    SNAP_WAIT_EXECUTOR,         /* a run_in_executor / to_thread job */
+    SNAP_WAIT_SOCKET,           /* a stream, sock_* call or transport */
+    SNAP_WAIT_SUBPROCESS,       /* Process.wait / communicate */
+    SNAP_WAIT_FUTURE,           /* a plain future */
+    SNAP_WAIT_UNKNOWN,          /* anything else: detail is the awaited object's type */
+    SNAP_WAIT__COUNT            /* a new kind: a value above, its name in snapshot.c */
+};
+
+/* Which facts of a snap_wait are known (SNAP_WK_*), one bit each. */
+#define SNAP_WK_LOCKED       0x0001u
+#define SNAP_WK_WAITERS      0x0002u
+#define SNAP_WK_VALUE        0x0004u
+#define SNAP_WK_IS_SET       0x0008u
+#define SNAP_WK_QSIZE        0x0010u
+#define SNAP_WK_MAXSIZE      0x0020u
+#define SNAP_WK_SECONDS_LEFT 0x0040u
+#define SNAP_WK_THREAD       0x0080u    /* thread known: tid (0 = the job is still queued) */
+#define SNAP_WK_FD           0x0100u
+#define SNAP_WK_LOCAL        0x0200u
+#define SNAP_WK_PEER         0x0400u
+#define SNAP_WK_DIRECTION    0x0800u
+#define SNAP_WK_PID          0x1000u
+#define SNAP_WK_TIMEOUT_IN   0x2000u
+
+enum snap_wait_dir { SNAP_WAIT_READ = 0, SNAP_WAIT_WRITE = 1 };
+
+/* What a pending task waits on (the innermost awaited object) and the facts read about it. */
+struct snap_wait {
+    enum snap_wait_kind kind;
+    uint64_t object;            /* the primitive (Lock, Queue, ...) or awaited future; 0 none */
+    struct snap_str detail;     /* the object's type name, a short note; null when none */
+    unsigned known;             /* SNAP_WK_* */
+    bool locked;                /* lock: held; condition: its lock is held */
+    bool is_set;                /* event */
+    int64_t waiters;            /* futures queued on the primitive (getters/putters of a queue) */
+    int64_t value;              /* semaphore */
+    int64_t qsize, maxsize;     /* queue; maxsize 0 = unbounded */
+    double seconds_left;        /* sleep: until its timer fires (< 0: overdue) */
+    double timeout_in;          /* an enclosing asyncio.timeout()/wait_for deadline */
+    long thread;                /* executor: the worker's native tid, 0 = queued */
+    int fd;                     /* socket */
+    struct snap_str local, peer;    /* socket: "IP:PORT", "[IPv6]:PORT" or a Unix path */
+    enum snap_wait_dir direction;
+    int pid;                    /* subprocess */
+};
+
 struct snap_task {
     uint64_t addr;              /* address of the task object (its id) */
     struct snap_str name;
@@ -130,6 +187,7 @@ struct snap_task {
     const struct snap_exc *exception;   /* done with an exception, else NULL */
     const struct snap_cancel *cancelled; /* cancelled, else NULL */
     struct snap_frames created_at;      /* _source_traceback (debug mode); count 0 = none */
+    const struct snap_wait *waiting_on; /* pending: what it waits on (arena), NULL none known */
 };
 
 #define SNAP_NO_FRAME ((size_t)-1)
@@ -249,5 +307,12 @@ const char *snap_edge_kind_name(enum snap_edge_kind k);
 
 /* The kind named name (as snap_edge_kind_name gives it): 0, or -1 when none is. */
 int snap_edge_kind_from_name(const char *name, enum snap_edge_kind *k);
+const char *snap_wait_kind_name(enum snap_wait_kind k);
+
+/* The kind named name (as snap_wait_kind_name gives it): 0, or -1 when none is. */
+int snap_wait_kind_from_name(const char *name, enum snap_wait_kind *k);
+
+/* A zeroed wait in the snapshot's arena, for a task's waiting_on. */
+struct snap_wait *snap_wait_new(struct snap *s);
 
 #endif
