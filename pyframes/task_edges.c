@@ -8,6 +8,7 @@
 
 #include "../common/err.h"
 #include "pyint.h"
+#include "task_wait.h"
 #include "tasks.h"
 
 struct edge_arg {
@@ -249,4 +250,5 @@ tw_edges(struct py_ctx *c, const struct task_aux *aux)
     tw_awaited_by_edges(c, aux);
     snap_edges_finish(s);
     snap_cycles_find(s);
+    tw_waits(c, aux);
 }

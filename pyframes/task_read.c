@@ -10,6 +10,7 @@
 #include "../common/err.h"
 #include "../common/xalloc.h"
 #include "pyint.h"
+#include "task_wait.h"
 #include "tasks.h"
 
 #define MAX_TASK_NAME (1u << 16)
@@ -139,6 +140,7 @@ tw_coro_stack(struct py_ctx *c, uint64_t coro, struct task_aux *aux, bool *trunc
                 aux->wait_for &= ~c->ops->slot_tag_mask;
             if (aux->wait_set == 0)
                 tw_note_wait_set(c, chain[n].co, frame, aux);
+            tw_wait_note(c, chain[n].co, frame, aux);
             n++;
         }
         if (c->ops->gen_awaiting(c, obj, frame, &yf) < 0)

@@ -28,6 +28,8 @@ struct task_aux {
                                  * asyncio.as_completed() (3.13+: the iterator's `_todo`)
                                  * waits for, 0 none */
     bool awaited_by_is_set;
+    uint64_t wait_self;         /* `self` of the innermost asyncio primitive frame (task_wait.c) */
+    int wait_frame;             /* which one (enum tw_wait_frame), 0 none */
 };
 
 /* The candidates of a registry walk and the running tasks (loop, task) it found. */

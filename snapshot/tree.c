@@ -583,9 +583,21 @@ tree_rows_push(struct tree_rows *r, const struct tree_node *nd, size_t node, uns
     row->flags = flags;
 }
 
+/*
+ * What a row's wait adds to its group: rows waiting on different objects
+ * stay apart (a sleep's future is its own: sleepers fold by kind).
+ */
+static uint64_t
+tree_wait_key(const struct snap_wait *w)
+{
+    if (!w)
+        return 0;
+    return w->kind == SNAP_WAIT_SLEEP || !w->object ? (uint64_t)w->kind + 1 : w->object;
+}
+
 /* Fold identical leaf siblings: the first row of a group takes the count, the rest go. */
 static void
-tree_rows_group(struct tree_rows *r, const struct tree_forest *t)
+tree_rows_group(struct tree_rows *r, const struct snap *s, const struct tree_forest *t)
 {
     struct tree_grouper *g = xcalloc(1, sizeof(*g));
     size_t *lead = tree_alloc_idx(r->nrows), i, out, k;
@@ -596,7 +608,8 @@ tree_rows_group(struct tree_rows *r, const struct tree_forest *t)
         if (i + 1 < r->nrows && r->rows[i + 1].depth > r->rows[i].depth)
             continue;       /* has visible children */
         k = tree_tuple_id(g, t->nodes[r->rows[i].node].parent,
-                          t->key_of_task[r->rows[i].task], 0, 0, &fresh);
+                          t->key_of_task[r->rows[i].task],
+                          tree_wait_key(s->tasks[r->rows[i].task].waiting_on), 0, &fresh);
         if (fresh) {
             lead[k] = i;
         } else {
@@ -683,7 +696,7 @@ tree_rows_build(struct tree_rows *r, const struct snap *s, const struct tree_for
         i += hide ? nd->subtree : 1;
     }
     if (v && v->group)
-        tree_rows_group(r, t);
+        tree_rows_group(r, s, t);
     tree_rows_mark_last(r, sc);
 }
 

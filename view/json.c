@@ -13,6 +13,7 @@
 #include "../common/escape.h"
 #include "../common/xalloc.h"
 #include "../snapshot/tree.h"
+#include "wait.h"
 
 
 /*
@@ -369,6 +370,8 @@ json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
         json_ids(f, s, g->out, g->out_first[i], g->out_first[i + 1], true);
         jw_puts(f, ",\n      \"awaited_by\": ");
         json_ids(f, s, g->in, g->in_first[i], g->in_first[i + 1], false);
+        jw_puts(f, ",\n      \"waiting_on\": ");
+        view_wait_json(jw_sink, f, t->waiting_on);
         jw_puts(f, i + 1 < s->ntasks ? "\n    },\n" : "\n    }\n");
     }
     jw_puts(f, "  ],\n");

@@ -13,6 +13,7 @@
 #include "../common/escape.h"
 #include "../common/xalloc.h"
 #include "../snapshot/tree.h"
+#include "wait.h"
 
 #define MAX_TEXT_DIAGS   50     /* diagnostics listed in the header */
 #define MAX_TEXT_GROUPS  20     /* summary lines */
@@ -241,6 +242,10 @@ text_summary(FILE *f, const struct snap *s, const struct tree_forest *t,
         text_str(f, s->tasks[sum.groups[i].task].coro);
         fputs("  ", f);
         text_task_where(f, s, sum.groups[i].task, o->where_innermost);
+        /* the group shares coroutine and place, not always the object: the kind only */
+        if (s->tasks[sum.groups[i].task].waiting_on)
+            fprintf(f, "  \xe2\x86\x92 %s",
+                    snap_wait_kind_name(s->tasks[sum.groups[i].task].waiting_on->kind));
         fputc('\n', f);
     }
     if (sum.ngroups > MAX_TEXT_GROUPS)
@@ -279,6 +284,7 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
 {
     const struct snap_task *tk = &s->tasks[row->task];
     size_t extra = t->nodes[row->node].extra_waiters;
+    char wait[256];
 
     text_str(f, tk->name);
     fprintf(f, "  %s  ", snap_task_state_name(tk->state));
@@ -297,6 +303,8 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
         fprintf(f, "  (also awaited by %zu other%s)", extra, extra == 1 ? "" : "s");
     if (row->count > 1)
         fprintf(f, "  (%zu similar)", row->count);
+    if (view_wait_line(wait, sizeof(wait), s, row->task))
+        fprintf(f, "  \xe2\x86\x92 %s", wait);
     fputc('\n', f);
 }
 
@@ -395,6 +403,7 @@ snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
     }
     t = tree_forest_build(s);
     text_summary(f, s, t, o);
+    view_waits_fold_text(f, s, MAX_TEXT_GROUPS);
     text_cycles(f, s);
     text_tree(f, s, t, o);
     tree_forest_free(t);
