@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "json_scan.h"
 #include "load_locals.h"
+#include "load_wait.h"
 
 #define MAX_LOAD_THREADS ((size_t)1 << 16)
 #define MAX_LOAD_TASKS   ((size_t)1 << 21)
@@ -256,6 +257,8 @@ jr_task(struct jr *jr)
         } else if (jscan_str_is(&jr->sc, "user_frame") ||
                    jscan_str_is(&jr->sc, "thread_frames")) {
             r = jr_task_where(jr, &t);
+        } else if (jscan_str_is(&jr->sc, "waiting_on")) {
+            r = jr_wait(&jr->sc, jr->s, &t.waiting_on);
         } else if (jscan_str_is(&jr->sc, "awaiting") && have_id) {
             r = jr_awaiting(jr, t.addr);
         } else if (jscan_str_is(&jr->sc, "awaiting")) {
