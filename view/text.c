@@ -75,7 +75,8 @@ text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost)
     text_str(f, text_func(u));
     fputc(' ', f);
     text_where(f, u);
-    if (top && top != u) {
+    /* the awaited primitive, unless the wait itself follows (view/wait.c says more) */
+    if (top && top != u && !s->tasks[task].waiting_on) {
         fputs(" \xe2\x86\x92 ", f);
         text_str(f, text_func(top));
     }

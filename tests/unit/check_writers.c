@@ -104,6 +104,15 @@ wt_sample(void)
     wt_frame(s, "worker", "worker", "app.py", 12);
     s->tasks[1].frame_count = 2;
     s->tasks[1].user_frame = 1;
+    {
+        struct snap_wait *w = snap_wait_new(s);
+
+        w->kind = SNAP_WAIT_SLEEP;
+        w->object = 0x7f3a2c300010;
+        w->known = SNAP_WK_SECONDS_LEFT;
+        w->seconds_left = 30;
+        s->tasks[1].waiting_on = w;
+    }
 
     t = wt_task(s, 0x7f3a2c1b2000, "Task-3", "worker");
     t->cancel_requests = 2;
@@ -113,6 +122,16 @@ wt_sample(void)
     wt_frame(s, "worker", "worker", "app.py", 12);
     s->tasks[2].frame_count = 2;
     s->tasks[2].user_frame = 1;
+    {
+        struct snap_wait *w = snap_wait_new(s);
+
+        w->kind = SNAP_WAIT_SLEEP;
+        w->object = 0x7f3a2c300000;
+        w->known = SNAP_WK_SECONDS_LEFT | SNAP_WK_TIMEOUT_IN;
+        w->seconds_left = 12.5;
+        w->timeout_in = 3.25;
+        s->tasks[2].waiting_on = w;
+    }
 
     t = wt_task(s, 0x7f3a2c1a0000, "done \xe2\x9c\x93", "finished");
     t->state = SNAP_TASK_DONE;
@@ -144,16 +163,17 @@ static const char wt_text_expected[] =
     "    ... (more frames not read)\n"
     "\n"
     "Tasks: 4 (3 pending, 1 done, 0 cancelled)\n"
-    "      2  worker  worker app.py:12 \xe2\x86\x92 sleep\n"
+    "      2  worker  worker app.py:12  \xe2\x86\x92 sleep\n"
     "      1  finished  -\n"
     "      1  main  app.py:40\n"
     "\n"
     "done \xe2\x9c\x93  done  finished  -\n"
     "Task-1  pending  main  app.py:40  *running*\n"
-    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  worker app.py:12 \xe2\x86\x92 "
-        "sleep\n"
-    "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  worker app.py:12 \xe2\x86\x92 "
-        "sleep  cancelling(2)  (also awaited by 1 other)\n";
+    "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  worker app.py:12  "
+        "\xe2\x86\x92 sleep (30 s left)\n"
+    "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  worker app.py:12  "
+        "cancelling(2)  (also awaited by 1 other)  \xe2\x86\x92 sleep (12 s left) "
+        "[timeout in 3.2 s]\n";
 
 static const char wt_json_expected[] =
     "{\n"
@@ -229,7 +249,8 @@ static const char wt_json_expected[] =
     "      \"user_frame\": null,\n"
     "      \"stack\": [],\n"
     "      \"awaiting\": [],\n"
-    "      \"awaited_by\": []\n"
+    "      \"awaited_by\": [],\n"
+    "      \"waiting_on\": null\n"
     "    },\n"
     "    {\n"
     "      \"id\": \"0x7f3a2c1b0e50\",\n"
@@ -251,7 +272,8 @@ static const char wt_json_expected[] =
         "0}\n"
     "      ],\n"
     "      \"awaiting\": [\"0x7f3a2c1b1000\", \"0x7f3a2c1b2000\"],\n"
-    "      \"awaited_by\": []\n"
+    "      \"awaited_by\": [],\n"
+    "      \"waiting_on\": null\n"
     "    },\n"
     "    {\n"
     "      \"id\": \"0x7f3a2c1b1000\",\n"
@@ -275,7 +297,9 @@ static const char wt_json_expected[] =
         "\": 12}\n"
     "      ],\n"
     "      \"awaiting\": [\"0x7f3a2c1b2000\"],\n"
-    "      \"awaited_by\": [\"0x7f3a2c1b0e50\"]\n"
+    "      \"awaited_by\": [\"0x7f3a2c1b0e50\"],\n"
+    "      \"waiting_on\": {\"kind\": \"sleep\", \"object\": \"0x7f3a2c300010\", "
+        "\"detail\": null, \"seconds_left\": 30.000000}\n"
     "    },\n"
     "    {\n"
     "      \"id\": \"0x7f3a2c1b2000\",\n"
@@ -299,7 +323,9 @@ static const char wt_json_expected[] =
         "\": 12}\n"
     "      ],\n"
     "      \"awaiting\": [],\n"
-    "      \"awaited_by\": [\"0x7f3a2c1b0e50\", \"0x7f3a2c1b1000\"]\n"
+    "      \"awaited_by\": [\"0x7f3a2c1b0e50\", \"0x7f3a2c1b1000\"],\n"
+    "      \"waiting_on\": {\"kind\": \"sleep\", \"object\": \"0x7f3a2c300000\", "
+        "\"detail\": null, \"seconds_left\": 12.500000, \"timeout_in\": 3.250000}\n"
     "    }\n"
     "  ],\n"
     "  \"edges\": [\n"
@@ -422,12 +448,12 @@ START_TEST(test_text_stacks_group)
         "Task-1  pending  main  app.py:40  *running*\n"
         "\xe2\x94\x82        main (app.py:40)\n"
         "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 Task-2  pending  worker  "
-            "worker app.py:12 \xe2\x86\x92 sleep\n"
+            "worker app.py:12  \xe2\x86\x92 sleep (30 s left)\n"
         "\xe2\x94\x82            sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
         "\xe2\x94\x82          > worker (app.py:12)\n"
         "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-3  pending  worker  "
-            "worker app.py:12 \xe2\x86\x92 sleep  cancelling(2)  "
-            "(also awaited by 1 other)\n"
+            "worker app.py:12  cancelling(2)  "
+            "(also awaited by 1 other)  \xe2\x86\x92 sleep (12 s left) [timeout in 3.2 s]\n"
         "             sleep (/usr/lib/python3.12/asyncio/tasks.py:665)\n"
         "           > worker (app.py:12)\n"
         "          ...\n");
@@ -436,8 +462,8 @@ START_TEST(test_text_stacks_group)
     o.group = true;
     out = wt_capture(s, SNAP_FMT_TEXT, &o);
     ck_assert_ptr_nonnull(strstr(out, "\n\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-2  pending  "
-                                      "worker  worker app.py:12 \xe2\x86\x92 sleep  "
-                                      "(2 similar)\n"));
+                                      "worker  worker app.py:12  "
+                                      "(2 similar)  \xe2\x86\x92 sleep (30 s left)\n"));
     ck_assert_ptr_null(strstr(out, "Task-3"));
     free(out);
     snap_free(s);
