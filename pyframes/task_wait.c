@@ -23,6 +23,7 @@
 
 #include "../common/err.h"
 #include "../common/xalloc.h"
+#include "task_wait_ext.h"
 
 #define MAX_TIMERS     (1u << 20)   /* timer handles read per loop */
 #define MAX_WAIT_LOOPS 64           /* loops whose timers are read */
@@ -44,6 +45,10 @@ tw_wait_note(struct py_ctx *c, const struct py_code *co, uint64_t frame, struct 
         k = TWF_QUEUE_PUT;
     else if (py_code_is(co, "sleep", "asyncio/tasks.py"))
         k = TWF_SLEEP;
+    else if (py_code_is(co, "_wait", "asyncio/base_subprocess.py") ||
+             py_code_is(co, "wait", "asyncio/subprocess.py") ||
+             py_code_is(co, "communicate", "asyncio/subprocess.py"))
+        k = TWF_SUBPROCESS;
     else
         return;
     /* innermost wins: the chain is walked outermost first */
@@ -435,10 +440,12 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
 {
     struct snap *s = c->snap;
     struct timers T;
+    struct tw_exec_jobs J;
     struct timespec ts;
     size_t i, e = 0;
 
     memset(&T, 0, sizeof(T));
+    memset(&J, 0, sizeof(J));
     if (source_motion(c->src) != SOURCE_STATIC && clock_gettime(CLOCK_MONOTONIC, &ts) == 0) {
         T.now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
         T.have_now = true;
@@ -448,6 +455,7 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
         const struct task_aux *a = &aux[i];
         const struct snap_edge *ed = NULL;
         struct snap_wait *w;
+        uint64_t src;
 
         while (e < s->nedges && s->edges[e].waiter < i)
             e++;
@@ -458,7 +466,9 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
         if (!a->wait_frame && !ed && !a->waiter && !a->group)
             continue;   /* scheduled to run: waits on nothing */
         w = snap_wait_new(s);
-        if (a->wait_frame && a->wait_frame != TWF_SLEEP) {
+        if (a->wait_frame == TWF_SUBPROCESS) {
+            tw_subprocess_facts(c, a->wait_self, w);
+        } else if (a->wait_frame && a->wait_frame != TWF_SLEEP) {
             tw_wait_primitive(c, a, w);
         } else if (ed) {
             w->kind = ed->kind == SNAP_EDGE_GATHER ? SNAP_WAIT_GATHER :
@@ -471,6 +481,8 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
         } else if (a->group) {
             w->kind = SNAP_WAIT_TASKGROUP;     /* its tasks are all done or gone */
             w->object = a->group;
+        } else if ((src = tw_exec_source(c, a->waiter)) != 0) {
+            tw_exec_facts(c, src, &J, w);
         } else {
             tw_wait_future(c, a->waiter, w);
         }
@@ -478,4 +490,5 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
         t->waiting_on = w;
     }
     free(T.t);
+    tw_exec_jobs_free(&J);
 }

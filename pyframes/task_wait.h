@@ -18,6 +18,7 @@ enum tw_wait_frame {
     TWF_QUEUE_GET,              /* queues.py get */
     TWF_QUEUE_PUT,              /* queues.py put */
     TWF_SLEEP,                  /* tasks.py sleep */
+    TWF_SUBPROCESS,             /* subprocess.py Process.wait/communicate, base_subprocess.py _wait */
 };
 
 /*

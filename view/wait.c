@@ -129,6 +129,44 @@ wait_edges(const struct snap *s, size_t i, size_t *first)
     return k - lo;
 }
 
+/*
+ * `executor thread 4412 "ThreadPoolExecutor-0_3" in requests.get`: the worker
+ * running the job, its name and innermost Python function; or queued.
+ */
+static void
+lb_executor(struct lb *b, const struct snap *s, const struct snap_wait *w)
+{
+    size_t i, k;
+
+    if (!(w->known & SNAP_WK_THREAD)) {
+        lb_printf(b, "executor 0x%" PRIx64, w->object);
+        return;
+    }
+    if (!w->thread) {
+        lb_printf(b, "executor 0x%" PRIx64 " (queued)", w->object);
+        return;
+    }
+    lb_printf(b, "executor thread %ld", w->thread);
+    for (i = 0; i < s->nthreads && s->threads[i].tid != w->thread; i++)
+        ;
+    if (i == s->nthreads)
+        return;
+    if (s->threads[i].name.s) {
+        lb_printf(b, " \"");
+        lb_str(b, s->threads[i].name, "", 60);
+        lb_printf(b, "\"");
+    }
+    for (k = 0; k < s->threads[i].frame_count; k++) {
+        const struct snap_frame *fr = &s->frames[s->threads[i].frame_first + k];
+
+        if (fr->kind == SNAP_FRAME_PYTHON) {
+            lb_printf(b, " in ");
+            lb_str(b, fr->qualname.s ? fr->qualname : fr->function, "?", 80);
+            break;
+        }
+    }
+}
+
 /* The object part alone: what the fold's lines share. */
 static void
 lb_object(struct lb *b, const struct snap *s, size_t i, const struct snap_wait *w)
@@ -159,6 +197,19 @@ lb_object(struct lb *b, const struct snap *s, size_t i, const struct snap_wait *
         break;
     case SNAP_WAIT_FUTURE:
         lb_printf(b, "future 0x%" PRIx64, w->object);
+        break;
+    case SNAP_WAIT_EXECUTOR:
+        lb_executor(b, s, w);
+        break;
+    case SNAP_WAIT_SUBPROCESS:
+        lb_printf(b, "subprocess");
+        if (w->known & SNAP_WK_PID)
+            lb_printf(b, " pid %d", w->pid);
+        if (w->detail.s) {
+            lb_printf(b, " (");
+            lb_str(b, w->detail, "", 40);
+            lb_printf(b, ")");
+        }
         break;
     case SNAP_WAIT_QUEUE_GET:
     case SNAP_WAIT_QUEUE_PUT:
