@@ -28,7 +28,7 @@ def main(argv):
         truth = json.load(fh)
     with open(argv[1], encoding="utf-8") as fh:
         got = json.load(fh)
-    t0 = truth["monotonic"]
+    t0 = truth.get("monotonic", now)
     tasks = {t["id"]: t for t in got["tasks"]}
     errors = []
     for tid, w in sorted(truth["waits"].items()):
