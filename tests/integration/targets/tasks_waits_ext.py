@@ -73,7 +73,7 @@ async def main():
                                                 stdout=subprocess.DEVNULL)
     KEEP.append(proc)
     for th in threading.enumerate():
-        if th.name.startswith("waitpid-"):     # ThreadedChildWatcher (3.8-3.11): in waitpid
+        if "waitpid-" in th.name:      # ThreadedChildWatcher (3.8-3.11): in waitpid
             H.mark_volatile(th.ident, "_do_waitpid")
     t4 = named(wait_child(proc), "child")
     await H.settle()
