@@ -45,6 +45,10 @@ tw_wait_note(struct py_ctx *c, const struct py_code *co, uint64_t frame, struct 
         k = TWF_QUEUE_PUT;
     else if (py_code_is(co, "sleep", "asyncio/tasks.py"))
         k = TWF_SLEEP;
+    else if (py_code_is(co, "_wait_for_data", "asyncio/streams.py"))
+        k = TWF_STREAM_READ;
+    else if (py_code_is(co, "_drain_helper", "asyncio/streams.py"))
+        k = TWF_STREAM_WRITE;
     else if (py_code_is(co, "_wait", "asyncio/base_subprocess.py") ||
              py_code_is(co, "wait", "asyncio/subprocess.py") ||
              py_code_is(co, "communicate", "asyncio/subprocess.py"))
@@ -466,7 +470,9 @@ tw_waits(struct py_ctx *c, const struct task_aux *aux)
         if (!a->wait_frame && !ed && !a->waiter && !a->group)
             continue;   /* scheduled to run: waits on nothing */
         w = snap_wait_new(s);
-        if (a->wait_frame == TWF_SUBPROCESS) {
+        if (a->wait_frame == TWF_STREAM_READ || a->wait_frame == TWF_STREAM_WRITE) {
+            tw_socket_facts(c, a->wait_self, a->wait_frame == TWF_STREAM_WRITE, w);
+        } else if (a->wait_frame == TWF_SUBPROCESS) {
             tw_subprocess_facts(c, a->wait_self, w);
         } else if (a->wait_frame && a->wait_frame != TWF_SLEEP) {
             tw_wait_primitive(c, a, w);

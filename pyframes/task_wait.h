@@ -18,6 +18,8 @@ enum tw_wait_frame {
     TWF_QUEUE_GET,              /* queues.py get */
     TWF_QUEUE_PUT,              /* queues.py put */
     TWF_SLEEP,                  /* tasks.py sleep */
+    TWF_STREAM_READ,            /* streams.py StreamReader._wait_for_data */
+    TWF_STREAM_WRITE,           /* streams.py FlowControlMixin._drain_helper (drain) */
     TWF_SUBPROCESS,             /* subprocess.py Process.wait/communicate, base_subprocess.py _wait */
 };
 

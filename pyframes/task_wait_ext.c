@@ -10,6 +10,11 @@
  * is still PENDING is queued.  The worker threads' frames are walked once
  * per snapshot, and only when some task waits on an executor.
  *
+ * Socket: StreamReader._wait_for_data (read) or the stream protocol's
+ * _drain_helper (write); the transport's _sock_fd, then /proc for the
+ * addresses (attach/netsock.c).  Under uvloop the transport is uvloop's own:
+ * no fd, no addresses.
+ *
  * Subprocess: `_wait` of asyncio's base_subprocess.py (self: the transport)
  * or Process.wait/communicate (self: the Process, its _transport): the
  * child's pid and whether it still runs (_returncode is None).
@@ -20,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../attach/netsock.h"
 #include "../common/xalloc.h"
 
 #define MAX_WORKER_FRAMES 256   /* frames looked at per thread for _WorkItem.run */
@@ -199,6 +205,41 @@ tw_exec_jobs_free(struct tw_exec_jobs *J)
 {
     free(J->jobs);
     memset(J, 0, sizeof(*J));
+}
+
+/* ---- socket ---- */
+
+void
+tw_socket_facts(struct py_ctx *c, uint64_t self, bool write, struct snap_wait *w)
+{
+    uint64_t transport = 0, fdobj = 0;
+    struct netsock ns;
+    const char *tn, *dot;
+    int64_t fd;
+
+    w->kind = SNAP_WAIT_SOCKET;
+    w->direction = write ? SNAP_WAIT_WRITE : SNAP_WAIT_READ;
+    w->known |= SNAP_WK_DIRECTION;
+    if (py_attr_get(c, self, "_transport", &transport) < 0 || !transport ||
+        tx_type_is(c, transport, "NoneType"))
+        return;
+    w->object = transport;
+    tn = py_type_name(c, py_type_of(c, transport));
+    dot = strrchr(tn, '.');
+    w->detail = snap_str_cstr(c->snap, dot ? dot + 1 : tn);
+    if (py_attr_get(c, transport, "_sock_fd", &fdobj) < 0 || !fdobj ||
+        !py_long_value(c, fdobj, &fd) || fd < 0 || fd > 0x7fffffff)
+        return;
+    w->fd = (int)fd;
+    w->known |= SNAP_WK_FD;
+    if (netsock_lookup(c->src, w->fd, &ns) < 0)
+        return;
+    w->local = snap_str_cstr(c->snap, ns.local);
+    w->known |= SNAP_WK_LOCAL;
+    if (ns.have_peer) {
+        w->peer = snap_str_cstr(c->snap, ns.peer);
+        w->known |= SNAP_WK_PEER;
+    }
 }
 
 /* ---- subprocess ---- */

@@ -25,6 +25,12 @@ void tw_exec_facts(struct py_ctx *c, uint64_t src, struct tw_exec_jobs *J, struc
 
 void tw_exec_jobs_free(struct tw_exec_jobs *J);
 
+/*
+ * A socket wait: self is a StreamReader (read) or a stream protocol (drain:
+ * write); its transport's fd, and the addresses /proc gives for it.
+ */
+void tw_socket_facts(struct py_ctx *c, uint64_t self, bool write, struct snap_wait *w);
+
 /* A subprocess wait: self is a Process or its transport; the child's pid, running or not. */
 void tw_subprocess_facts(struct py_ctx *c, uint64_t self, struct snap_wait *w);
 

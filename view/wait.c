@@ -201,6 +201,19 @@ lb_object(struct lb *b, const struct snap *s, size_t i, const struct snap_wait *
     case SNAP_WAIT_EXECUTOR:
         lb_executor(b, s, w);
         break;
+    case SNAP_WAIT_SOCKET:
+        lb_printf(b, "socket ");
+        if ((w->known & SNAP_WK_PEER) && w->peer.s && w->peer.len)
+            lb_str(b, w->peer, "", 120);
+        else if ((w->known & SNAP_WK_LOCAL) && w->local.s && w->local.len)
+            lb_str(b, w->local, "", 120);
+        else if (w->known & SNAP_WK_FD)
+            lb_printf(b, "fd %d", w->fd);
+        else
+            lb_printf(b, "0x%" PRIx64, w->object);
+        if (w->known & SNAP_WK_DIRECTION)
+            lb_printf(b, " %s", w->direction == SNAP_WAIT_WRITE ? "write" : "read");
+        break;
     case SNAP_WAIT_SUBPROCESS:
         lb_printf(b, "subprocess");
         if (w->known & SNAP_WK_PID)
