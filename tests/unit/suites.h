@@ -5,6 +5,7 @@
 #define UNIT_SUITES(X) \
     X(suite_snapshot) \
     X(suite_wait) \
+    X(suite_netsock) \
     X(suite_escape) \
     X(suite_source) \
     X(suite_tree) \
