@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../view/wait.h"
+
 static enum ui_color
 ui_over(const struct ui_cell *cell, enum ui_color c)
 {
@@ -203,6 +205,18 @@ ui_col_where(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowc
     }
 }
 
+/* What it waits on: "Lock 0x7f… (held, 200 waiting)", "sleep (3593 s left)". */
+static void
+ui_col_wait(struct ui_term *T, const struct ui_cell *cell, const struct ui_rowctx *c, size_t k)
+{
+    char buf[256];
+
+    if (view_wait_line(buf, sizeof(buf), c->s, c->rows->rows[k].task))
+        ui_cell_text(T, cell, UI_C_NORMAL, buf);
+    else
+        ui_cell_text(T, cell, UI_C_DIM, "-");
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define UI_NO_FLEX { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }
@@ -222,10 +236,13 @@ const struct ui_column ui_columns[] = {
       "its name, under the task that awaits it" },
     { "COROUTINE", 0, { { 60, 24, 10, 48 }, { 0, 0, 0, 0 } }, UI_ALIGN_LEFT, UI_SORT_CORO, 0,
       ui_col_coro, "its coroutine's name" },
-    { "WHERE", 0, { { 60, 30, 12, 56 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
+    { "WHERE", 0, { { 60, 26, 12, 48 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
       ui_col_where, "its user frame (the innermost of your code, not the standard library's or a "
       "package's) and the awaited function: handle app.py:39 -> Lock.acquire; the "
       "innermost frame with --where=innermost or when it has none" },
+    { "WAIT", 0, { { 100, 30, 12, 48 }, { 0, 0, 0, 0 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
+      ui_col_wait, "what it waits on: a lock, queue, event, sleep, socket, executor thread, "
+      "task... (wide terminals)" },
 };
 
 const size_t ui_ncolumns = sizeof(ui_columns) / sizeof(ui_columns[0]);

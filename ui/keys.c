@@ -294,6 +294,36 @@ ui_act_threads(struct ui_state *S, int key)
     return UI_R_HANDLED;
 }
 
+/* From a task waiting on an executor job to the worker thread running it, in the threads view. */
+static unsigned
+ui_act_exec_thread(struct ui_state *S, int key)
+{
+    const struct snap_wait *w;
+    char want[40], buf[64];
+    size_t task, k, wl;
+
+    (void)key;
+    if (!ui_has_snap(S))
+        return UI_R_HANDLED;
+    task = ui_state_cur_task(S);
+    w = task < S->snap->ntasks ? S->snap->tasks[task].waiting_on : NULL;
+    if (!w || w->kind != SNAP_WAIT_EXECUTOR || !w->thread) {
+        ui_state_msg(S, "it waits on no executor thread");
+        return UI_R_HANDLED;
+    }
+    wl = (size_t)snprintf(want, sizeof(want), "Thread %ld ", w->thread);
+    for (k = 0; k < S->thread_lines.nlines; k++) {
+        ui_lines_text(&S->thread_lines, k, buf, sizeof(buf));
+        if (strncmp(buf, want, wl) == 0) {
+            S->view = UI_VIEW_THREADS;
+            S->threads.cur = S->threads.top = k;
+            return UI_R_HANDLED;
+        }
+    }
+    ui_state_msg(S, "thread %ld is not in this snapshot", w->thread);
+    return UI_R_HANDLED;
+}
+
 /* The terminated tasks of the history, newest first, and their last-seen stacks. */
 static unsigned
 ui_act_ended(struct ui_state *S, int key)
@@ -472,6 +502,8 @@ static const struct ui_key ui_keys[] = {
       UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS },
     { { 'K' }, { KEY_SR }, "K Shift-Up", "scroll the detail pane up", ui_act_dscroll_up,
       UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS },
+    { { 'x' }, { 0 }, "x", "go to the thread running the selected task's executor job "
+      "(threads view)", ui_act_exec_thread, UI_V_TASKS },
     { { 't', '\t' }, { KEY_F(2) }, "t Tab F2", "threads view (each thread's stack and CPU "
       "share since the last refresh) / back to the task tree", ui_act_threads, UI_V_ALL },
     { { 'e' }, { KEY_F(9) }, "e F9", "terminated view (tasks that ended while watched, "

@@ -13,6 +13,7 @@
 #include "../common/escape.h"
 #include "../common/xalloc.h"
 #include "../common/err.h"
+#include "../view/wait.h"
 
 /* Bytes of one target string put on a line (names can be 4,000 characters). */
 #define UI_LINE_CAP 1024
@@ -468,7 +469,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
     const struct snap_frame *fr;
     const struct ui_act *act;
     size_t n, i;
-    char age[32];
+    char age[32], wait[256];
 
     ui_lines_reset(L);
     memset(links, 0, sizeof(*links));
@@ -530,6 +531,13 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
                      act->samples == 1 ? "" : "s", age);
     }
 
+    if (view_wait_line(wait, sizeof(wait), s, in->task)) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "waits on ");
+        ui_lines_add(L, UI_C_NORMAL, "%s", wait);
+        if (t->waiting_on->kind == SNAP_WAIT_EXECUTOR && t->waiting_on->thread)
+            ui_lines_add(L, UI_C_DIM, "  (x: its thread)");
+    }
     if (in->t && in->t->graph.ntasks == s->ntasks) {
         ui_edges_add(L, links, in, true);
         ui_edges_add(L, links, in, false);
