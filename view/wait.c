@@ -143,7 +143,7 @@ lb_executor(struct lb *b, const struct snap *s, const struct snap_wait *w)
         return;
     }
     if (!w->thread) {
-        lb_printf(b, "executor 0x%" PRIx64 " (queued)", w->object);
+        lb_printf(b, "executor queued 0x%" PRIx64, w->object);
         return;
     }
     lb_printf(b, "executor thread %ld", w->thread);

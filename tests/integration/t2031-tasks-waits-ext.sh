@@ -22,7 +22,7 @@ check_waits_ext() {
     grep -q "job-running  pending .* → executor thread $tid \"pool_0\" in blocked_job\$" \
         "$TMPD/out.txt" ||
         { show_file_ "$TMPD/out.txt" 4000; fail_ "the running job's line does not name its worker"; }
-    grep -q "job-queued  pending .* → executor 0x[0-9a-f]* (queued)\$" "$TMPD/out.txt" ||
+    grep -q "job-queued  pending .* → executor queued 0x[0-9a-f]*$" "$TMPD/out.txt" ||
         { show_file_ "$TMPD/out.txt" 4000; fail_ "the queued job's line does not say queued"; }
     grep -q "child  pending .* → subprocess pid [0-9]* (running)\$" "$TMPD/out.txt" ||
         { show_file_ "$TMPD/out.txt" 4000; fail_ "the child's line has no pid"; }
