@@ -1,4 +1,4 @@
-"""Drive the live view's waits in tmux (t3008), on targets/tasks_waits_ext.py.
+"""Drive the live view's waits in tmux (t2033), on targets/tasks_waits_ext.py.
 
 usage: tui_waits.py --aiomon BIN --pid PID --truth TRUTH.json --tmp DIR
 
