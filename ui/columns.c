@@ -236,7 +236,7 @@ const struct ui_column ui_columns[] = {
       "its name, under the task that awaits it" },
     { "COROUTINE", 0, { { 60, 24, 10, 48 }, { 0, 0, 0, 0 } }, UI_ALIGN_LEFT, UI_SORT_CORO, 0,
       ui_col_coro, "its coroutine's name" },
-    { "WHERE", 0, { { 60, 26, 12, 48 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
+    { "WHERE", 0, { { 60, 30, 12, 56 }, { 40, 30, 12, 30 } }, UI_ALIGN_LEFT, UI_SORT__COUNT, 0,
       ui_col_where, "its user frame (the innermost of your code, not the standard library's or a "
       "package's) and the awaited function: handle app.py:39 -> Lock.acquire; the "
       "innermost frame with --where=innermost or when it has none" },

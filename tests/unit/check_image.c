@@ -121,7 +121,7 @@ it_normal_json(const struct snap *in)
      * Seconds are against the clock of the moment: a live walk has one, a
      * replay none.
      */
-    for (size_t i = 0; i < s->ntasks; i++) {
+    for (i = 0; i < s->ntasks; i++) {
         struct snap_task *t = &s->tasks[i];
 
         t->frame_first += t->thread_frames;
