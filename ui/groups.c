@@ -62,7 +62,8 @@ ui_groups_build(struct ui_groups *G, const struct snap *s)
         G->v[G->n++] = g;
     }
     ui_groups_snap = s;
-    qsort(G->v, G->n, sizeof(*G->v), ui_group_cmp);
+    if (G->n > 1)
+        qsort(G->v, G->n, sizeof(*G->v), ui_group_cmp);
 }
 
 /* Children of g counted by (coroutine, state): a small table, most first. */

@@ -133,7 +133,8 @@ events_write_text(FILE *f, const struct hist_event *v, size_t n, size_t dropped)
         for (i = 0; i < n; i++)
             ix[i] = i;
         ev_sort_base = v;
-        qsort(ix, n, sizeof(*ix), ev_key_cmp);
+        if (n > 1)
+            qsort(ix, n, sizeof(*ix), ev_key_cmp);
         for (i = 0; i < n; i++) {
             if (ng && v[ix[i]].at_ns == v[g[ng - 1].first].at_ns &&
                 ev_same(&v[ix[i]], &v[g[ng - 1].first])) {
@@ -144,7 +145,8 @@ events_write_text(FILE *f, const struct hist_event *v, size_t n, size_t dropped)
                 ng++;
             }
         }
-        qsort(g, ng, sizeof(*g), ev_group_cmp);
+        if (ng > 1)
+            qsort(g, ng, sizeof(*g), ev_group_cmp);
         for (i = 0; i < ng; i++)
             ev_line(f, &v[g[i].first], g[i].count);
     }

@@ -63,7 +63,7 @@ text_func(const struct snap_frame *fr)
  * has no user frame or --where=innermost.
  */
 static void
-text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost)
+text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost, bool summary)
 {
     const struct snap_frame *u = innermost ? NULL : tree_task_user(s, task);
     const struct snap_frame *top = tree_task_top(s, task);
@@ -76,7 +76,7 @@ text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost)
     fputc(' ', f);
     text_where(f, u);
     /* the awaited primitive, unless the wait itself follows (view/wait.c says more) */
-    if (top && top != u && !s->tasks[task].waiting_on) {
+    if (top && top != u && (summary || !s->tasks[task].waiting_on)) {
         fputs(" \xe2\x86\x92 ", f);
         text_str(f, text_func(top));
     }
@@ -242,11 +242,8 @@ text_summary(FILE *f, const struct snap *s, const struct tree_forest *t,
         fprintf(f, "%7zu  ", sum.groups[i].count);
         text_str(f, s->tasks[sum.groups[i].task].coro);
         fputs("  ", f);
-        text_task_where(f, s, sum.groups[i].task, o->where_innermost);
-        /* the group shares coroutine and place, not always the object: the kind only */
-        if (s->tasks[sum.groups[i].task].waiting_on)
-            fprintf(f, "  \xe2\x86\x92 %s",
-                    snap_wait_kind_name(s->tasks[sum.groups[i].task].waiting_on->kind));
+        /* the group shares coroutine and place, not always the object: the awaited function */
+        text_task_where(f, s, sum.groups[i].task, o->where_innermost, true);
         fputc('\n', f);
     }
     if (sum.ngroups > MAX_TEXT_GROUPS)
@@ -291,7 +288,7 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
     fprintf(f, "  %s  ", snap_task_state_name(tk->state));
     text_str(f, tk->coro);
     fputs("  ", f);
-    text_task_where(f, s, row->task, o->where_innermost);
+    text_task_where(f, s, row->task, o->where_innermost, false);
     if (tk->running)
         fputs("  *running*", f);
     if (tk->cancel_requests > 0)

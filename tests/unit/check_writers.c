@@ -163,7 +163,7 @@ static const char wt_text_expected[] =
     "    ... (more frames not read)\n"
     "\n"
     "Tasks: 4 (3 pending, 1 done, 0 cancelled)\n"
-    "      2  worker  worker app.py:12  \xe2\x86\x92 sleep\n"
+    "      2  worker  worker app.py:12 \xe2\x86\x92 sleep\n"
     "      1  finished  -\n"
     "      1  main  app.py:40\n"
     "\n"
