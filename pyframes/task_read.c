@@ -11,6 +11,7 @@
 #include "../common/xalloc.h"
 #include "pyint.h"
 #include "task_wait.h"
+#include "task_end.h"
 #include "tasks.h"
 
 #define MAX_TASK_NAME (1u << 16)
@@ -309,4 +310,5 @@ tw_read_task(struct py_ctx *c, uint64_t addr, enum py_task_kind kind,
     if (cut)
         snap_diag_add(s, SNAP_DIAG_TASK, idx, AIO_E_BOUND, "await chain cut at %d coroutines",
                       MAX_AWAIT_DEPTH);
+    te_read(c, addr, kind, idx);
 }

@@ -207,6 +207,93 @@ jr_task_where_check(struct jr *jr, const struct snap_task *t)
     return 0;
 }
 
+/* A task's "exception" (and its "cause" chain, at most SNAP_MAX_CAUSES deep), or null. */
+static int
+jr_exc(struct jr *jr, const struct snap_exc **out, int depth)
+{
+    struct snap_exc *e;
+    size_t m = 0;
+    int r;
+
+    *out = NULL;
+    if (jscan_lit(&jr->sc, "null"))
+        return 0;
+    if (depth > SNAP_MAX_CAUSES)
+        return jscan_fail(&jr->sc, "exception causes nested deeper than %d", SNAP_MAX_CAUSES);
+    e = arena_alloc(&jr->s->arena, sizeof(*e));
+    e->traceback.first = jr->s->nframes;
+    if (jscan_open(&jr->sc, '{') < 0)
+        return -1;
+    while ((r = jscan_next(&jr->sc, '}', &m)) > 0) {
+        if (jscan_str_is(&jr->sc, "type")) {
+            r = jr_sstr(jr, &e->type);
+        } else if (jscan_str_is(&jr->sc, "module")) {
+            r = jr_sstr(jr, &e->module);
+        } else if (jscan_str_is(&jr->sc, "message")) {
+            r = jr_sstr(jr, &e->message);
+        } else if (jscan_str_is(&jr->sc, "traceback")) {
+            r = jr_frames(jr, &e->traceback.first, &e->traceback.count);
+        } else if (jscan_str_is(&jr->sc, "retrieved")) {
+            r = jscan_bool(&jr->sc, &e->retrieved);
+        } else if (jscan_str_is(&jr->sc, "cause")) {
+            const struct snap_exc *cause;
+
+            r = jr_exc(jr, &cause, depth + 1);
+            e->cause = (struct snap_exc *)cause;
+        } else {
+            r = jscan_skip(&jr->sc);
+        }
+        if (r < 0)
+            return -1;
+    }
+    if (r < 0)
+        return -1;
+    *out = e;
+    return 0;
+}
+
+/* A task's "cancelled", or null. */
+static int
+jr_cancelled(struct jr *jr, const struct snap_cancel **out)
+{
+    struct snap_cancel *k;
+    size_t m = 0;
+    int r;
+
+    *out = NULL;
+    if (jscan_lit(&jr->sc, "null"))
+        return 0;
+    k = arena_alloc(&jr->s->arena, sizeof(*k));
+    k->traceback.first = jr->s->nframes;
+    if (jscan_open(&jr->sc, '{') < 0)
+        return -1;
+    while ((r = jscan_next(&jr->sc, '}', &m)) > 0) {
+        if (jscan_str_is(&jr->sc, "message"))
+            r = jr_sstr(jr, &k->message);
+        else if (jscan_str_is(&jr->sc, "traceback"))
+            r = jr_frames(jr, &k->traceback.first, &k->traceback.count);
+        else
+            r = jscan_skip(&jr->sc);
+        if (r < 0)
+            return -1;
+    }
+    if (r < 0)
+        return -1;
+    *out = k;
+    return 0;
+}
+
+/* A task's "created_at": null or frames. */
+static int
+jr_created_at(struct jr *jr, struct snap_frames *out)
+{
+    out->first = jr->s->nframes;
+    out->count = 0;
+    if (jscan_lit(&jr->sc, "null"))
+        return 0;
+    return jr_frames(jr, &out->first, &out->count);
+}
+
 /* One task.  "awaiting" is parsed after "id" is known only if the id came first. */
 static int
 jr_task(struct jr *jr)
@@ -259,6 +346,12 @@ jr_task(struct jr *jr)
             r = jr_task_where(jr, &t);
         } else if (jscan_str_is(&jr->sc, "waiting_on")) {
             r = jr_wait(&jr->sc, jr->s, &t.waiting_on);
+        } else if (jscan_str_is(&jr->sc, "exception")) {
+            r = jr_exc(jr, &t.exception, 0);
+        } else if (jscan_str_is(&jr->sc, "cancelled")) {
+            r = jr_cancelled(jr, &t.cancelled);
+        } else if (jscan_str_is(&jr->sc, "created_at")) {
+            r = jr_created_at(jr, &t.created_at);
         } else if (jscan_str_is(&jr->sc, "awaiting") && have_id) {
             r = jr_awaiting(jr, t.addr);
         } else if (jscan_str_is(&jr->sc, "awaiting")) {

@@ -79,6 +79,8 @@ struct snap_exc {
     struct snap_exc *cause;     /* __cause__ (raise ... from), or NULL */
 };
 
+#define SNAP_MAX_CAUSES 8       /* __cause__ links kept (read, written, loaded) */
+
 /* How a cancelled task was cancelled. */
 struct snap_cancel {
     struct snap_str message;    /* cancel(msg=...), null when none */

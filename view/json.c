@@ -323,6 +323,53 @@ json_task_where(struct jw *f, const struct snap_task *t)
         jw_puts(f, "null");
 }
 
+/* A done task's exception (and its __cause__ chain), or null. */
+static void
+json_exc(struct jw *f, const struct snap *s, const struct snap_exc *e, int depth)
+{
+    if (!e || depth > SNAP_MAX_CAUSES) {
+        jw_puts(f, "null");
+        return;
+    }
+    jw_puts(f, "{\"type\": ");
+    json_str(f, e->type);
+    jw_puts(f, ", \"module\": ");
+    json_str(f, e->module);
+    jw_puts(f, ", \"message\": ");
+    json_str(f, e->message);
+    jw_puts(f, ", \"traceback\": ");
+    json_frames(f, s, e->traceback.first, e->traceback.count, "      ");
+    jw_puts(f, ", \"retrieved\": ");
+    jw_puts(f, json_bool(e->retrieved));
+    jw_puts(f, ", \"cause\": ");
+    json_exc(f, s, e->cause, depth + 1);
+    jw_putc(f, '}');
+}
+
+/* Why a task ended (exception, cancelled) and where it was created (created_at). */
+static void
+json_task_end(struct jw *f, const struct snap *s, const struct snap_task *t)
+{
+    jw_puts(f, ",\n      \"exception\": ");
+    json_exc(f, s, t->exception, 0);
+    jw_puts(f, ",\n      \"cancelled\": ");
+    if (t->cancelled) {
+        jw_puts(f, "{\"message\": ");
+        json_str(f, t->cancelled->message);
+        jw_puts(f, ", \"traceback\": ");
+        json_frames(f, s, t->cancelled->traceback.first, t->cancelled->traceback.count,
+                    "      ");
+        jw_putc(f, '}');
+    } else {
+        jw_puts(f, "null");
+    }
+    jw_puts(f, ",\n      \"created_at\": ");
+    if (t->created_at.count)
+        json_frames(f, s, t->created_at.first, t->created_at.count, "      ");
+    else
+        jw_puts(f, "null");
+}
+
 static void
 json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
 {
@@ -372,6 +419,7 @@ json_tasks(struct jw *f, const struct snap *s, const struct tree_graph *g)
         json_ids(f, s, g->in, g->in_first[i], g->in_first[i + 1], false);
         jw_puts(f, ",\n      \"waiting_on\": ");
         view_wait_json(jw_sink, f, t->waiting_on);
+        json_task_end(f, s, t);
         jw_puts(f, i + 1 < s->ntasks ? "\n    },\n" : "\n    }\n");
     }
     jw_puts(f, "  ],\n");
