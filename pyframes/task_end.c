@@ -370,7 +370,7 @@ te_fields_c(struct py_ctx *c, uint64_t addr, struct te_fields *f)
 static void
 te_fields_py(struct py_ctx *c, uint64_t addr, struct te_fields *f)
 {
-    static const char *const names[] = { "_exception", "_exception_tb", "_log_traceback",
+    static const char *const names[] = { "_exception", "_exception_tb", "_Future__log_traceback",
                                          "_cancel_message", "_cancelled_exc",
                                          "_source_traceback" };
     uint64_t v[sizeof(names) / sizeof(names[0])];
@@ -380,7 +380,8 @@ te_fields_py(struct py_ctx *c, uint64_t addr, struct te_fields *f)
         return;
     f->exc = v[0];
     f->exc_tb = v[1];
-    /* _log_traceback is a class attribute (False) until set on the instance */
+    /* _log_traceback is a property of the private __log_traceback, a class attribute
+     * (False) until set on the instance */
     f->log_tb = v[2] && py_long_value(c, v[2], &b) && b != 0;
     f->cancel_msg = v[3];
     f->cancelled_exc = v[4];
@@ -417,9 +418,20 @@ te_read(struct py_ctx *c, uint64_t addr, enum py_task_kind kind, size_t idx)
         if (f.cancel_msg)
             py_str_of(c, f.cancel_msg, &k->message);
         k->traceback.first = s->nframes;
-        if (f.cancelled_exc && py_read_ptr(c, f.cancelled_exc, PYF_EXC_TRACEBACK, &tb) == 0 &&
-            te_not_none(c, tb))
-            k->traceback = te_traceback(c, tb);
+        if (f.cancelled_exc) {
+            struct te_args a;
+            uint64_t args = 0;
+
+            /* once the cancellation ran, the message is only the CancelledError's arg */
+            memset(&a, 0, sizeof(a));
+            if (!f.cancel_msg && py_read_ptr(c, f.cancelled_exc, PYF_EXC_ARGS, &args) == 0 &&
+                args && strcmp(py_type_name(c, py_type_of(c, args)), "tuple") == 0 &&
+                py_seq_items(c, args, te_arg, &a) == 0 && a.total == 1)
+                py_str_of(c, a.item[0], &k->message);
+            if (py_read_ptr(c, f.cancelled_exc, PYF_EXC_TRACEBACK, &tb) == 0 &&
+                te_not_none(c, tb))
+                k->traceback = te_traceback(c, tb);
+        }
         s->tasks[idx].cancelled = k;
     }
     if (f.source_tb)

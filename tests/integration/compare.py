@@ -9,7 +9,8 @@ usage: compare.py [options] MODE TRUTH.json AIOMON.json
          tasks     every task, matched by id: name, state, coroutine, the whole
                    stack (function, file, line), awaiting and awaited_by as
                    sets; running, thread, cancel_requests, thread_frames and
-                   user_frame when the truth has them
+                   user_frame when the truth has them; exception (with its cause
+                   chain), cancelled and created_at when the truth has them
          all       both
   options
     --layout-source S   the output's layout_source must start with S (the
@@ -202,6 +203,43 @@ def hexid(v):
     return int(v, 16)
 
 
+def compare_task_end(what, t, g, rep):
+    """exception (with its cause chain), cancelled and created_at, when the truth has them."""
+    def exc(where, te, ge, depth=0):
+        if te is None or ge is None:
+            if te is not ge:
+                rep.add("%s: aiomon %s, truth %s" % (where, show(ge), show(te)))
+            return
+        for f in ("type", "module", "message", "retrieved"):
+            if ge.get(f) != te[f]:
+                rep.add("%s.%s: aiomon %s, truth %s" % (where, f, show(ge.get(f)), show(te[f])))
+        compare_stacks(where + ".traceback", te["traceback"], ge.get("traceback"),
+                       ("function", "file", "line"), rep)
+        if depth < 8:
+            exc(where + ".cause", te["cause"], ge.get("cause"), depth + 1)
+
+    if "exception" in t:
+        exc(what + ": exception", t["exception"], g.get("exception"))
+    if "cancelled" in t:
+        tc, gc = t["cancelled"], g.get("cancelled")
+        if tc is None or gc is None:
+            if tc is not gc:
+                rep.add("%s: cancelled: aiomon %s, truth %s" % (what, show(gc), show(tc)))
+        else:
+            if gc.get("message") != tc["message"]:
+                rep.add("%s: cancelled.message: aiomon %s, truth %s"
+                        % (what, show(gc.get("message")), show(tc["message"])))
+            compare_stacks(what + ": cancelled.traceback", tc["traceback"], gc.get("traceback"),
+                           ("function", "file", "line"), rep)
+    if "created_at" in t:
+        tc, gc = t["created_at"], g.get("created_at")
+        if tc is None or gc is None:
+            if tc is not gc:
+                rep.add("%s: created_at: aiomon %s, truth %s" % (what, show(gc), show(tc)))
+        else:
+            compare_stacks(what + ": created_at", tc, gc, ("function", "file", "line"), rep)
+
+
 def check_tasks(truth, got, args, rep):
     if "tasks" not in truth:
         rep.add("truth has no tasks (the target was not asked for them)")
@@ -232,6 +270,7 @@ def check_tasks(truth, got, args, rep):
             if f in t and g.get(f) != t[f]:
                 rep.add("%s: %s: aiomon %s, truth %s" % (what, f, show(g.get(f)), show(t[f])))
         compare_stacks(what, t["stack"], g.get("stack"), ("function", "file", "line"), rep)
+        compare_task_end(what, t, g, rep)
         for f in ("awaiting", "awaited_by"):
             try:
                 gs = {hexid(x) for x in g.get(f) or []}

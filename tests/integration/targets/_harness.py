@@ -418,6 +418,8 @@ def task_truth():
         e["user_frame"] = user_frame_index(e["stack"])
         if hasattr(t, "cancelling"):
             e["cancel_requests"] = t.cancelling()
+        if END_TRUTH:
+            e.update(task_end_truth(t))
         entries[e["id"]] = e
     for e in entries.values():
         for a in e["awaiting"]:
@@ -425,6 +427,85 @@ def task_truth():
     for e in entries.values():
         e["awaited_by"].sort()
     return list(entries.values())
+
+
+# Set by targets whose truth says why tasks ended (task_end_truth).
+END_TRUTH = False
+
+
+def _tb_frames(tb):
+    """A traceback's frames, innermost first (read only: tb_lineno, not traceback.*)."""
+    out = []
+    seen = set()
+    while tb is not None and id(tb) not in seen:
+        seen.add(id(tb))
+        out.append(frame_dict(tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    out.reverse()
+    return out
+
+
+def _exc_truth(x, retrieved, depth=0):
+    """The message rule of docs/snapshot-format.md, from args (never str(x))."""
+    args = x.args
+    if not args:
+        msg = ""
+    elif len(args) == 1:
+        a = args[0]
+        if type(x) is KeyError:
+            msg = repr(a)
+        else:
+            msg = a if type(a) is str else str(a)
+    else:
+        msg = repr(args)
+    cause = x.__cause__
+    return {
+        "type": type(x).__qualname__,
+        "module": type(x).__module__,
+        "message": msg,
+        "traceback": _tb_frames(x.__traceback__),
+        "retrieved": retrieved,
+        "cause": _exc_truth(cause, True, depth + 1) if cause is not None and depth < 8 else None,
+    }
+
+
+def _cancelled_exc(t):
+    """The CancelledError a cancelled task keeps, without consuming it:
+    _PyTask's attribute; a C task's fut_cancelled_exc (3.11+) by gc referents."""
+    import asyncio
+    d = getattr(t, "__dict__", None)
+    if d is not None and "_cancelled_exc" in d:
+        return d["_cancelled_exc"]
+    if sys.version_info < (3, 11) or isinstance(t, asyncio.tasks._PyTask):
+        return None
+    for r in gc.get_referents(t):
+        if isinstance(r, asyncio.CancelledError):
+            return r
+    return None
+
+
+def task_end_truth(t):
+    """Why a task ended and where it was created, as the JSON says it: read
+    from the task's fields (never exception()/result(), which retrieve)."""
+    exc = cancelled = None
+    if t.cancelled():
+        cx = _cancelled_exc(t)
+        msg = getattr(t, "_cancel_message", None)
+        # once the cancellation ran, CPython keeps the message only in the CancelledError
+        if msg is None and cx is not None and len(cx.args) == 1:
+            msg = cx.args[0] if type(cx.args[0]) is str else str(cx.args[0])
+        cancelled = {
+            "message": msg,
+            "traceback": _tb_frames(cx.__traceback__) if cx is not None else [],
+        }
+    elif t.done() and t._exception is not None:
+        exc = _exc_truth(t._exception, not t._log_traceback)
+    src = t._source_traceback
+    created = None
+    if src:
+        created = [{"function": fs.name, "qualname": None, "file": fs.filename,
+                    "line": fs.lineno} for fs in reversed(src)]
+    return {"exception": exc, "cancelled": cancelled, "created_at": created}
 
 
 async def settle(max_rounds=100000):
