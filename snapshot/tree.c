@@ -379,6 +379,54 @@ tree_grouper_free(struct tree_grouper *g)
 }
 
 /*
+ * A task that ended with a reason (an exception, a cancellation) is also
+ * keyed by it: type, message, retrieved and where, so different reasons
+ * never fold together.  The high bit keeps these tuples apart from the
+ * (coroutine, file, line) ones.
+ */
+static size_t
+tree_end_key(struct tree_grouper *g, const struct snap *s, size_t task, size_t key)
+{
+    const struct snap_task *t = &s->tasks[task];
+    const struct snap_str none = { NULL, 0 };
+    struct snap_frames tb = { 0, 0 };
+    const struct snap_frame *fr;
+    size_t n, where;
+    bool fresh;
+
+    if (!t->exception && !t->cancelled)
+        return key;
+    tb = t->exception ? t->exception->traceback : t->cancelled->traceback;
+    fr = tree_frames(s, tb.first, tb.count, &n);
+    where = tree_tuple_id(g, fr ? tree_intern(g, &fr->file) : 0,
+                          fr ? (uint64_t)(unsigned)fr->line : 0, (uint64_t)1 << 62, 0, &fresh);
+    if (t->exception)
+        return tree_tuple_id(g, key, tree_intern(g, &t->exception->message),
+                             ((uint64_t)1 << 63) | ((uint64_t)t->exception->retrieved << 61) |
+                             tree_intern(g, &t->exception->type), where, &fresh);
+    return tree_tuple_id(g, key, tree_intern(g, t->cancelled->message.s ?
+                                                &t->cancelled->message : &none),
+                         ((uint64_t)1 << 63) | ((uint64_t)1 << 60), where, &fresh);
+}
+
+/* Renumber keys densely from 0 (tree_end_key's tuples leave gaps); returns their count. */
+static size_t
+tree_keys_dense(size_t *key, size_t n, size_t nids)
+{
+    size_t *map = tree_alloc_idx(nids), i, next = 0;
+
+    for (i = 0; i < nids; i++)
+        map[i] = TREE_NONE;
+    for (i = 0; i < n; i++) {
+        if (map[key[i]] == TREE_NONE)
+            map[key[i]] = next++;
+        key[i] = map[key[i]];
+    }
+    free(map);
+    return next;
+}
+
+/*
  * Per task, the id of its (coroutine, user frame's file and line (the
  * innermost frame's when it has none), innermost function): different
  * endpoints waiting on the same lock never share a key.  Ids are dense from 0.
@@ -400,8 +448,9 @@ tree_keys_build(const struct snap *s, size_t *nkeys)
                                top ? tree_intern(g, top->qualname.s ? &top->qualname
                                                                     : &top->function) : 0,
                                &fresh);
+        key[i] = tree_end_key(g, s, i, key[i]);
     }
-    *nkeys = g->ntup;
+    *nkeys = tree_keys_dense(key, s->ntasks, g->ntup);
     tree_grouper_free(g);
     return key;
 }

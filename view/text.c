@@ -12,6 +12,7 @@
 #include "../common/err.h"
 #include "../common/escape.h"
 #include "../common/xalloc.h"
+#include "../snapshot/reason.h"
 #include "../snapshot/tree.h"
 #include "wait.h"
 
@@ -276,6 +277,103 @@ text_prefix(FILE *f, const unsigned char *last, size_t d, bool cont)
                         "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ", f);
 }
 
+#define TEXT_REASON_BYTES 1024
+
+/*
+ * The state words of a task's tree line: its state and coroutine, or why it
+ * ended: "done  KeyError: 'tenant-7' at worker.py:41 (never retrieved)",
+ * "cancelled ("shutdown") at tasks.py:665  coro".  false: the usual ones.
+ */
+static bool
+text_task_reason(FILE *f, const struct snap *s, const struct snap_task *tk)
+{
+    char reason[TEXT_REASON_BYTES];
+
+    if (!snap_task_reason(s, tk, reason, sizeof(reason)))
+        return false;
+    if (tk->exception) {
+        fprintf(f, "  %s  %s", snap_task_state_name(tk->state), reason);
+    } else {
+        fprintf(f, "  %s  ", reason);
+        text_str(f, tk->coro);
+    }
+    return true;
+}
+
+/* The prefix of a continuation line under a task row (--stacks). */
+struct text_cont {
+    const unsigned char *last;
+    size_t depth;
+    bool kids;
+};
+
+static void
+text_cont_line(FILE *f, const struct text_cont *k, const char *extra)
+{
+    text_prefix(f, k->last, k->depth, true);
+    fputs(k->kids ? "\xe2\x94\x82     " : "      ", f);
+    fputs(extra, f);
+}
+
+/* Frames as Python's traceback prints them: outermost first. */
+static void
+text_tb_frames(FILE *f, const struct snap *s, const struct text_cont *k, struct snap_frames fs)
+{
+    const struct snap_frame *fr = tree_frames(s, fs.first, fs.count, &fs.count);
+    size_t i;
+
+    for (i = fs.count; i > 0; i--) {
+        text_cont_line(f, k, "  File \"");
+        text_str(f, fr[i - 1].file);
+        fprintf(f, "\", line %d, in ", fr[i - 1].line);
+        text_str(f, fr[i - 1].function);
+        fputc('\n', f);
+    }
+}
+
+static void
+text_exc(FILE *f, const struct snap *s, const struct text_cont *k, const struct snap_exc *e,
+         int depth)
+{
+    char type[TEXT_REASON_BYTES];
+
+    if (e->cause && depth < SNAP_MAX_CAUSES) {
+        text_exc(f, s, k, e->cause, depth + 1);
+        text_cont_line(f, k, "The above exception was the direct cause of the following "
+                             "exception:\n");
+    }
+    if (e->traceback.count) {
+        text_cont_line(f, k, "Traceback (most recent call last):\n");
+        text_tb_frames(f, s, k, e->traceback);
+    }
+    snap_exc_type_text(e, type, sizeof(type));
+    text_cont_line(f, k, type);
+    if (e->message.s && e->message.len) {
+        fputs(": ", f);
+        text_str(f, e->message);
+    }
+    fputc('\n', f);
+}
+
+/* --stacks: a task's exception or cancellation traceback and its creation stack. */
+static void
+text_task_end(FILE *f, const struct snap *s, const struct text_cont *k,
+              const struct snap_task *tk)
+{
+    if (tk->exception) {
+        text_exc(f, s, k, tk->exception, 0);
+        if (!tk->exception->retrieved)
+            text_cont_line(f, k, "(never retrieved)\n");
+    } else if (tk->cancelled && tk->cancelled->traceback.count) {
+        text_cont_line(f, k, "Cancelled (most recent call last):\n");
+        text_tb_frames(f, s, k, tk->cancelled->traceback);
+    }
+    if (tk->created_at.count) {
+        text_cont_line(f, k, "Created at (most recent call last):\n");
+        text_tb_frames(f, s, k, tk->created_at);
+    }
+}
+
 static void
 text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
               const struct tree_row *row, const struct write_opts *o)
@@ -285,10 +383,12 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
     char wait[256];
 
     text_str(f, tk->name);
-    fprintf(f, "  %s  ", snap_task_state_name(tk->state));
-    text_str(f, tk->coro);
-    fputs("  ", f);
-    text_task_where(f, s, row->task, o->where_innermost, false);
+    if (!text_task_reason(f, s, tk)) {
+        fprintf(f, "  %s  ", snap_task_state_name(tk->state));
+        text_str(f, tk->coro);
+        fputs("  ", f);
+        text_task_where(f, s, row->task, o->where_innermost, false);
+    }
     if (tk->running)
         fputs("  *running*", f);
     if (tk->cancel_requests > 0)
@@ -353,6 +453,11 @@ text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
         if (tk->stack_truncated) {
             text_prefix(f, last, row->depth, true);
             fputs(kids ? "\xe2\x94\x82     ...\n" : "      ...\n", f);
+        }
+        {
+            struct text_cont cont = { last, row->depth, kids };
+
+            text_task_end(f, s, &cont, tk);
         }
     }
     free(last);
