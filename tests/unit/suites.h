@@ -26,4 +26,5 @@
     X(suite_versions) \
     X(suite_tracer) \
     X(suite_options) \
-    X(suite_locals)
+    X(suite_locals) \
+    X(suite_task_end)
