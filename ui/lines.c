@@ -326,7 +326,7 @@ ui_src_add(struct ui_lines *L, struct ui_srccache *src, const char *file, size_t
 }
 
 /* One frame: "#k function  file:line" (python) or "#k symbol+0xoff  (module)" (native). */
-static void
+void
 ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
              struct ui_srccache *src)
 {
@@ -543,6 +543,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_edges_add(L, links, in, false);
     }
 
+    ui_detail_end_add(L, s, t, in->src);
     fr = tree_frames(s, t->frame_first, t->frame_count, &n);
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine stack");

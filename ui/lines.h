@@ -157,6 +157,18 @@ struct ui_detail_in {
  */
 void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
 
+/* One frame of a pane: "#k function  file:line" with its source line. */
+void ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
+                  struct ui_srccache *src);
+
+/*
+ * Why task t ended (lines_end.c): its reason line, its exception's
+ * traceback and cause chain or its cancellation's traceback, and its
+ * creation stack (debug mode).  Nothing for a task without any.
+ */
+void ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t,
+                       struct ui_srccache *src);
+
 /*
  * The threads view: every thread with its CPU share since the previous
  * refresh (cpu_pct per thread, < 0 unknown; the array may be NULL) and its
