@@ -9,6 +9,7 @@
 
 #include "../common/escape.h"
 #include "../common/xalloc.h"
+#include "reason.h"
 
 /* Stacks kept per tracked task: enough to see where it was, bounded. */
 #define HIST_MAX_STACK 64
@@ -33,6 +34,7 @@ hist_task_clear(struct hist_task *t)
     free(t->stack);
     free(t->name);
     free(t->coro);
+    free(t->reason);
     memset(t, 0, sizeof(*t));
 }
 
@@ -203,6 +205,7 @@ hist_end_copy(struct history *h, struct hist_task *t)
 
     c.name = xstrdup(t->name);
     c.coro = xstrdup(t->coro);
+    c.reason = t->reason ? xstrdup(t->reason) : NULL;
     c.stack = t->nstack ? xcalloc(t->nstack, sizeof(*c.stack)) : NULL;
     for (i = 0; i < t->nstack; i++) {
         c.stack[i].function = xstrdup(t->stack[i].function);
@@ -213,6 +216,20 @@ hist_end_copy(struct history *h, struct hist_task *t)
     t->ended = true;
     c.ended = true;
     hist_end(h, &c);
+}
+
+/* Why a task seen done or cancelled ended (the last reason seen wins). */
+static void
+hist_note_reason(struct hist_task *ht, const struct snap *s, const struct snap_task *t)
+{
+    char buf[HISTORY_REASON_BYTES];
+
+    if (!snap_task_reason(s, t, buf, sizeof(buf)))
+        return;
+    if (ht->reason && strcmp(ht->reason, buf) == 0)
+        return;
+    free(ht->reason);
+    ht->reason = xstrdup(buf);
 }
 
 static struct hist_flood *
@@ -334,6 +351,8 @@ history_update(struct history *h, const struct snap *s)
             ht->cancel_samples++;
         else
             ht->cancel_samples = 0;
+        if (t->state != SNAP_TASK_PENDING)
+            hist_note_reason(ht, s, t);
         /* done or cancelled but still referenced (so still listed): it has ended */
         if (t->state != SNAP_TASK_PENDING && !ht->ended) {
             ht->last_seen_ns = now;
@@ -440,6 +459,8 @@ hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t
             (double)(h->last_ns - t->first_seen_ns) / 1e9,
             (double)(h->last_ns - t->last_seen_ns) / 1e9,
             (double)(t->last_seen_ns - t->first_seen_ns) / 1e9, t->critical ? "  CRITICAL" : "");
+    if (t->reason)
+        fprintf(f, "      %s\n", t->reason);    /* already escaped */
     for (i = 0; stack && i < t->nstack; i++)
         hist_write_frame_text(f, &t->stack[i]);
 }
@@ -603,12 +624,17 @@ hist_write_task_json(FILE *f, const struct history *h, const struct hist_task *t
     fprintf(f, ", \"state\": \"%s\", \"first_seen_ns\": %llu, \"last_seen_ns\": %llu, "
             "\"last_change_ns\": %llu, \"samples\": %u, \"running_samples\": %u, "
             "\"cancel_requests\": %d, \"critical\": %s, \"stuck\": %s, "
-            "\"swallowing_cancel\": %s, \"stack\": [",
+            "\"swallowing_cancel\": %s, \"reason\": ",
             snap_task_state_name(t->state), (unsigned long long)t->first_seen_ns,
             (unsigned long long)t->last_seen_ns, (unsigned long long)t->last_change_ns,
             t->samples, t->running, t->cancel_requests, t->critical ? "true" : "false",
             history_task_stuck(h, t) ? "true" : "false",
             history_task_swallowing(t) ? "true" : "false");
+    if (t->reason)
+        escape_json(f, t->reason, strlen(t->reason), 0);
+    else
+        fputs("null", f);
+    fputs(", \"stack\": [", f);
     for (i = 0; i < t->nstack; i++) {
         fputs(i ? ", {" : "{", f);
         hist_json_str(f, "function", t->stack[i].function);

@@ -19,6 +19,7 @@
 #define HISTORY_DEFAULT_MAX 1000
 #define HISTORY_FLOOD_WINDOW 4      /* samples a flood must have grown in a row */
 #define HISTORY_MAX_CRITICAL 64
+#define HISTORY_REASON_BYTES 512  /* a kept reason line, cut */
 
 struct hist_frame {
     char *function;             /* owned */
@@ -36,6 +37,8 @@ struct hist_task {
     size_t user_frame;          /* index into stack of its user frame, SNAP_NO_FRAME none */
     uint64_t waiter;            /* the future it awaited in the last sample, 0 none */
     bool was_running;           /* it was running in the last sample */
+    char *reason;               /* owned: why it ended (snapshot/reason.h), as last seen
+                                 * while its object was still readable; NULL none */
     enum snap_task_state state;
     uint64_t first_seen_ns, last_seen_ns, last_change_ns;
     uint64_t stack_hash;

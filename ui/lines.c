@@ -702,6 +702,8 @@ ui_ended_build(struct ui_lines *L, const struct history *h, uint64_t now_ns)
             ui_lines_add(L, UI_C_DIM, "  at ");
             ui_hist_frame_add(L, &t->stack[0], true);
         }
+        if (t->reason)      /* escaped by snapshot/reason.c */
+            ui_lines_add(L, UI_C_WARN, "  %s", t->reason);
     }
 }
 
@@ -729,6 +731,11 @@ ui_ended_detail(struct ui_lines *L, const struct history *h, size_t idx, uint64_
         ui_lines_add(L, UI_C_WARN, "  CRITICAL");
     if (t->cancel_requests > 0)
         ui_lines_add(L, UI_C_CANCEL, "  cancel requested x%d", t->cancel_requests);
+    if (t->reason) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "ended ");
+        ui_lines_add(L, UI_C_WARN, "%s", t->reason);
+    }
 
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");

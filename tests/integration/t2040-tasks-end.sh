@@ -50,4 +50,46 @@ else
     say "# 3.8 has no cancel message: the cancelled-msg part is not run"
 fi
 ok_ "text: reasons on the tree lines, tracebacks and creation stacks under --stacks"
+
+# --watch keeps the reason of every task seen ended (JSON and text)
+run_aiomon "$TMPD/w.json" "$TMPD/w.err" --watch --interval 100 --samples 2 --json "$TARGET_PID"
+[ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/w.err"; fail_ "--watch --json exited $AIO_RC"; }
+"$HOST_PY" - "$TMPD/out.json" "$TMPD/w.json" <<'PYEOF' || fail_ "--watch reasons differ"
+import json, sys
+snap = json.load(open(sys.argv[1]))
+hist = json.load(open(sys.argv[2]))["history"]
+ended = {t["id"]: t for t in hist["terminated"]}
+bad, n = [], 0
+for t in snap["tasks"]:
+    if t["state"] == "pending":
+        continue
+    h = ended.get(t["id"])
+    if h is None:
+        bad.append("%s: not in the terminated history" % t["name"])
+        continue
+    want = None
+    if t["exception"]:
+        e = t["exception"]
+        tb = e["traceback"]
+        want = "%s%s%s%s" % (e["type"], ": " + e["message"] if e["message"] else "",
+                             " at %s:%d" % (tb[0]["file"].rsplit("/", 1)[-1], tb[0]["line"]) if tb else "",
+                             "" if e["retrieved"] else " (never retrieved)")
+    elif t["cancelled"]:
+        c = t["cancelled"]
+        tb = c["traceback"]
+        want = "cancelled%s%s" % (' ("%s")' % c["message"] if c["message"] is not None else "",
+                                  " at %s:%d" % (tb[0]["file"].rsplit("/", 1)[-1], tb[0]["line"]) if tb else "")
+    if h.get("reason") != want:
+        bad.append("%s: reason %r, expected %r" % (t["name"], h.get("reason"), want))
+    n += 1
+for b in bad:
+    print("  " + b)
+print("--watch: %d ended tasks, %d reasons differ" % (n, len(bad)))
+sys.exit(1 if bad or n < 10 else 0)
+PYEOF
+run_aiomon "$TMPD/w.txt" "$TMPD/w.err" --watch --interval 100 --samples 2 "$TARGET_PID"
+[ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/w.err"; fail_ "--watch exited $AIO_RC"; }
+grep -qxF "      KeyError: 'tenant-7' at tasks_end.py:36 (never retrieved)" "$TMPD/w.txt" ||
+    { show_file_ "$TMPD/w.txt" 8000; fail_ "--watch text: no reason line for crashed-worker"; }
+ok_ "--watch: every ended task's reason, JSON and text"
 assert_running "$TARGET_PID"

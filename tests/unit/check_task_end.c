@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pyframes/task_end.h"
+#include "snapshot/history.h"
 #include "snapshot/load.h"
 #include "snapshot/reason.h"
 #include "view/write.h"
@@ -217,6 +218,46 @@ START_TEST(test_json_cause_depth)
 }
 END_TEST
 
+/* --watch keeps the reason of a task seen ending, after its object is gone too. */
+START_TEST(test_history_reason)
+{
+    struct snap *a = mk_ended(), *b = snap_new(7);
+    struct history h;
+    char *out = NULL;
+    size_t len = 0, i;
+    FILE *f;
+
+    a->taken_at_ns = 1000000000ull;
+    b->taken_at_ns = 2000000000ull;
+    history_init(&h, 10, 0);
+    history_update(&h, a);
+    history_update(&h, b);     /* every task gone */
+    ck_assert_uint_eq(h.nended, 4);
+    for (i = 0; i < h.nended; i++) {
+        if (strcmp(h.ended[i].name, "crashed-worker") == 0)
+            ck_assert_str_eq(h.ended[i].reason,
+                             "KeyError: 'tenant-7' at worker.py:41 (never retrieved)");
+        else if (strcmp(h.ended[i].name, "ok") == 0)
+            ck_assert(h.ended[i].reason == NULL);
+    }
+    f = open_memstream(&out, &len);
+    history_write_text(f, &h);
+    fclose(f);
+    ck_assert(strstr(out, "      cancelled (\"shutdown\") at tasks.py:665\n") != NULL);
+    free(out);
+    f = open_memstream(&out, &len);
+    history_write_json(f, &h);
+    fclose(f);
+    ck_assert(strstr(out, "\"reason\": \"KeyError: 'tenant-7' at worker.py:41 (never "
+                          "retrieved)\", \"stack\": [") != NULL);
+    ck_assert(strstr(out, "\"reason\": null") != NULL);
+    free(out);
+    history_free(&h);
+    snap_free(a);
+    snap_free(b);
+}
+END_TEST
+
 Suite *
 suite_task_end(void)
 {
@@ -228,6 +269,7 @@ suite_task_end(void)
     tcase_add_test(tc, test_reason);
     tcase_add_test(tc, test_json_round_trip);
     tcase_add_test(tc, test_json_cause_depth);
+    tcase_add_test(tc, test_history_reason);
     suite_add_tcase(s, tc);
     return s;
 }
