@@ -465,7 +465,10 @@ hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t
         hist_write_frame_text(f, &t->stack[i]);
 }
 
-/* Two ended tasks fold together: same coroutine, last state and innermost last-seen frame. */
+/*
+ * Two ended tasks fold together: same coroutine, last state, reason and
+ * innermost last-seen frame.
+ */
 static int
 hist_ended_key_cmp(const struct hist_task *x, const struct hist_task *y)
 {
@@ -476,6 +479,9 @@ hist_ended_key_cmp(const struct hist_task *x, const struct hist_task *y)
     if (x->state != y->state)
         return x->state < y->state ? -1 : 1;
     if ((c = strcmp(x->coro, y->coro)) != 0)
+        return c;
+    /* different reasons (exception, cancel message) never fold together */
+    if ((c = strcmp(x->reason ? x->reason : "", y->reason ? y->reason : "")) != 0)
         return c;
     if (x->nstack != 0 && y->nstack != 0) {
         if ((c = strcmp(x->stack[0].function, y->stack[0].function)) != 0)
@@ -532,6 +538,8 @@ hist_write_ended_text(FILE *f, const struct history *h)
             fprintf(f, "  (%s; the newest: ", snap_task_state_name(t->state));
             escape_text(f, t->name, strlen(t->name), 0);
             fprintf(f, ", last seen %.1fs ago)\n", (double)(h->last_ns - t->last_seen_ns) / 1e9);
+            if (t->reason)
+                fprintf(f, "      %s\n", t->reason);  /* already escaped */
             if (t->nstack)
                 hist_write_frame_text(f, &t->stack[0]);
         } else {

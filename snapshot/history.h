@@ -84,6 +84,7 @@ struct hist_event {
     char *name;                 /* owned; "" for a flood */
     char *coro;                 /* owned */
     char *where;                /* owned: "function file:line" of the innermost frame, or "" */
+    char *reason;               /* owned: why it ended (reason.h), or "" */
     enum snap_task_state state; /* ended: its last state (pending = it vanished) */
     bool critical;
     size_t count;               /* flood: pending tasks now */

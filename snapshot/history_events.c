@@ -39,6 +39,7 @@ history_events_free(struct hist_event *v, size_t n)
         free(v[i].name);
         free(v[i].coro);
         free(v[i].where);
+        free(v[i].reason);
     }
     free(v);
 }
@@ -98,6 +99,7 @@ hist_event_task(struct history *h, enum hist_event_kind kind, const struct hist_
     e->name = xstrdup(t->name ? t->name : "");
     e->coro = xstrdup(t->coro ? t->coro : "");
     e->where = hist_event_where(t);
+    e->reason = xstrdup(t->reason ? t->reason : "");
     e->state = t->state;
     e->critical = t->critical;
     return e;

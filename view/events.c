@@ -30,12 +30,19 @@ ev_str(FILE *f, const char *s)
     escape_text(f, s, strlen(s), 0);
 }
 
+/* Why the task ended ("" when unknown, and for events without a task). */
+static const char *
+ev_reason(const struct hist_event *e)
+{
+    return e->reason ? e->reason : "";
+}
+
 static bool
 ev_same(const struct hist_event *a, const struct hist_event *b)
 {
     return a->kind == b->kind && a->state == b->state && !a->critical && !b->critical &&
            a->kind != HIST_EV_FLOOD && strcmp(a->coro, b->coro) == 0 &&
-           strcmp(a->where, b->where) == 0;
+           strcmp(a->where, b->where) == 0 && strcmp(ev_reason(a), ev_reason(b)) == 0;
 }
 
 static const char *
@@ -76,6 +83,10 @@ ev_line(FILE *f, const struct hist_event *e, size_t count)
         fputs("  ", f);
         ev_str(f, e->where);
     }
+    if (ev_reason(e)[0]) {
+        fputs("  ", f);
+        ev_str(f, ev_reason(e));
+    }
     fputs(e->critical ? "  CRITICAL\n" : "\n", f);
 }
 
@@ -100,6 +111,8 @@ ev_key_cmp(const void *a, const void *b)
     if ((c = strcmp(x->coro, y->coro)) != 0)
         return c;
     if ((c = strcmp(x->where, y->where)) != 0)
+        return c;
+    if ((c = strcmp(ev_reason(x), ev_reason(y))) != 0)
         return c;
     /* unfoldable (critical, floods): each its own group, in arrival order */
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;

@@ -91,5 +91,8 @@ run_aiomon "$TMPD/w.txt" "$TMPD/w.err" --watch --interval 100 --samples 2 "$TARG
 [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/w.err"; fail_ "--watch exited $AIO_RC"; }
 grep -qxF "      KeyError: 'tenant-7' at tasks_end.py:36 (never retrieved)" "$TMPD/w.txt" ||
     { show_file_ "$TMPD/w.txt" 8000; fail_ "--watch text: no reason line for crashed-worker"; }
+# the streamed event of an ended task says why (both crashed-workers fold into one line)
+grep -qE "(task \"(py-)?crashed-worker\"|2 tasks) ended \(done\): worker  KeyError: 'tenant-7' at tasks_end\.py:36 \(never retrieved\)\$" "$TMPD/w.txt" ||
+    { show_file_ "$TMPD/w.txt" 8000; fail_ "--watch: no ended event with crashed-worker's reason"; }
 ok_ "--watch: every ended task's reason, JSON and text"
 assert_running "$TARGET_PID"
