@@ -85,7 +85,7 @@ for t in snap["tasks"]:
 for b in bad:
     print("  " + b)
 print("--watch: %d ended tasks, %d reasons differ" % (n, len(bad)))
-sys.exit(1 if bad or n < 10 else 0)
+sys.exit(1 if bad or n < 8 else 0)   # 3.14+ lists no done C task: the 8-9 pure-Python ones
 PYEOF
 run_aiomon "$TMPD/w.txt" "$TMPD/w.err" --watch --interval 100 --samples 2 "$TARGET_PID"
 [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/w.err"; fail_ "--watch exited $AIO_RC"; }
