@@ -142,7 +142,7 @@ events_write_text(FILE *f, const struct hist_event *v, size_t n, size_t dropped)
         /* no memory to fold: one line each */
         for (i = 0; i < n; i++)
             ev_line(f, &v[i], 1);
-    } else {
+    } else if (n) {             /* qsort of a NULL array, even empty, is undefined */
         for (i = 0; i < n; i++)
             ix[i] = i;
         ev_sort_base = v;
