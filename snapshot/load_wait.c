@@ -118,7 +118,7 @@ lw_key(struct jscan *sc, struct snap *s, struct snap_wait *w, bool *have_kind)
     if (jscan_str_is(sc, "thread")) {
         w->known |= SNAP_WK_THREAD;
         v = 0;
-        r = jscan_lit(sc, "null") ? 0 : lw_int(sc, 1, LONG_MAX > big ? big : LONG_MAX, &v);
+        r = jscan_lit(sc, "null") ? 0 : lw_int(sc, 1, big, &v);   /* big (2^53) < LONG_MAX */
         w->thread = (long)v;
         return r;
     }
