@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/xalloc.h"
+#include "tree_match.h"
 
 /* Filter state per node in tree_rows.scratch */
 #define TREE_SC_MATCH   0x1u    /* the task matches */
@@ -522,103 +523,6 @@ tree_forest_free(struct tree_forest *t)
     free(t);
 }
 
-/* A compiled filter: the needle (lower-cased when icase) and its first byte in both cases. */
-struct tree_matcher {
-    char *needle;               /* owned */
-    size_t len;
-    bool icase;
-    unsigned char first_lo, first_up;
-};
-
-static unsigned char
-tree_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-static void
-tree_matcher_init(struct tree_matcher *m, const char *filter, bool icase)
-{
-    size_t i;
-
-    m->needle = xstrdup(filter);
-    m->len = strlen(filter);
-    m->icase = icase;
-    for (i = 0; icase && i < m->len; i++)
-        m->needle[i] = (char)tree_lower((unsigned char)m->needle[i]);
-    m->first_lo = (unsigned char)m->needle[0];
-    m->first_up = icase && m->first_lo >= 'a' && m->first_lo <= 'z'
-                  ? (unsigned char)(m->first_lo - 'a' + 'A') : m->first_lo;
-}
-
-static bool
-tree_has(const struct tree_matcher *m, const struct snap_str *hay)
-{
-    const unsigned char *h = (const unsigned char *)hay->s;
-    size_t i, j;
-
-    if (!h || m->len > hay->len)
-        return false;
-    if (!m->icase)
-        return memmem(h, hay->len, m->needle, m->len) != NULL;
-    for (i = 0; i + m->len <= hay->len; i++) {
-        if (h[i] != m->first_lo && h[i] != m->first_up)
-            continue;
-        for (j = 1; j < m->len && tree_lower(h[i + j]) == (unsigned char)m->needle[j]; j++)
-            ;
-        if (j == m->len)
-            return true;
-    }
-    return false;
-}
-
-/* A frame's function, qualname or file matches. */
-static bool
-tree_matcher_frame(const struct tree_matcher *m, const struct snap_frame *fr)
-{
-    return tree_has(m, &fr->function) || tree_has(m, &fr->qualname) || tree_has(m, &fr->file);
-}
-
-/*
- * The name, the coroutine, any frame of the stack, or the exception's type
- * or message matches.  Frames shared by the tasks of one key are not enough:
- * `f app.py` finds the tasks with app.py anywhere in their stack.
- */
-static bool
-tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t task)
-{
-    const struct snap_task *t = &s->tasks[task];
-    const struct snap_frame *fr;
-    size_t n, i;
-
-    if (tree_has(m, &t->name) || tree_has(m, &t->coro))
-        return true;
-    if (t->exception && (tree_has(m, &t->exception->type) || tree_has(m, &t->exception->message)))
-        return true;
-    fr = tree_frames(s, t->frame_first, t->frame_count, &n);
-    for (i = 0; i < n; i++) {
-        if (tree_matcher_frame(m, &fr[i]))
-            return true;
-    }
-    return false;
-}
-
-bool
-tree_task_match(const struct snap *s, size_t task, const char *filter, bool icase)
-{
-    struct tree_matcher m;
-    bool r;
-
-    if (!filter || !*filter)
-        return true;
-    if (task >= s->ntasks)
-        return false;
-    tree_matcher_init(&m, filter, icase);
-    r = tree_matcher_task(&m, s, task);
-    free(m.needle);
-    return r;
-}
-
 /* r->rows has room for every node (reserved by tree_rows_build). */
 static void
 tree_rows_push(struct tree_rows *r, const struct tree_node *nd, size_t node, unsigned flags)
@@ -716,7 +620,7 @@ tree_rows_build(struct tree_rows *r, const struct snap *s, const struct tree_for
         tree_matcher_init(&m, v->filter, v->filter_icase);
         for (i = 0; i < n; i++)
             sc[i] = tree_matcher_task(&m, s, t->nodes[i].task) ? TREE_SC_MATCH | TREE_SC_KEEP : 0;
-        free(m.needle);
+        tree_matcher_free(&m);
         for (i = n; i-- > 0;) {
             if ((sc[i] & TREE_SC_KEEP) && t->nodes[i].parent != TREE_NONE)
                 sc[t->nodes[i].parent] |= TREE_SC_KEEP | TREE_SC_DESC;
