@@ -10,6 +10,7 @@
     X(suite_source) \
     X(suite_tree) \
     X(suite_writers) \
+    X(suite_load) \
     X(suite_history) \
     X(suite_events) \
     X(suite_core) \
