@@ -32,6 +32,8 @@ struct capture {
     struct unwinder *unw;       /* owned; NULL without --native */
     bool prewalk_next;          /* the last walk under the stop missed many pages */
     size_t last_heap;           /* heap the last snapshot took */
+    uint64_t *pending;          /* owned: the last snapshot's pending tasks (rt.recheck) */
+    size_t npending;
 };
 
 /* One walk under the stop: its snapshot, and the reads it missed in the cache. */
@@ -336,6 +338,27 @@ capture_walk_stopped(struct capture *cap, struct snap *s, struct source_walk_sta
     return rc;
 }
 
+/*
+ * The next snapshot also reads the tasks pending in this one (py_runtime's
+ * recheck): a task that ended is seen ended while its object lives, even
+ * where the runtime lists only tasks that have not ended (3.14+).
+ */
+static void
+capture_note_pending(struct capture *cap, const struct snap *s)
+{
+    size_t i, n = 0;
+
+    cap->pending = xreallocarray(cap->pending, s->ntasks ? s->ntasks : 1,
+                                 sizeof(*cap->pending));
+    for (i = 0; i < s->ntasks; i++) {
+        if (s->tasks[i].state == SNAP_TASK_PENDING)
+            cap->pending[n++] = s->tasks[i].addr;
+    }
+    cap->npending = n;
+    cap->rt.recheck = cap->pending;
+    cap->rt.nrecheck = n;
+}
+
 struct snap *
 capture_take(struct capture *cap, int *err)
 {
@@ -383,6 +406,8 @@ capture_take(struct capture *cap, int *err)
     if (cap->o.verbose && rc == 0)
         capture_report(s, &tm);
     s->flags |= cap->snap_flags;
+    if (rc == 0)
+        capture_note_pending(cap, s);
     if (rc < 0 && !source_alive(src))
         rc = err_set(AIO_E_EXITED, "process %d exited during the read", src->pid);
     if (rc < 0)
@@ -408,5 +433,6 @@ capture_close(struct capture *cap)
         return;
     unwind_free(cap->unw);
     source_close(&cap->src);
+    free(cap->pending);
     free(cap);
 }

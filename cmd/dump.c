@@ -111,7 +111,7 @@ dump_tree(const struct options *o)
         if (!cap && i > 0 && (rc == -AIO_E_NOTPY || rc == -AIO_E_NOPROC))
             continue;
         if (!cap) {
-            status = err_report(rc);
+            status = err_report_nothing(rc);
             if (i == 0)
                 goto out;
             continue;
@@ -119,7 +119,7 @@ dump_tree(const struct options *o)
         v[n] = capture_take(cap, &rc);
         capture_close(cap);
         if (!v[n]) {
-            status = err_report(rc);
+            status = err_report_nothing(rc);
             if (i == 0)
                 goto out;
             continue;
@@ -154,11 +154,11 @@ dump_main(const struct options *o)
         return dump_tree(o);
     cap = dump_open(o, &rc);
     if (!cap)
-        return err_report(rc);
+        return err_report_nothing(rc);
     s = capture_take(cap, &rc);
     capture_close(cap);
     if (!s)
-        return err_report(rc);
+        return err_report_nothing(rc);
     status = dump_write(o, s);
     if (!o->core_path && s->ntasks == 0)
         dump_hint_children(o, s);

@@ -84,7 +84,7 @@ view_main(const struct options *o)
 
     cap = dump_open(o, &rc);
     if (!cap)
-        return err_report(rc);
+        return err_report_nothing(rc);
     if (!o->core_path) {
         status = view_pid(o, cap);
         capture_close(cap);
@@ -93,7 +93,7 @@ view_main(const struct options *o)
     s = capture_take(cap, &rc);
     if (!s) {
         capture_close(cap);
-        return err_report(rc);
+        return err_report_nothing(rc);
     }
     /* a core's source files: as its libraries (its files, --exe, the sysroot) */
     status = view_snapshot(s, o->core_path, cap, NULL, o->where_innermost);

@@ -304,7 +304,7 @@ watch_main(const struct options *o)
     options_capture(o, &co);
     cap = capture_open(o->pid, &co, &rc);
     if (!cap)
-        return err_report(rc);
+        return err_report_nothing(rc);
     if (o->record_path && (rec = watch_open_record(o->record_path)) < 0) {
         err_report(rec);
         capture_close(cap);

@@ -83,6 +83,14 @@ err_report(int code)
     return err_exit_code(code);
 }
 
+int
+err_report_nothing(int code)
+{
+    int st = err_report(code);
+
+    return st < 2 ? 2 : st;
+}
+
 const char *
 err_code_name(int code)
 {

@@ -64,4 +64,11 @@ void err_clear(void);
  */
 int err_report(int code);
 
+/*
+ * err_report for a failure that left nothing to show (no snapshot at all):
+ * the exit status is at least 2, "nothing could be read", even for a code
+ * whose own status is 1 (a partial read: an unreadable address).
+ */
+int err_report_nothing(int code);
+
 #endif

@@ -43,6 +43,15 @@ struct py_runtime {
     /* set by the caller after py_runtime_open: --lib-path prefixes (borrowed), not user code */
     const char *const *lib_prefixes;
     size_t nlib_prefixes;
+    /*
+     * set by the caller before a read: addresses of tasks seen pending in the
+     * last snapshot (borrowed).  3.14+ lists a task only while it runs its
+     * course; one of these that is still alive and still a task is read too,
+     * so a task that ended is seen ended (with its exception) while its
+     * object lives.
+     */
+    const uint64_t *recheck;
+    size_t nrecheck;
 };
 
 /*

@@ -183,6 +183,8 @@ struct py_ctx {
     bool frames_looped;         /* the last py_frames_walk met a frame chain that loops */
     const char *const *lib_prefixes;    /* borrowed: --lib-path, files there are not user code */
     size_t nlib_prefixes;
+    const uint64_t *recheck;    /* borrowed: tasks pending in the last snapshot (pyframes.h) */
+    size_t nrecheck;
 };
 
 void py_ctx_init(struct py_ctx *c, struct source *src, const struct layout *L,

@@ -555,6 +555,8 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     c.locals = snap->flags & SNAP_F_LOCALS;
     c.lib_prefixes = rt->lib_prefixes;
     c.nlib_prefixes = rt->nlib_prefixes;
+    c.recheck = rt->recheck;
+    c.nrecheck = rt->nrecheck;
     snap->layout_source = arena_strdup(&snap->arena, rt->layout_source);
     if (!snap->taken_at_ns)
         snap->taken_at_ns = clock_now_ns(CLOCK_REALTIME);

@@ -269,6 +269,7 @@ struct list_cand {
     long tid;                   /* thread whose list holds it, 0 unknown */
     bool running;               /* that thread's running task */
     bool listed;                /* from a task list: a TaskObj by construction */
+    bool recheck_only;          /* only because it was pending last time (py_ctx.recheck) */
 };
 
 struct list_walk {
@@ -284,6 +285,7 @@ lw_push(struct list_walk *lw, uint64_t addr, long tid, bool running, bool listed
     lw->v[lw->n].tid = tid;
     lw->v[lw->n].running = running;
     lw->v[lw->n].listed = listed;
+    lw->v[lw->n].recheck_only = false;
     lw->n++;
 }
 
@@ -375,6 +377,37 @@ lw_task_kind(struct py_ctx *c, const struct list_cand *lc)
     return py_type_task_kind(c, py_type_of(c, lc->addr));
 }
 
+/*
+ * The tasks pending in the last snapshot that no list holds any more: a
+ * task leaves the lists when it ends, but its object lives on while the
+ * program keeps a reference (a list of tasks, a dict by name): read it too.
+ */
+static void
+lw_recheck(struct py_ctx *c, struct list_walk *lw)
+{
+    size_t i;
+
+    for (i = 0; i < c->nrecheck && lw->n < MAX_TASKS; i++) {
+        lw_push(lw, c->recheck[i], 0, false, false);
+        lw->v[lw->n - 1].recheck_only = true;
+    }
+}
+
+/*
+ * Whether the object at addr is alive: its reference count is a count.
+ * A freed block of the object allocator starts with the next free block's
+ * address (or 0) where the count was; the low 32 bits of 3.12+'s count hold
+ * the count, the bits above only flags of immortal and static objects.
+ */
+static bool
+lw_alive(struct py_ctx *c, uint64_t addr)
+{
+    uint64_t rc;
+
+    return layout_has(c->L, PYF_OB_REFCNT) && py_read_ptr(c, addr, PYF_OB_REFCNT, &rc) == 0 &&
+           rc > 0 && rc < ((uint64_t)1 << 32);
+}
+
 /* Whether an _asyncio extension module is mapped (its offsets may still be unknown). */
 static bool
 tw_asyncio_mapped(const struct source *src)
@@ -414,6 +447,7 @@ tw_walk_lists(struct py_ctx *c, bool lists)
         return 0;
     }
     lw_fallback(c, &lw, &cur);
+    lw_recheck(c, &lw);
     if (lw.n >= MAX_TASKS)
         snap_diag_add(c->snap, SNAP_DIAG_PROCESS, 0, AIO_E_BOUND, "task list cut at %u tasks",
                       MAX_TASKS);
@@ -426,6 +460,7 @@ tw_walk_lists(struct py_ctx *c, bool lists)
 
             k->running = k->running || lw.v[i].running;
             k->listed = k->listed || lw.v[i].listed;
+            k->recheck_only = k->recheck_only && lw.v[i].recheck_only;
             if (!k->tid)
                 k->tid = lw.v[i].tid;
             continue;
@@ -435,7 +470,8 @@ tw_walk_lists(struct py_ctx *c, bool lists)
     lw.n = j;
     aux = xcalloc(lw.n ? lw.n : 1, sizeof(*aux));
     for (i = 0; i < lw.n; i++) {
-        enum py_task_kind kind = lw_task_kind(c, &lw.v[i]);
+        enum py_task_kind kind = lw.v[i].recheck_only && !lw_alive(c, lw.v[i].addr) ?
+                                 PY_TASK_NONE : lw_task_kind(c, &lw.v[i]);
 
         if (kind == PY_TASK_NONE) {
             skipped += lw.v[i].listed;

@@ -40,6 +40,7 @@ static const struct layout_table_entry py311_entries[] = {
     { "CO_FIRSTLINENO", 72, 4, 0, 0 },
     { "CO_LINETABLE", 136, 8, 0, 0 },
     { "CO_CODE_ADAPTIVE", 184, 0, 0, 0 },
+    { "OB_REFCNT", 0, 8, 0, 0 },
     { "OB_TYPE", 8, 8, 0, 0 },
     { "OB_SIZE", 16, 8, 0, 0 },
     { "TP_NAME", 24, 8, 0, 0 },

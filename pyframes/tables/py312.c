@@ -39,6 +39,7 @@ static const struct layout_table_entry py312_entries[] = {
     { "CO_FIRSTLINENO", 68, 4, 0, 0 },
     { "CO_LINETABLE", 136, 8, 0, 0 },
     { "CO_CODE_ADAPTIVE", 192, 0, 0, 0 },
+    { "OB_REFCNT", 0, 8, 0, 0 },
     { "OB_TYPE", 8, 8, 0, 0 },
     { "OB_SIZE", 16, 8, 0, 0 },
     { "TP_NAME", 24, 8, 0, 0 },

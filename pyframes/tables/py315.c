@@ -36,6 +36,7 @@ static const struct layout_table_entry py315_entries[] = {
     { "CO_FIRSTLINENO", 68, 4, 0, 0 },
     { "CO_LINETABLE", 136, 8, 0, 0 },
     { "CO_CODE_ADAPTIVE", 208, 0, 0, 0 },
+    { "OB_REFCNT", 0, 8, 0, 0 },
     { "OB_TYPE", 8, 8, 0, 0 },
     { "OB_SIZE", 16, 8, 0, 0 },
     { "TP_NAME", 24, 8, 0, 0 },

@@ -33,6 +33,7 @@ static const struct layout_table_entry py38_entries[] = {
     { "CO_FIRSTLINENO", 40, 4, 0, 0 },
     { "CO_LINETABLE", 120, 8, 0, 0 },
     { "CO_CODE", 48, 8, 0, 0 },
+    { "OB_REFCNT", 0, 8, 0, 0 },
     { "OB_TYPE", 8, 8, 0, 0 },
     { "OB_SIZE", 16, 8, 0, 0 },
     { "TP_NAME", 24, 8, 0, 0 },
