@@ -383,38 +383,6 @@ history_update(struct history *h, const struct snap *s)
         h->stop_ns_max = s->stopped_ns;
 }
 
-bool
-history_task_stuck(const struct history *h, const struct hist_task *t)
-{
-    return !t->ended && h->stuck_ns && t->state == SNAP_TASK_PENDING && t->samples > 1 &&
-           h->last_ns - t->last_change_ns >= h->stuck_ns;
-}
-
-bool
-history_task_swallowing(const struct hist_task *t)
-{
-    /* a cancellation was requested, and the coroutine kept running through the next samples */
-    return t->cancel_samples >= 2;
-}
-
-bool
-history_flood_growing(const struct hist_flood *f, double *rate)
-{
-    size_t i;
-    double dt;
-
-    if (f->nsamples <= HISTORY_FLOOD_WINDOW)
-        return false;
-    for (i = 0; i < HISTORY_FLOOD_WINDOW; i++) {
-        if (f->count[i] <= f->count[i + 1])
-            return false;
-    }
-    dt = (double)(f->t_ns[0] - f->t_ns[HISTORY_FLOOD_WINDOW]) / 1e9;
-    if (rate)
-        *rate = dt > 0 ? (double)(f->count[0] - f->count[HISTORY_FLOOD_WINDOW]) / dt : 0;
-    return true;
-}
-
 static void
 hist_write_frame_text(FILE *f, const struct hist_frame *fr)
 {

@@ -1,7 +1,9 @@
 /*
  * history_events.c - the history's events (history.h): a task ended, was
  * cancelled, swallowed a cancellation, became stuck; a flood grew.  Each is
- * given once, when it happens: --watch prints them as they come.
+ * given once, when it happens: --watch prints them as they come.  The rules
+ * of stuck, swallowing and growing are here too: history.c's reports and
+ * the events read the same ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,38 @@ static const char *const hist_event_names[HIST_EV__COUNT] = {
     [HIST_EV_STUCK] = "stuck",
     [HIST_EV_FLOOD] = "flood",
 };
+
+bool
+history_task_stuck(const struct history *h, const struct hist_task *t)
+{
+    return !t->ended && h->stuck_ns && t->state == SNAP_TASK_PENDING && t->samples > 1 &&
+           h->last_ns - t->last_change_ns >= h->stuck_ns;
+}
+
+bool
+history_task_swallowing(const struct hist_task *t)
+{
+    /* a cancellation was requested, and the coroutine kept running through the next samples */
+    return t->cancel_samples >= 2;
+}
+
+bool
+history_flood_growing(const struct hist_flood *f, double *rate)
+{
+    size_t i;
+    double dt;
+
+    if (f->nsamples <= HISTORY_FLOOD_WINDOW)
+        return false;
+    for (i = 0; i < HISTORY_FLOOD_WINDOW; i++) {
+        if (f->count[i] <= f->count[i + 1])
+            return false;
+    }
+    dt = (double)(f->t_ns[0] - f->t_ns[HISTORY_FLOOD_WINDOW]) / 1e9;
+    if (rate)
+        *rate = dt > 0 ? (double)(f->count[0] - f->count[HISTORY_FLOOD_WINDOW]) / dt : 0;
+    return true;
+}
 
 const char *
 history_event_kind_name(enum hist_event_kind k)

@@ -19,15 +19,6 @@ tree_alloc_idx(size_t n)
 }
 
 const struct snap_frame *
-tree_frames(const struct snap *s, size_t first, size_t count, size_t *n)
-{
-    if (first > s->nframes)
-        first = s->nframes;
-    *n = count < s->nframes - first ? count : s->nframes - first;
-    return *n ? &s->frames[first] : NULL;
-}
-
-const struct snap_frame *
 tree_task_top(const struct snap *s, size_t task)
 {
     size_t n;
@@ -521,6 +512,22 @@ tree_forest_free(struct tree_forest *t)
     free(t->node_of_task);
     free(t->key_of_task);
     free(t);
+}
+
+bool
+tree_task_match(const struct snap *s, size_t task, const char *filter, bool icase)
+{
+    struct tree_matcher m;
+    bool r;
+
+    if (!filter || !*filter)
+        return true;
+    if (task >= s->ntasks)
+        return false;
+    tree_matcher_init(&m, filter, icase);
+    r = tree_matcher_task(&m, s, task);
+    tree_matcher_free(&m);
+    return r;
 }
 
 /* r->rows has room for every node (reserved by tree_rows_build). */

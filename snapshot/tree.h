@@ -28,8 +28,14 @@
  * The frames [first, first + count) of snap.frames, clamped to the array:
  * returns the first one and stores the clamped count in *n (NULL and 0 if empty).
  */
-const struct snap_frame *tree_frames(const struct snap *s, size_t first, size_t count,
-                                     size_t *n);
+static inline const struct snap_frame *
+tree_frames(const struct snap *s, size_t first, size_t count, size_t *n)
+{
+    if (first > s->nframes)
+        first = s->nframes;
+    *n = count < s->nframes - first ? count : s->nframes - first;
+    return *n ? &s->frames[first] : NULL;
+}
 
 /* The innermost frame of task `task` (its suspension point), or NULL if its stack is empty. */
 const struct snap_frame *tree_task_top(const struct snap *s, size_t task);

@@ -69,13 +69,16 @@ tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t tas
 {
     const struct snap_task *t = &s->tasks[task];
     const struct snap_frame *fr;
-    size_t n, i;
+    size_t first, n, i;
 
     if (tree_has(m, &t->name) || tree_has(m, &t->coro))
         return true;
     if (t->exception && (tree_has(m, &t->exception->type) || tree_has(m, &t->exception->message)))
         return true;
-    fr = tree_frames(s, t->frame_first, t->frame_count, &n);
+    /* the stack's range, bounded by the frames there are (a loaded file may lie) */
+    first = t->frame_first < s->nframes ? t->frame_first : s->nframes;
+    n = t->frame_count < s->nframes - first ? t->frame_count : s->nframes - first;
+    fr = &s->frames[first];
     for (i = 0; i < n; i++) {
         if (tree_matcher_frame(m, &fr[i]))
             return true;
@@ -83,21 +86,6 @@ tree_matcher_task(const struct tree_matcher *m, const struct snap *s, size_t tas
     return false;
 }
 
-bool
-tree_task_match(const struct snap *s, size_t task, const char *filter, bool icase)
-{
-    struct tree_matcher m;
-    bool r;
-
-    if (!filter || !*filter)
-        return true;
-    if (task >= s->ntasks)
-        return false;
-    tree_matcher_init(&m, filter, icase);
-    r = tree_matcher_task(&m, s, task);
-    tree_matcher_free(&m);
-    return r;
-}
 
 
 void

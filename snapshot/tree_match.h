@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "tree.h"
+#include "snapshot.h"
 
 /* A compiled filter: the needle (lower-cased when icase) and its first byte in both cases. */
 struct tree_matcher {

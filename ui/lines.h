@@ -158,6 +158,10 @@ struct ui_detail_in {
 void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
 
 /* One frame of a pane: "#k function  file:line" with its source line. */
+/* The source line file:line under a frame (indented, trimmed); nothing if unreadable. */
+void ui_src_add(struct ui_lines *L, struct ui_srccache *src, const char *file, size_t filelen,
+                int line, const char *indent);
+
 void ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
                   struct ui_srccache *src);
 
