@@ -116,18 +116,12 @@ it_normal_json(const struct snap *in)
     s->cmdline.s = NULL;
     s->cmdline.len = 0;
     /*
-     * The corpus's live snapshots predate the user frame and a running
-     * task's thread frames: compare what they recorded (t2020 tests those).
      * Seconds are against the clock of the moment: a live walk has one, a
      * replay none.
      */
     for (i = 0; i < s->ntasks; i++) {
         struct snap_task *t = &s->tasks[i];
 
-        t->frame_first += t->thread_frames;
-        t->frame_count -= t->thread_frames;
-        t->thread_frames = 0;
-        t->user_frame = SNAP_NO_FRAME;
         if (t->waiting_on)
             ((struct snap_wait *)t->waiting_on)->known &=
                 ~(SNAP_WK_SECONDS_LEFT | SNAP_WK_TIMEOUT_IN);
