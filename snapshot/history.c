@@ -35,6 +35,8 @@ hist_task_clear(struct hist_task *t)
     free(t->name);
     free(t->coro);
     free(t->reason);
+    free(t->created_by);
+    free(t->cancelled_by);
     memset(t, 0, sizeof(*t));
 }
 
@@ -100,7 +102,7 @@ hist_stack_hash(const struct snap *s, const struct snap_task *t)
     return h;
 }
 
-static bool
+bool
 hist_is_critical(const struct history *h, const char *name, const char *coro)
 {
     size_t i;
@@ -174,7 +176,7 @@ hist_task_cmp(const void *a, const void *b)
 }
 
 /* Move a task that disappeared to the terminated list, evicting the oldest non-critical. */
-static void
+void
 hist_end(struct history *h, struct hist_task *t)
 {
     size_t i, nonc = 0;
@@ -206,6 +208,7 @@ hist_end_copy(struct history *h, struct hist_task *t)
     c.name = xstrdup(t->name);
     c.coro = xstrdup(t->coro);
     c.reason = t->reason ? xstrdup(t->reason) : NULL;
+    c.created_by = c.cancelled_by = NULL;
     c.stack = t->nstack ? xcalloc(t->nstack, sizeof(*c.stack)) : NULL;
     for (i = 0; i < t->nstack; i++) {
         c.stack[i].function = xstrdup(t->stack[i].function);
@@ -374,6 +377,7 @@ history_update(struct history *h, const struct snap *s)
     }
     if (h->nlive > 1)
         qsort(h->live, h->nlive, sizeof(*h->live), hist_task_cmp);
+    hist_track_update(h, s);
     hist_update_floods(h, s);
     h->nsamples++;
     h->last_ns = now;
@@ -429,6 +433,10 @@ hist_write_task_text(FILE *f, const struct history *h, const struct hist_task *t
             (double)(t->last_seen_ns - t->first_seen_ns) / 1e9, t->critical ? "  CRITICAL" : "");
     if (t->reason)
         fprintf(f, "      %s\n", t->reason);    /* already escaped */
+    if (t->created_by)
+        fprintf(f, "      created by %s\n", t->created_by);
+    if (t->cancelled_by)
+        fprintf(f, "      cancelled by %s\n", t->cancelled_by);
     for (i = 0; stack && i < t->nstack; i++)
         hist_write_frame_text(f, &t->stack[i]);
 }
@@ -608,6 +616,16 @@ hist_write_task_json(FILE *f, const struct history *h, const struct hist_task *t
             history_task_swallowing(t) ? "true" : "false");
     if (t->reason)
         escape_json(f, t->reason, strlen(t->reason), 0);
+    else
+        fputs("null", f);
+    fputs(", \"created_by\": ", f);
+    if (t->created_by)
+        escape_json(f, t->created_by, strlen(t->created_by), 0);
+    else
+        fputs("null", f);
+    fputs(", \"cancelled_by\": ", f);
+    if (t->cancelled_by)
+        escape_json(f, t->cancelled_by, strlen(t->cancelled_by), 0);
     else
         fputs("null", f);
     fputs(", \"stack\": [", f);

@@ -39,6 +39,8 @@ struct hist_task {
     bool was_running;           /* it was running in the last sample */
     char *reason;               /* owned: why it ended (snapshot/reason.h), as last seen
                                  * while its object was still readable; NULL none */
+    char *created_by;           /* owned: the tracker's creation chain ("a ← b"), NULL none */
+    char *cancelled_by;         /* owned: the tracker's "b at app.py:7", NULL none */
     enum snap_task_state state;
     uint64_t first_seen_ns, last_seen_ns, last_change_ns;
     uint64_t stack_hash;
@@ -115,6 +117,7 @@ struct history {
     struct hist_event *events;  /* owned, since the last take */
     size_t nevents, cap_events;
     size_t events_dropped;      /* beyond HISTORY_MAX_EVENTS since the last take */
+    uint64_t track_seen_ns;     /* the newest tracker record folded in (history_track.c) */
 };
 
 void history_init(struct history *h, size_t max_ended, uint64_t stuck_ns);
@@ -141,6 +144,15 @@ void history_events_take(struct history *h, struct hist_event **v, size_t *n, si
 void history_events_free(struct hist_event *v, size_t n);
 const char *history_event_kind_name(enum hist_event_kind k);
 
+/*
+ * history_track.c: the tasks the tracker (--track) saw end, folded into the
+ * terminated list: a task already there gets the tracker's reason and its
+ * creation and cancel records, one never sampled alive is added (samples 0).
+ */
+void hist_track_update(struct history *h, const struct snap *s);
+/* history.c's hooks for history_track.c (not for other callers). */
+void hist_end(struct history *h, struct hist_task *t);
+bool hist_is_critical(const struct history *h, const char *name, const char *coro);
 /* history.c's hooks into history_events.c (not for other callers). */
 void hist_event_ended(struct history *h, const struct hist_task *t);
 void hist_events_scan(struct history *h);

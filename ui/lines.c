@@ -357,8 +357,11 @@ ui_ended_build(struct ui_lines *L, const struct history *h, uint64_t now_ns)
         const struct hist_task *t = &h->ended[h->nended - 1 - k];
 
         i = h->nended - 1 - k;
-        /* seen in one sample only: it lived less than an interval, how long is unknown */
-        if (t->samples <= 1)
+        /* seen in one sample only: it lived less than an interval, how long is unknown;
+         * in none: only the tracker saw it */
+        if (t->samples == 0)
+            snprintf(lived, sizeof(lived), "-");
+        else if (t->samples <= 1)
             snprintf(lived, sizeof(lived), "once");
         else
             ui_fmt_dur(lived, sizeof(lived), t->last_seen_ns - t->first_seen_ns);
@@ -409,6 +412,21 @@ ui_ended_detail(struct ui_lines *L, const struct history *h, size_t idx, uint64_
         ui_lines_begin(L);
         ui_lines_add(L, UI_C_HDR_LABEL, "ended ");
         ui_lines_add(L, UI_C_WARN, "%s", t->reason);
+    }
+    if (t->created_by) {        /* the tracker's, escaped by snapshot/track.c */
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "created by ");
+        ui_lines_add(L, UI_C_NORMAL, "%s", t->created_by);
+    }
+    if (t->cancelled_by) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "cancelled by ");
+        ui_lines_add(L, UI_C_CANCEL, "%s", t->cancelled_by);
+    }
+    if (t->samples == 0) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "seen by the tracker only: it lived and ended between two "
+                     "samples");
     }
 
     ui_lines_begin(L);

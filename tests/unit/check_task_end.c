@@ -249,7 +249,8 @@ START_TEST(test_history_reason)
     history_write_json(f, &h);
     fclose(f);
     ck_assert(strstr(out, "\"reason\": \"KeyError: 'tenant-7' at worker.py:41 (never "
-                          "retrieved)\", \"stack\": [") != NULL);
+                          "retrieved)\", \"created_by\": null, \"cancelled_by\": null, "
+                          "\"stack\": [") != NULL);
     ck_assert(strstr(out, "\"reason\": null") != NULL);
     free(out);
     history_free(&h);

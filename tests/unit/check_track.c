@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "snapshot/history.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/track.h"
 
@@ -142,6 +143,74 @@ START_TEST(test_track_cancel_text)
 }
 END_TEST
 
+/*
+ * The history folds the tracker's ended records in once each: a task never
+ * sampled alive is added (samples 0) with its notes, a task the samples saw
+ * end gets the tracker's notes; the same records again add nothing; what
+ * ended before the first sample gives no event.
+ */
+START_TEST(test_track_history)
+{
+    struct history h;
+    struct snap *s1 = snap_new(1), *s2 = snap_new(1), *s3 = snap_new(1);
+    struct hist_event *ev;
+    size_t nev, dropped, i, quick = 0;
+
+    history_init(&h, 100, 0);
+    history_events_enable(&h);
+    /* sample 1: "slow" pending; the tracker already kept "old" */
+    tt_task(s1, 0x1000, "Task-1", tt_rec(s1, 1, 0, 0));
+    tt_task(s1, 0x5000, "slow", tt_rec(s1, 5, 0x1000, 1));
+    snap_tasks_sort(s1);
+    tt_ended(s1, 0x7000, "old", tt_rec(s1, 2, 0x1000, 1));
+    s1->ended[0].ended_at_ns = 100;
+    s1->taken_at_ns = 1000;
+    history_update(&h, s1);
+    history_events_take(&h, &ev, &nev, &dropped);
+    ck_assert_uint_eq(nev, 0);
+    history_events_free(ev, nev);
+    ck_assert_uint_eq(h.nended, 1);
+    ck_assert_str_eq(h.ended[0].name, "old");
+    ck_assert_uint_eq(h.ended[0].samples, 0);
+    ck_assert_str_eq(h.ended[0].created_by, "Task-1");
+    /* sample 2: "slow" gone (sampled end) and "quick" (never sampled), both recorded */
+    tt_task(s2, 0x1000, "Task-1", tt_rec(s2, 1, 0, 0));
+    snap_tasks_sort(s2);
+    tt_ended(s2, 0x6000, "quick", tt_rec(s2, 6, 0x1000, 1));
+    s2->ended[0].ended_at_ns = 1600;
+    tt_ended(s2, 0x5000, "slow", tt_rec(s2, 5, 0x1000, 1));
+    s2->ended[1].ended_at_ns = 1500;
+    s2->ended[1].state = SNAP_TASK_CANCELLED;
+    tt_ended(s2, 0x7000, "old", tt_rec(s2, 2, 0x1000, 1));
+    s2->ended[2].ended_at_ns = 100;
+    s2->taken_at_ns = 2000;
+    history_update(&h, s2);
+    history_events_take(&h, &ev, &nev, &dropped);
+    for (i = 0; i < nev; i++)
+        quick += strcmp(ev[i].name, "quick") == 0;
+    ck_assert_uint_eq(quick, 1);
+    history_events_free(ev, nev);
+    ck_assert_uint_eq(h.nended, 3);
+    for (i = 0; i < h.nended; i++) {
+        ck_assert_ptr_nonnull(h.ended[i].created_by);
+        if (strcmp(h.ended[i].name, "slow") == 0)
+            ck_assert_uint_eq(h.ended[i].samples, 1);
+    }
+    /* sample 3: the same records: nothing new */
+    tt_task(s3, 0x1000, "Task-1", tt_rec(s3, 1, 0, 0));
+    snap_tasks_sort(s3);
+    tt_ended(s3, 0x6000, "quick", tt_rec(s3, 6, 0x1000, 1));
+    s3->ended[0].ended_at_ns = 1600;
+    s3->taken_at_ns = 3000;
+    history_update(&h, s3);
+    ck_assert_uint_eq(h.nended, 3);
+    history_free(&h);
+    snap_free(s1);
+    snap_free(s2);
+    snap_free(s3);
+}
+END_TEST
+
 Suite *
 suite_track(void)
 {
@@ -152,6 +221,7 @@ suite_track(void)
     tcase_add_test(tc, test_track_chain_gone_and_cut);
     tcase_add_test(tc, test_track_chain_loop);
     tcase_add_test(tc, test_track_cancel_text);
+    tcase_add_test(tc, test_track_history);
     suite_add_tcase(su, tc);
     return su;
 }
