@@ -509,7 +509,7 @@ hist_write_ended_text(FILE *f, const struct history *h)
              hist_ended_key_cmp(t, &h->ended[ix[j]]) == 0; j++)
             ;
         if (j - i > 1) {
-            fprintf(f, "    x%zu  ", j - i);
+            fprintf(f, "    \xc3\x97%zu  ", j - i);
             escape_text(f, t->coro, strlen(t->coro), 0);
             fprintf(f, "  (%s; the newest: ", snap_task_state_name(t->state));
             escape_text(f, t->name, strlen(t->name), 0);

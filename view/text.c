@@ -423,7 +423,7 @@ text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
     if (extra)
         fprintf(f, "  (also awaited by %zu other%s)", extra, extra == 1 ? "" : "s");
     if (row->count > 1)
-        fprintf(f, "  (%zu similar)", row->count);
+        fprintf(f, "  \xc3\x97%zu", row->count);    /* "×N": N tasks in this row */
     if (view_wait_line(wait, sizeof(wait), s, row->task))
         fprintf(f, "  \xe2\x86\x92 %s", wait);
     fputc('\n', f);

@@ -41,7 +41,7 @@ need user '^ +3  call_endpoint  handle_request [^ ]*/app\.py:[0-9]+ → (Lock\.)
 need user '^ +2  call_endpoint  handle_upload [^ ]*/app\.py:[0-9]+ → (Lock\.)?acquire$'
 need user '^ +2  run_in_background  background_job [^ ]*/app\.py:[0-9]+ → (Event\.)?wait$'
 need user 'cruncher  pending  outer  crunch [^ ]*/app\.py:[0-9]+  \*running\*'
-need user '\(3 similar\)'
+need user '  ×3( |$)'
 ok_ "text: user frames with the awaited primitive, one group per endpoint"
 
 text innermost --where=innermost
@@ -50,7 +50,7 @@ refuse innermost 'handle_request'
 ok_ "--where=innermost: the innermost frame"
 
 text nogroup --no-group
-refuse nogroup 'similar\)'
+refuse nogroup '  ×[0-9]'
 need nogroup 'request-2  pending  call_endpoint  handle_request'
 ok_ "--no-group: nothing folded"
 

@@ -29,7 +29,7 @@ want_line_() {
 # a tree line: the C task's or the pure-Python one's (whichever the fold keeps
 # first; both fold into one with the same reason; 3.14+ lists no done C task)
 want_row_() {
-    grep -qxF -e "$1" -e "py-$1" -e "$1  (2 similar)" -e "py-$1  (2 similar)" "$TMPD/t.txt" ||
+    grep -qxF -e "$1" -e "py-$1" -e "$1  ×2" -e "py-$1  ×2" "$TMPD/t.txt" ||
         { show_file_ "$TMPD/t.txt" 12000; fail_ "no line: $1"; }
 }
 want_row_ "crashed-worker  done  KeyError: 'tenant-7' at tasks_end.py:36 (never retrieved)"

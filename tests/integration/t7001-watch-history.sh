@@ -104,7 +104,7 @@ kill -INT "$wpid"
 wait "$wpid"
 rc=$?
 [ "$rc" -eq 0 ] || { show_file_ "$TMPD/stream.err"; fail_ "--watch exited $rc after ^C"; }
-grep -Eq "^    x[0-9]+  churn  \(" "$TMPD/stream.txt" ||
+grep -Eq "^    ×[0-9]+  churn  \(" "$TMPD/stream.txt" ||
     { show_file_ "$TMPD/stream.txt" 8000; fail_ "the summary does not fold the ended churn tasks"; }
 grep -q '^History:' "$TMPD/stream.txt" || fail_ "no summary after ^C"
 ok_ "--watch summary after ^C, ended churn tasks folded"

@@ -487,7 +487,7 @@ START_TEST(test_text_stacks_group)
     out = wt_capture(s, SNAP_FMT_TEXT, &o);
     ck_assert_ptr_nonnull(strstr(out, "\n\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 Task-2  pending  "
                                       "worker  worker app.py:12  "
-                                      "(2 similar)  \xe2\x86\x92 sleep (30 s left)\n"));
+                                      "\xc3\x97" "2  \xe2\x86\x92 sleep (30 s left)\n"));
     ck_assert_ptr_null(strstr(out, "Task-3"));
     free(out);
     snap_free(s);
