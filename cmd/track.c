@@ -181,7 +181,11 @@ track_open(struct track_job *j, const struct options *o, bool untrack)
         return rc;
     j->src = capture_source(j->cap);
     j->rt = capture_runtime(j->cap);
-    if ((rc = track_pep768_supported(j->rt)) < 0)
+    if ((rc = track_pep768_supported(j->rt)) < 0 && untrack && rc == -AIO_E_VERSION)
+        return err_set(AIO_E_VERSION, "--untrack needs CPython 3.14+ (PEP 768); this is %s: "
+                       "a tracker loaded by --run --track stays until the process ends",
+                       j->rt->version);
+    if (rc < 0)
         return rc;
     /* while it runs: remote debugging enabled, a thread to ask */
     return track_pep768_prepare(j->src, j->rt, &j->req);

@@ -212,7 +212,7 @@ track_pep768_prepare(struct source *src, const struct py_runtime *rt, struct tra
         return err_set(-rc, "cannot read whether process %d allows remote debugging", req->pid);
     if (enabled != 1)
         return err_set(AIO_E_PERM, "remote debugging is disabled in the target "
-                       "(-X disable_remote_debug or PYTHON_DISABLE_REMOTE_DEBUG); "
+                       "(-X disable-remote-debug or PYTHON_DISABLE_REMOTE_DEBUG); "
                        "use --run --track");
     if ((rc = pep768_choose(src, rt, interp, threads_main_off, req)) < 0)
         return rc;
