@@ -28,4 +28,5 @@
     X(suite_tracer) \
     X(suite_options) \
     X(suite_locals) \
-    X(suite_task_end)
+    X(suite_task_end) \
+    X(suite_track)
