@@ -1,5 +1,5 @@
 /*
- * check_track.c - the tracker's way in (track/): the embedded source is the
+  * check_track_install.c - the tracker's way in (track/): the embedded source is the
  * file's, the scripts quote what comes from argv so that nothing can end
  * their literals, the versions PEP 768 is refused for, and the options.
  */
@@ -14,7 +14,7 @@
 #include "track/pep768.h"
 #include "track/track.h"
 
-Suite *suite_track(void);
+Suite *suite_track_install(void);
 
 START_TEST(test_track_embedded_source)
 {
@@ -140,10 +140,10 @@ START_TEST(test_track_options)
 END_TEST
 
 Suite *
-suite_track(void)
+suite_track_install(void)
 {
-    Suite *s = suite_create("track");
-    TCase *tc = tcase_create("track");
+    Suite *s = suite_create("track_install");
+    TCase *tc = tcase_create("track_install");
 
     tcase_add_test(tc, test_track_embedded_source);
     tcase_add_test(tc, test_track_script_quotes_patterns);
