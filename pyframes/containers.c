@@ -456,3 +456,32 @@ py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg)
     free(v);
     return rc;
 }
+
+int
+py_seq_read(struct py_ctx *c, uint64_t seq, uint64_t *out, size_t max, size_t *n)
+{
+    uint64_t type = py_type_of(c, seq), items;
+    const char *tn = py_type_name(c, type);
+    int64_t size = 0;
+    int rc;
+
+    *n = 0;
+    if ((rc = py_read_int(c, seq, PYF_OB_SIZE, &size)) < 0)
+        return rc;
+    if (size < 0 || size > (int64_t)MAX_LIST_ITEMS)
+        return -AIO_E_CORRUPT;
+    if (strcmp(tn, "list") == 0) {
+        if ((rc = py_read_ptr(c, seq, PYF_LIST_ITEM, &items)) < 0)
+            return rc;
+    } else if (strcmp(tn, "tuple") == 0) {
+        items = seq + layout_off(c->L, PYF_TUPLE_ITEM);
+    } else {
+        return -AIO_E_CORRUPT;
+    }
+    if ((size_t)size < max)
+        max = (size_t)size;
+    if (max && (rc = source_read(c->src, items, out, max * 8)) < 0)
+        return rc;
+    *n = max;
+    return 0;
+}

@@ -71,6 +71,13 @@ int py_runtime_open(struct source *src, enum py_layout_choice choice, struct py_
 int py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *snap);
 
 /*
+ * Only the state of the tracker loaded by --track (snap->tracker: present,
+ * enabled, error, counts), read without the rest of a snapshot: for waiting
+ * until an install has happened.  The target may run.  Returns 0.
+ */
+int py_tracker_probe(struct source *src, const struct py_runtime *rt, struct snap *snap);
+
+/*
  * The newest minor version this build knows (versions.c); a later one is read
  * as it, with a warning, when its _Py_DebugOffsets pass that version's checks.
  */

@@ -285,6 +285,11 @@ int py_dict_get_str(struct py_ctx *c, uint64_t dict, const char *name, uint64_t 
 int py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg);
 /* Every item of a list or tuple.  Bounded. */
 int py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg);
+/*
+ * The first (at most max) items of a list or tuple into out, *n of them;
+ * 0 or a negative AIO_E_* (not a list or tuple, unreadable).
+ */
+int py_seq_read(struct py_ctx *c, uint64_t seq, uint64_t *out, size_t max, size_t *n);
 /* Attribute `name` from an instance's __dict__ (managed, inline or tp_dictoffset); 0 if absent. */
 int py_attr_get(struct py_ctx *c, uint64_t obj, const char *name, uint64_t *value);
 /* Several attributes in one pass over the instance's __dict__; absent ones are 0. */

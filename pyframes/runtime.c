@@ -15,6 +15,7 @@
 #include "layout_debugoffsets.h"
 #include "layout_table.h"
 #include "pyint.h"
+#include "tracker.h"
 #include "versions.h"
 
 #define RUNTIME_MAX_CANDIDATES 64
@@ -576,4 +577,16 @@ py_snapshot_read(struct source *src, const struct py_runtime *rt, struct snap *s
     snprintf(snap->python_version, sizeof(snap->python_version), "%s", rt->version);
     snap->py_version_hex = rt->version_hex;
     return rc;
+}
+
+int
+py_tracker_probe(struct source *src, const struct py_runtime *rt, struct snap *snap)
+{
+    struct py_ctx c;
+
+    py_ctx_init(&c, src, &rt->L, rt->ops, snap);
+    c.runtime = rt->runtime_addr;
+    py_tracker_read_state(&c);
+    py_ctx_done(&c);
+    return 0;
 }

@@ -272,6 +272,16 @@ te_exception(struct py_ctx *c, uint64_t exc, uint64_t tb, int depth)
     return e;
 }
 
+const struct snap_exc *
+te_exception_read(struct py_ctx *c, uint64_t exc)
+{
+    struct snap_exc *e = te_exception(c, te_not_none(c, exc), 0, 0);
+
+    if (e)
+        e->retrieved = true;    /* unknown: the task object is gone */
+    return e;
+}
+
 /* A __slots__ member of an instance (by its member descriptor in the type's dict). */
 static uint64_t
 te_slot(struct py_ctx *c, uint64_t obj, uint64_t type_dict, const char *name)

@@ -17,6 +17,12 @@
 void te_read(struct py_ctx *c, uint64_t addr, enum py_task_kind kind, size_t idx);
 
 /*
+ * An exception object (its type, message, traceback and __cause__ chain)
+ * into the snapshot, NULL if unreadable; retrieved is set (not known).
+ */
+const struct snap_exc *te_exception_read(struct py_ctx *c, uint64_t exc);
+
+/*
  * Split a type's tp_name into the class's name (after the last dot) and its
  * module (before it; "builtins" when there is no dot).  Pointers into
  * tp_name (or a static string).

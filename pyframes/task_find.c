@@ -17,6 +17,7 @@
 #include "../common/xalloc.h"
 #include "pyint.h"
 #include "tasks.h"
+#include "tracker.h"
 
 /* tasks in one list: no cap below a million (CPython's own tool stops at 65,536) */
 #define MAX_TASK_LIST MAX_TASKS
@@ -534,7 +535,9 @@ py_tasks_walk(struct py_ctx *c)
 {
     int rc = c->ops->tasks_discover(c);
 
-    if (rc == 0)
+    if (rc == 0) {
         py_tasks_where(c);
+        py_tracker_read(c);
+    }
     return rc;
 }

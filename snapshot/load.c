@@ -24,6 +24,7 @@
 #include "../common/xalloc.h"
 #include "json_scan.h"
 #include "load_locals.h"
+#include "load_track.h"
 #include "load_wait.h"
 
 #define MAX_LOAD_THREADS ((size_t)1 << 16)
@@ -294,17 +295,42 @@ jr_created_at(struct jr *jr, struct snap_frames *out)
     return jr_frames(jr, &out->first, &out->count);
 }
 
+/* The loader's readers lent to load_track.c. */
+static int
+jr_frames_cb(void *arg, size_t *first, size_t *count)
+{
+    return jr_frames(arg, first, count);
+}
+
+static int
+jr_exc_cb(void *arg, const struct snap_exc **out)
+{
+    return jr_exc(arg, out, 0);
+}
+
+static struct load_track
+jr_lt(struct jr *jr)
+{
+    struct load_track lt = { &jr->sc, jr->s, jr_frames_cb, jr_exc_cb, jr };
+
+    return lt;
+}
+
 /* One task.  "awaiting" is parsed after "id" is known only if the id came first. */
 static int
 jr_task(struct jr *jr)
 {
     struct snap_task t;
+    struct load_track lt = jr_lt(jr);
+    struct load_track_acc acc;
     size_t m = 0;
     bool have_id = false;
     uint64_t v;
     int r;
 
     memset(&t, 0, sizeof(t));
+    memset(&acc, 0, sizeof(acc));
+    acc.r.creation_stack.first = jr->s->nframes;
     t.user_frame = SNAP_NO_FRAME;
     if (jr->s->ntasks >= MAX_LOAD_TASKS)
         return jscan_fail(&jr->sc, "more than %zu tasks", MAX_LOAD_TASKS);
@@ -352,6 +378,8 @@ jr_task(struct jr *jr)
             r = jr_cancelled(jr, &t.cancelled);
         } else if (jscan_str_is(&jr->sc, "created_at")) {
             r = jr_created_at(jr, &t.created_at);
+        } else if (load_track_is_key(&jr->sc)) {
+            r = load_track_value(&lt, &acc);
         } else if (jscan_str_is(&jr->sc, "awaiting") && have_id) {
             r = jr_awaiting(jr, t.addr);
         } else if (jscan_str_is(&jr->sc, "awaiting")) {
@@ -368,6 +396,7 @@ jr_task(struct jr *jr)
         return jscan_fail(&jr->sc, "task without \"id\"");
     if (jr_task_where_check(jr, &t) < 0)
         return -1;
+    t.track = load_track_done(&lt, &acc);
     if (jr->s->ntasks > 0 && jr->s->tasks[jr->s->ntasks - 1].addr >= t.addr)
         return jscan_fail(&jr->sc, "tasks not in ascending id order, or a duplicate id");
     *snap_task_add(jr->s) = t;
@@ -558,6 +587,14 @@ jr_flags(struct jr *jr)
 
 /* A duration in microseconds into nanoseconds. */
 static int
+jr_ended(struct jr *jr)
+{
+    struct load_track lt = jr_lt(jr);
+
+    return load_track_ended(&lt);
+}
+
+static int
 jr_us(struct jr *jr, uint64_t *ns)
 {
     uint64_t us;
@@ -639,6 +676,13 @@ jr_top_value(struct jr *jr)
     if (jscan_str_is(&jr->sc, "edges")) {
         jr->have_edges = true;
         return jr_array(jr, jr_edge);
+    }
+    if (jscan_str_is(&jr->sc, "terminated"))
+        return jr_array(jr, jr_ended);
+    if (jscan_str_is(&jr->sc, "tracker")) {
+        struct load_track lt = jr_lt(jr);
+
+        return load_track_tracker(&lt);
     }
     return jscan_skip(&jr->sc);
 }

@@ -27,6 +27,7 @@ snap_free(struct snap *s)
     free(s->locals);
     free(s->tasks);
     free(s->edges);
+    free(s->ended);
     free(s->diags);
     free(s->cycles);
     free(s->cycle_tasks);
@@ -83,6 +84,13 @@ snap_task_add(struct snap *s)
     SNAP_ADD(s, tasks, ntasks, cap_tasks);
     s->tasks[s->ntasks].user_frame = SNAP_NO_FRAME;
     return &s->tasks[s->ntasks++];
+}
+
+struct snap_ended *
+snap_ended_add(struct snap *s)
+{
+    SNAP_ADD(s, ended, nended, cap_ended);
+    return &s->ended[s->nended++];
 }
 
 void

@@ -87,6 +87,55 @@ struct snap_cancel {
     struct snap_frames traceback;   /* of the CancelledError, where CPython keeps it */
 };
 
+enum snap_task_state {
+    SNAP_TASK_PENDING = 0,
+    SNAP_TASK_DONE = 1,
+    SNAP_TASK_CANCELLED = 2,
+};
+
+/*
+ * Who cancelled a task: the tracker's record of the first cancel() call
+ * that took effect (--track).
+ */
+struct snap_cancel_by {
+    uint64_t task;              /* the task that called cancel(), 0 = not called from a task */
+    struct snap_frames stack;   /* where cancel() was called, innermost first */
+    struct snap_str message;    /* cancel(msg), null when none */
+    uint64_t at_ns;             /* CLOCK_REALTIME of the call, 0 unknown */
+};
+
+/* What the tracker (--track) recorded about a task: where it came from, who cancelled it. */
+struct snap_track {
+    int64_t serial;             /* the tracker's creation number (1, 2, ...), 0 unknown */
+    uint64_t created_by;        /* the task that created it, 0 = none (made outside a task) */
+    int64_t creator_serial;     /* the creator's serial: tells it from a later task at the same
+                                 * address; 0 unknown */
+    struct snap_frames creation_stack;  /* where it was created, innermost first */
+    const struct snap_cancel_by *cancelled_by;  /* NULL: not cancelled by a recorded call */
+};
+
+/* A task the tracker saw end (its ring of the last N, and every critical one). */
+struct snap_ended {
+    uint64_t addr;              /* the task's id (its address then; it may be reused since) */
+    struct snap_str name;
+    struct snap_str coro;       /* coroutine qualname, null unknown */
+    enum snap_task_state state;  /* done or cancelled */
+    uint64_t ended_at_ns;       /* CLOCK_REALTIME */
+    const struct snap_exc *exception;   /* done with an exception, else NULL */
+    const struct snap_track *track;     /* its creation and cancel records, NULL none */
+    bool critical;              /* its name or coroutine matched --critical */
+};
+
+/* The tracker's own state in the target (--track), as read. */
+struct snap_tracker {
+    bool present;               /* the tracker is loaded in the target */
+    bool enabled;               /* and recording */
+    struct snap_str error;      /* why it disabled itself, null none */
+    int64_t keep;               /* size of its ring of ended tasks */
+    int64_t created, ended;     /* tasks it saw created / end since it was installed */
+    uint64_t installed_ns;      /* CLOCK_REALTIME */
+};
+
 struct snap_thread {
     long tid;                   /* native (kernel) thread id */
     uint64_t thread_id;         /* Python's threading.get_ident() */
@@ -103,11 +152,6 @@ struct snap_thread {
     size_t frame_count;         /* innermost first */
 };
 
-enum snap_task_state {
-    SNAP_TASK_PENDING = 0,
-    SNAP_TASK_DONE = 1,
-    SNAP_TASK_CANCELLED = 2,
-};
 
 enum snap_wait_kind {
     SNAP_WAIT_TASK = 0,         /* another task (the awaited ids are the task's edges) */
@@ -190,6 +234,7 @@ struct snap_task {
     const struct snap_cancel *cancelled; /* cancelled, else NULL */
     struct snap_frames created_at;      /* _source_traceback (debug mode); count 0 = none */
     const struct snap_wait *waiting_on; /* pending: what it waits on (arena), NULL none known */
+    const struct snap_track *track;     /* the tracker's records (--track), NULL none */
 };
 
 #define SNAP_NO_FRAME ((size_t)-1)
@@ -255,6 +300,8 @@ struct snap {
     struct snap_task *tasks;      size_t ntasks, cap_tasks;
     struct snap_edge *edges;      size_t nedges, cap_edges;
     struct snap_diag *diags;      size_t ndiags, cap_diags;
+    struct snap_ended *ended;     size_t nended, cap_ended;       /* the tracker's, newest first */
+    struct snap_tracker tracker;
     struct snap_cycle *cycles;    size_t ncycles;       /* by snap_cycles_find */
     size_t *cycle_tasks;          size_t ncycle_tasks;  /* task indices of every cycle */
 };
@@ -275,6 +322,7 @@ struct snap_frame *snap_frame_add(struct snap *s);
 struct snap_local *snap_local_add(struct snap *s);
 struct snap_task *snap_task_add(struct snap *s);
 void snap_edge_add(struct snap *s, size_t waiter, size_t awaited, enum snap_edge_kind kind);
+struct snap_ended *snap_ended_add(struct snap *s);
 
 /* Record a diagnostic; sets SNAP_F_PARTIAL.  code is an AIO_E_* value (sign ignored). */
 void snap_diag_add(struct snap *s, enum snap_diag_scope scope, size_t index, int code,

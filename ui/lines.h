@@ -174,6 +174,14 @@ void ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct sn
                        struct ui_srccache *src);
 
 /*
+ * The tracker's records of task t (lines_end.c, --track): the chain of the
+ * tasks that created it (numbered links to those alive), who cancelled it,
+ * its creation stack.  Nothing for a task without a record.
+ */
+void ui_detail_track_add(struct ui_lines *L, struct ui_links *links, const struct snap *s,
+                         const struct snap_task *t, struct ui_srccache *src);
+
+/*
  * The threads view: every thread with its CPU share since the previous
  * refresh (cpu_pct per thread, < 0 unknown; the array may be NULL) and its
  * stack (python and native frames), then diagnostics.

@@ -13,6 +13,8 @@
 #include "../common/escape.h"
 #include "../common/xalloc.h"
 #include "../snapshot/reason.h"
+#include "../snapshot/track.h"
+#include "text_track.h"
 #include "../snapshot/tree.h"
 #include "wait.h"
 
@@ -374,6 +376,27 @@ text_task_end(FILE *f, const struct snap *s, const struct text_cont *k,
     }
 }
 
+/* The tracker's records (--track): who created the task (the chain up to a root), who cancelled it. */
+static void
+text_task_track(FILE *f, const struct snap *s, const struct text_cont *k,
+                const struct snap_task *tk, const struct track_index *ix)
+{
+    char line[TEXT_REASON_BYTES];
+
+    if (!tk->track)
+        return;
+    if (track_chain_text(s, ix, tk->track, line, sizeof(line))) {
+        text_cont_line(f, k, "created by ");
+        fputs(line, f);
+        fputc('\n', f);
+    }
+    if (track_cancel_text(s, ix, tk->track->cancelled_by, line, sizeof(line))) {
+        text_cont_line(f, k, "cancelled by ");
+        fputs(line, f);
+        fputc('\n', f);
+    }
+}
+
 static void
 text_task_row(FILE *f, const struct snap *s, const struct tree_forest *t,
               const struct tree_row *row, const struct write_opts *o)
@@ -421,7 +444,7 @@ text_stack_mark(FILE *f, const struct snap_task *tk, size_t k)
 
 static void
 text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
-          const struct write_opts *o)
+          const struct write_opts *o, const struct track_index *ix)
 {
     struct tree_rows rows = { 0 };
     struct tree_view view = { .group = o->group };
@@ -439,6 +462,11 @@ text_tree(FILE *f, const struct snap *s, const struct tree_forest *t,
         last[row->depth] = (row->flags & TREE_ROW_LAST) != 0;
         text_prefix(f, last, row->depth, false);
         text_task_row(f, s, t, row, o);
+        {
+            struct text_cont cont = { last, row->depth, kids };
+
+            text_task_track(f, s, &cont, tk, ix);
+        }
         if (!o->stacks)
             continue;
         fr = tree_frames(s, tk->frame_first, tk->frame_count, &count);
@@ -493,21 +521,25 @@ snap_write_text(FILE *f, const struct snap *s, const struct write_opts *o)
 {
     static const struct write_opts defaults;
     struct tree_forest *t;
+    struct track_index ix;
 
     if (!o)
         o = &defaults;
     text_header(f, s);
     text_threads(f, s);
+    track_index_build(&ix, s);
     if (s->ntasks == 0) {
         /* say it: an empty section reads like a failure */
         fputs(s->flags & SNAP_F_NO_TASKS ? "\nno asyncio tasks (asyncio is not imported)\n"
                                          : "\nTasks: 0 (no tasks)\n", f);
-        return;
+    } else {
+        t = tree_forest_build(s);
+        text_summary(f, s, t, o);
+        view_waits_fold_text(f, s, MAX_TEXT_GROUPS);
+        text_cycles(f, s);
+        text_tree(f, s, t, o, &ix);
+        tree_forest_free(t);
     }
-    t = tree_forest_build(s);
-    text_summary(f, s, t, o);
-    view_waits_fold_text(f, s, MAX_TEXT_GROUPS);
-    text_cycles(f, s);
-    text_tree(f, s, t, o);
-    tree_forest_free(t);
+    text_track_ended(f, s, &ix, o->stacks);
+    track_index_free(&ix);
 }

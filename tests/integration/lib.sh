@@ -222,7 +222,7 @@ start_target() {
     TRUTH=$TARGET_DIR/truth.json
     # shellcheck disable=SC2086
     AIOMON_TRUTH=$TRUTH AIOMON_HEARTBEAT=$TARGET_DIR/heartbeat AIOMON_READY_FD=3 \
-        ${TARGET_WRAP:-} "$PY" -E -s -B "$TARGETS/$script" "$@" \
+        ${TARGET_WRAP:-} "$PY" ${PY_FLAGS:--E -s -B} "$TARGETS/$script" "$@" \
         3>"$TARGET_DIR/ready" >"$TARGET_DIR/log" 2>&1 &
     wrapper=$!
     _PIDS+=("$wrapper")

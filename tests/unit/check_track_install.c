@@ -1,6 +1,6 @@
 /*
-  * check_track_install.c - the tracker's way in (track/): the embedded source is the
- * file's, the scripts quote what comes from argv so that nothing can end
+ * check_track_install.c - the tracker's way in (track/): the embedded source
+ * is the file's, the scripts quote what comes from argv so that nothing can end
  * their literals, the versions PEP 768 is refused for, and the options.
  */
 #include <check.h>
