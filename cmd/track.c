@@ -39,6 +39,7 @@ struct track_job {
     struct track_request req;
     struct track_file file;
     struct track_state st;
+    int absent;                 /* --untrack: probes in a row that found no tracker */
 };
 
 static void
@@ -99,8 +100,11 @@ track_done(struct track_job *j)
         consumed = track_pep768_pending(j->src, &j->req, &pending) == 0 && !pending;
     if (!consumed || track_probe(j->src, j->rt, &j->st) < 0)
         return 0;
+    if (j->st.present)
+        j->absent = 0;
+    /* absent twice in a row: a read torn by the target's own change of sys.modules is not it */
     if (j->untrack)
-        return !j->st.present;
+        return !j->st.present && ++j->absent >= 2;
     return j->st.present && (j->st.enabled || j->st.error[0]);
 }
 
