@@ -12,6 +12,7 @@
  */
 #include "mode.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "capture.h"
 #include "common/clock.h"
+#include "common/crashhook.h"
 #include "common/err.h"
 #include "common/escape.h"
 #include "track/pep768.h"
@@ -29,6 +31,42 @@
 #define TRACK_QUIET_NS (1000 * 1000000LL)  /* then say that the target is not there yet */
 #define TRACK_TAKEN_GRACE_NS (2000 * 1000000LL)
 #define NS_PER_SEC 1000000000LL
+
+/*
+ * ^C (or SIGTERM, SIGHUP) while a request is out: withdraw it and remove its
+ * file before going, so that the process does not run it later.  Installed
+ * before the capture, so the attach guard (attach/guard.h) detaches first
+ * and then calls this; outside the request it does the default action.
+ */
+static volatile sig_atomic_t track_armed;
+static volatile sig_atomic_t track_stop_sig;
+static const int track_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+track_on_signal(int sig)
+{
+    if (track_armed) {
+        track_stop_sig = sig;
+        return;
+    }
+    /* what the guard would have done had it not chained to us: the live view's terminal back */
+    crashhook_run();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+track_signals_install(void)
+{
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = track_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof(track_stop_signals) / sizeof(track_stop_signals[0]); i++)
+        sigaction(track_stop_signals[i], &sa, NULL);
+}
 
 struct track_job {
     const struct options *o;
@@ -141,6 +179,13 @@ track_wait(struct track_job *j)
 
         if (track_done(j))
             return 0;
+        if (track_stop_sig) {
+            if (track_file_consumed(&j->file) != 1)
+                track_withdraw(j);
+            return err_set(AIO_E_INTERNAL, "interrupted by signal %d: %s", (int)track_stop_sig,
+                           track_file_consumed(&j->file) == 1 ? "the process has the request "
+                           "already" : "the request was withdrawn");
+        }
         if (!source_alive(j->src))
             return err_set(AIO_E_EXITED, "process %d exited", j->o->pid);
         now = (int64_t)clock_now_ns(CLOCK_MONOTONIC);
@@ -205,6 +250,7 @@ track_run_request(const struct options *o, bool untrack)
     char *text = NULL, thr[96];
     int rc, status = 0;
 
+    track_signals_install();
     rc = track_open(&j, o, untrack);
     if (rc < 0)
         goto out;
@@ -213,6 +259,7 @@ track_run_request(const struct options *o, bool untrack)
         goto out;
     }
     text = untrack ? track_script_untrack() : track_script_install(&a);
+    track_armed = 1;
     if ((rc = track_file_create(&j.file, o->pid, text, strlen(text))) < 0 ||
         (rc = track_send(&j)) < 0 || (rc = track_wait(&j)) < 0)
         goto out;
@@ -231,6 +278,9 @@ track_run_request(const struct options *o, bool untrack)
     }
 out:
     track_file_remove(&j.file);
+    track_armed = 0;
+    if (track_stop_sig && rc >= 0)
+        rc = err_set(AIO_E_INTERNAL, "interrupted by signal %d", (int)track_stop_sig);
     capture_close(j.cap);
     free(text);
     if (rc < 0)

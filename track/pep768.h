@@ -84,7 +84,7 @@ struct track_file {
     bool created;
     bool consumed;              /* the target has read it whole and closed it */
     char name[64];              /* "aiomon-track-<random>.py" */
-    char path[96];              /* "/tmp/<name>": the path in the target */
+    char path[96];              /* "/tmp/<name>" (or /dev/shm, /var/tmp): the path in the target */
 };
 
 /*

@@ -3,8 +3,8 @@
  *
  * The target opens the path we write into its thread state, in its own root
  * and mount namespace (a container, a chroot): so the file is made through
- * /proc/PID/root/tmp, which is that directory as the target sees it.  "tmp"
- * is opened with O_NOFOLLOW (a link there would be resolved against our
+ * /proc/PID/root/tmp, which is that directory as the target sees it (when it
+ * is read-only: /dev/shm, then /var/tmp).  "tmp" is opened with O_NOFOLLOW (a link there would be resolved against our
  * root, not the target's), the file with O_CREAT|O_EXCL|O_NOFOLLOW under a
  * random name, and everything after that goes through the directory's fd.
  *
@@ -27,6 +27,10 @@
 #include "common/err.h"
 
 #define TMPFILE_TRIES 8
+
+/* Where in the target's root the file may go, in order: the first writable one. */
+static const char *const tmpfile_dirs[] = { "tmp", "dev/shm", "var/tmp" };
+#define TMPFILE_NDIRS (sizeof(tmpfile_dirs) / sizeof(tmpfile_dirs[0]))
 
 static void
 tmpfile_random_name(char *out, size_t size)
@@ -87,7 +91,8 @@ int
 track_file_create(struct track_file *f, int pid, const char *text, size_t len)
 {
     char root[64];
-    int rootfd, fd = -1, e, i;
+    int rootfd, fd = -1, e = 0, i;
+    size_t d;
 
     memset(f, 0, sizeof(*f));
     f->dirfd = f->inotify = -1;
@@ -96,28 +101,35 @@ track_file_create(struct track_file *f, int pid, const char *text, size_t len)
     if (rootfd < 0)
         return err_set(errno == ENOENT || errno == ESRCH ? AIO_E_NOPROC : AIO_E_PERM,
                        "cannot open %s: %s", root, strerror(errno));
-    f->dirfd = openat(rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    e = errno;
+    /* a read-only /tmp (a container's): /dev/shm, /var/tmp */
+    for (d = 0; d < TMPFILE_NDIRS && fd < 0; d++) {
+        f->dirfd = openat(rootfd, tmpfile_dirs[d], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                          O_CLOEXEC);
+        if (f->dirfd < 0) {
+            e = d == 0 ? errno : e;
+            continue;
+        }
+        for (i = 0; i < TMPFILE_TRIES && fd < 0; i++) {
+            tmpfile_random_name(f->name, sizeof(f->name));
+            fd = openat(f->dirfd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                        O_CLOEXEC, 0644);
+            if (fd < 0 && errno != EEXIST)
+                break;
+        }
+        if (fd < 0) {
+            e = d == 0 ? errno : e;
+            close(f->dirfd);
+            f->dirfd = -1;
+        } else {
+            snprintf(f->path, sizeof(f->path), "/%s/%s", tmpfile_dirs[d], f->name);
+        }
+    }
     close(rootfd);
-    if (f->dirfd < 0)
-        return err_set(AIO_E_IO, "cannot open /tmp of process %d (%s/tmp, not followed if a "
-                       "link): %s", pid, root, strerror(e));
-    for (i = 0; i < TMPFILE_TRIES && fd < 0; i++) {
-        tmpfile_random_name(f->name, sizeof(f->name));
-        fd = openat(f->dirfd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0644);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        e = errno;
-        close(f->dirfd);
-        f->dirfd = -1;
-        return err_set(AIO_E_IO, "cannot create a file in /tmp of process %d: %s", pid,
+    if (fd < 0)
+        return err_set(AIO_E_IO, "cannot create a file in /tmp of process %d (%s/tmp, not "
+                       "followed if a link; nor in /dev/shm, /var/tmp): %s", pid, root,
                        strerror(e));
-    }
     f->created = true;
-    snprintf(f->path, sizeof(f->path), "/tmp/%s", f->name);
     /* the umask may have taken bits away: the target, maybe another user, must read it */
     if (tmpfile_write_all(fd, text, len) < 0 || fchmod(fd, 0644) < 0 || close(fd) < 0) {
         e = errno;

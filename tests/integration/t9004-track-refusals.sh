@@ -74,3 +74,23 @@ r=$(track_report 2)
 expect_report "$r" present False "blocked target, later"
 [ -s "$TARGET_DIR/log" ] && { show_file_ "$TARGET_DIR/log"; fail_ "blocked: the target printed something (a failed script?)"; }
 ok_ "blocked: nothing printed by the target"
+
+# ^C while waiting: the request is withdrawn and its file removed at once
+"$AIOMON" --track --track-wait 60 --dump "$TARGET_PID" >"$TMPD/o6" 2>"$TMPD/e6" &
+aio=$!
+_PIDS+=("$aio")
+for ((i = 0; i < 500; i++)); do
+    grep -q "to reach a safe point" "$TMPD/e6" && break
+    sleep 0.02      # polling for aiomon-attach's line
+done
+t0=$SECONDS
+kill -INT "$aio"
+wait "$aio"
+AIO_RC=$?
+[ $((SECONDS - t0)) -lt 5 ] || fail_ "^C: aiomon-attach took $((SECONDS - t0)) s to go"
+sed -i '/waiting for .* to reach a safe point/d' "$TMPD/e6"
+expect_error_ 2 "interrupted by signal 2: the request was withdrawn" "$TMPD/e6" "^C while waiting"
+assert_running "$TARGET_PID"
+no_script_left "$TARGET_PID"
+r=$(track_report 3)
+expect_report "$r" present False "blocked target after ^C"
