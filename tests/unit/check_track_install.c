@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/image.h"
 #include "cmd/options.h"
 #include "common/err.h"
 #include "track/pep768.h"
@@ -86,6 +87,184 @@ START_TEST(test_track_pep768_versions)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- a made-up 3.14 process */
+
+#define PI_RUNTIME 0x10000ull
+#define PI_INTERP 0x20000ull
+#define PI_MAIN 0x30000ull
+#define PI_OTHER 0x31000ull
+#define PI_TS_SIZE 1000
+#define PI_LOOP_OFF 900         /* asyncio_running_loop in the thread state */
+
+struct pi_buf {
+    uint8_t b[16384];
+    size_t n;
+};
+
+static void
+pi_put(struct pi_buf *ib, const void *p, size_t n)
+{
+    ck_assert_uint_le(ib->n + n, sizeof(ib->b));
+    memcpy(ib->b + ib->n, p, n);
+    ib->n += n;
+}
+
+static void
+pi_rec(struct pi_buf *ib, uint32_t type, const void *p, size_t n, const void *p2, size_t n2)
+{
+    uint32_t hdr[2] = { type, (uint32_t)(n + n2) };
+    static const uint8_t zero[8];
+
+    pi_put(ib, hdr, sizeof(hdr));
+    pi_put(ib, p, n);
+    if (n2)
+        pi_put(ib, p2, n2);
+    pi_put(ib, zero, (8 - (n + n2) % 8) % 8);
+}
+
+static void
+pi_range(struct pi_buf *ib, uint64_t addr, const void *p, size_t n)
+{
+    pi_rec(ib, IMAGE_REC_RANGE, &addr, sizeof(addr), p, n);
+}
+
+static void
+pi_u64(uint8_t *b, size_t pos, uint64_t v)
+{
+    memcpy(b + pos, &v, sizeof(v));
+}
+
+/*
+ * The image: _Py_DebugOffsets of 3.14 (only what --track reads), one
+ * interpreter, the main thread and another one; loop_main / loop_other: which
+ * runs an asyncio loop.  Changes: enabled (the interpreter's flag), path_size.
+ */
+static void
+pi_build(struct pi_buf *ib, int enabled, uint64_t path_size, bool loop_main, bool loop_other,
+         const char *cookie)
+{
+    uint8_t rtb[760], interp[0x200], ts[PI_TS_SIZE];
+    uint8_t info[120];
+    int32_t pid = 4242, tidoff = -1;
+    uint64_t v = PI_RUNTIME, hex = 0x030e0af0;
+
+    ib->n = 0;
+    pi_put(ib, IMAGE_MAGIC, 8);
+    pi_put(ib, &(uint32_t){ IMAGE_VERSION }, 4);
+    pi_put(ib, &(uint32_t){ 0 }, 4);
+    memset(info, 0, sizeof(info));
+    memcpy(info, &pid, 4);
+    memcpy(info + 4, &tidoff, 4);
+    memcpy(info + 8, &v, 8);
+    memcpy(info + 16, &hex, 8);
+    strcpy((char *)info + 24, "3.14.10");
+    pi_rec(ib, IMAGE_REC_INFO, info, sizeof(info), NULL, 0);
+
+    memset(rtb, 0, sizeof(rtb));
+    memcpy(rtb, cookie, 8);
+    pi_u64(rtb, 8, hex);
+    pi_u64(rtb, 40, PI_INTERP);         /* _PyRuntime.interpreters.head (the layout says 40) */
+    pi_u64(rtb, 48, sizeof(interp));    /* interpreter_state.size */
+    pi_u64(rtb, 80, 0x50);              /* interpreter_state.threads_main */
+    pi_u64(rtb, 176, PI_TS_SIZE);       /* thread_state.size */
+    pi_u64(rtb, 712, 0x18);             /* eval_breaker */
+    pi_u64(rtb, 720, 0x130);            /* remote_debugger_support */
+    pi_u64(rtb, 728, 0x100);            /* remote_debugging_enabled (in the interpreter) */
+    pi_u64(rtb, 736, 0);                /* debugger_pending_call */
+    pi_u64(rtb, 744, 4);                /* debugger_script_path */
+    pi_u64(rtb, 752, path_size);        /* debugger_script_path_size */
+    pi_range(ib, PI_RUNTIME, rtb, sizeof(rtb));
+
+    memset(interp, 0, sizeof(interp));
+    pi_u64(interp, 72, PI_OTHER);       /* threads.head: the newest thread */
+    pi_u64(interp, 0x50, PI_MAIN);
+    memcpy(interp + 0x100, &enabled, 4);
+    pi_range(ib, PI_INTERP, interp, sizeof(interp));
+
+    memset(ts, 0, sizeof(ts));
+    pi_u64(ts, 192, PI_MAIN);           /* next */
+    pi_u64(ts, 224, 4343);              /* native_thread_id */
+    pi_u64(ts, PI_LOOP_OFF, loop_other ? 0x7000 : 0);
+    pi_range(ib, PI_OTHER, ts, sizeof(ts));
+    memset(ts, 0, sizeof(ts));
+    pi_u64(ts, 224, 4242);
+    pi_u64(ts, PI_LOOP_OFF, loop_main ? 0x7000 : 0);
+    pi_range(ib, PI_MAIN, ts, sizeof(ts));
+}
+
+static void
+pi_field(struct py_runtime *rt, enum py_field f, uint32_t off)
+{
+    rt->L.f[f].present = true;
+    rt->L.f[f].off = off;
+    rt->L.f[f].size = 8;
+}
+
+static int
+pi_prepare(struct pi_buf *ib, struct track_request *req)
+{
+    struct image_runtime ir;
+    struct py_runtime rt;
+    struct source src;
+    int rc;
+
+    ck_assert_int_eq(image_open_mem(&src, ib->b, ib->n, &ir), 0);
+    memset(&rt, 0, sizeof(rt));
+    rt.runtime_addr = ir.runtime_addr;
+    rt.version_hex = ir.version_hex;
+    snprintf(rt.version, sizeof(rt.version), "%s", ir.version);
+    pi_field(&rt, PYF_RT_INTERP_HEAD, 40);
+    pi_field(&rt, PYF_IS_TSTATE_HEAD, 72);
+    pi_field(&rt, PYF_TS_NEXT, 192);
+    pi_field(&rt, PYF_TS_NATIVE_TID, 224);
+    pi_field(&rt, PYF_TS_ASYNCIO_RUNNING_LOOP, PI_LOOP_OFF);
+    err_clear();
+    rc = track_pep768_prepare(&src, &rt, req);
+    source_close(&src);
+    return rc;
+}
+
+START_TEST(test_track_pep768_prepare)
+{
+    static struct pi_buf ib;
+    struct track_request req;
+
+    /* the main thread runs the loop: it is asked */
+    pi_build(&ib, 1, 512, true, false, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), 0);
+    ck_assert_uint_eq(req.tstate, PI_MAIN);
+    ck_assert(req.loop_thread && req.main_thread);
+    ck_assert_int_eq(req.tid, 4242);
+    ck_assert_uint_eq(req.breaker_addr, PI_MAIN + 0x18);
+    ck_assert_uint_eq(req.pending_addr, PI_MAIN + 0x130);
+    ck_assert_uint_eq(req.path_addr, PI_MAIN + 0x134);
+    ck_assert_uint_eq(req.path_size, 512);
+    /* another thread runs it: that one */
+    pi_build(&ib, 1, 512, false, true, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), 0);
+    ck_assert_uint_eq(req.tstate, PI_OTHER);
+    ck_assert(req.loop_thread && !req.main_thread);
+    ck_assert_int_eq(req.tid, 4343);
+    /* no loop: the main thread */
+    pi_build(&ib, 1, 512, false, false, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), 0);
+    ck_assert_uint_eq(req.tstate, PI_MAIN);
+    ck_assert(!req.loop_thread && req.main_thread);
+    /* remote debugging disabled */
+    pi_build(&ib, 0, 512, true, false, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_PERM);
+    ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_PERM), "remote debugging is disabled in the "
+                                 "target (-X disable-remote-debug or PYTHON_DISABLE_REMOTE_DEBUG)"));
+    /* hostile offsets: a path buffer past the thread state, a wrong cookie */
+    pi_build(&ib, 1, 100000, true, false, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_CORRUPT);
+    pi_build(&ib, 1, 900, true, false, "xdebugpy");
+    ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_CORRUPT);
+    pi_build(&ib, 1, 512, true, false, "xdebugpx");
+    ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_CORRUPT);
+}
+END_TEST
+
 static char *tr_argv[16];
 static int tr_argc;
 
@@ -148,6 +327,7 @@ suite_track_install(void)
     tcase_add_test(tc, test_track_embedded_source);
     tcase_add_test(tc, test_track_script_quotes_patterns);
     tcase_add_test(tc, test_track_pep768_versions);
+    tcase_add_test(tc, test_track_pep768_prepare);
     tcase_add_test(tc, test_track_options);
     suite_add_tcase(s, tc);
     return s;
