@@ -4,9 +4,10 @@
  * The target opens the path we write into its thread state, in its own root
  * and mount namespace (a container, a chroot): so the file is made through
  * /proc/PID/root/tmp, which is that directory as the target sees it (when it
- * is read-only: /dev/shm, then /var/tmp).  "tmp" is opened with O_NOFOLLOW (a link there would be resolved against our
- * root, not the target's), the file with O_CREAT|O_EXCL|O_NOFOLLOW under a
- * random name, and everything after that goes through the directory's fd.
+ * is read-only: /dev/shm, then /var/tmp).  "tmp" is opened with O_NOFOLLOW
+ * (a link there would be resolved against our root, not the target's), the
+ * file with O_CREAT|O_EXCL|O_NOFOLLOW under a random name, and everything
+ * after that goes through the directory's fd.
  *
  * When the target has the script: CPython reads the file whole and closes
  * it before running it (Python/ceval_gil.c, run_remote_debugger_script), so

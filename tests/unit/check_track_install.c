@@ -254,7 +254,8 @@ START_TEST(test_track_pep768_prepare)
     pi_build(&ib, 0, 512, true, false, "xdebugpy");
     ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_PERM);
     ck_assert_ptr_nonnull(strstr(err_msg(AIO_E_PERM), "remote debugging is disabled in the "
-                                 "target (-X disable-remote-debug or PYTHON_DISABLE_REMOTE_DEBUG)"));
+                                 "target (-X disable-remote-debug or "
+                                 "PYTHON_DISABLE_REMOTE_DEBUG)"));
     /* hostile offsets: a path buffer past the thread state, a wrong cookie */
     pi_build(&ib, 1, 100000, true, false, "xdebugpy");
     ck_assert_int_eq(pi_prepare(&ib, &req), -AIO_E_CORRUPT);
