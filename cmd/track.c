@@ -172,7 +172,6 @@ track_wait(struct track_job *j)
     int64_t start = (int64_t)clock_now_ns(CLOCK_MONOTONIC);
     int64_t deadline = start + (int64_t)(j->o->track_wait * NS_PER_SEC);
     bool said = false, extended = false;
-    char thr[96];
 
     for (;;) {
         int64_t now;
@@ -190,10 +189,9 @@ track_wait(struct track_job *j)
             return err_set(AIO_E_EXITED, "process %d exited", j->o->pid);
         now = (int64_t)clock_now_ns(CLOCK_MONOTONIC);
         if (!said && now - start >= TRACK_QUIET_NS && track_file_consumed(&j->file) == 0) {
-            track_thread_desc(&j->req, thr, sizeof(thr));
             fprintf(stderr, "aiomon-attach: waiting for %d to reach a safe point (its threads "
-                    "are idle: the tracker %s when the thread next runs Python code; %s)\n",
-                    j->o->pid, j->untrack ? "is removed" : "installs", thr);
+                    "are idle: the tracker %s when thread %ld next runs Python code)\n",
+                    j->o->pid, j->untrack ? "is removed" : "installs", j->req.tid);
             said = true;
         }
         if (now >= deadline) {
