@@ -147,11 +147,15 @@ track_done(struct track_job *j)
 }
 
 static int
-track_timeout(struct track_job *j, bool consumed)
+track_timeout(struct track_job *j, bool consumed, bool taken)
 {
     char thr[96];
 
     track_thread_desc(&j->req, thr, sizeof(thr));
+    if (taken && !consumed)
+        return err_set(AIO_E_INTERNAL, "process %d took the request but did not read the "
+                       "script (an audit hook refusing remote_debugger_script? see its "
+                       "stderr)", j->o->pid);
     if (consumed && !j->untrack && !j->st.present)
         return err_set(AIO_E_INTERNAL, "process %d read the tracker's script but has no %s "
                        "module after %g s (see its stderr)", j->o->pid, TRACK_MODULE,
@@ -172,6 +176,7 @@ track_wait(struct track_job *j)
     int64_t start = (int64_t)clock_now_ns(CLOCK_MONOTONIC);
     int64_t deadline = start + (int64_t)(j->o->track_wait * NS_PER_SEC);
     bool said = false, extended = false;
+    int pending = 0;
 
     for (;;) {
         int64_t now;
@@ -188,7 +193,8 @@ track_wait(struct track_job *j)
         if (!source_alive(j->src))
             return err_set(AIO_E_EXITED, "process %d exited", j->o->pid);
         now = (int64_t)clock_now_ns(CLOCK_MONOTONIC);
-        if (!said && now - start >= TRACK_QUIET_NS && track_file_consumed(&j->file) == 0) {
+        if (!said && now - start >= TRACK_QUIET_NS && track_file_consumed(&j->file) == 0 &&
+            track_pep768_pending(j->src, &j->req, &pending) == 0 && pending) {
             fprintf(stderr, "aiomon-attach: waiting for %d to reach a safe point (its threads "
                     "are idle: the tracker %s when thread %ld next runs Python code)\n",
                     j->o->pid, j->untrack ? "is removed" : "installs", j->req.tid);
@@ -203,7 +209,7 @@ track_wait(struct track_job *j)
                 deadline = now + TRACK_TAKEN_GRACE_NS;
                 continue;
             }
-            return track_timeout(j, consumed || extended);
+            return track_timeout(j, consumed, extended);
         }
         track_sleep(TRACK_POLL_NS);
     }

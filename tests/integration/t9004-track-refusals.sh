@@ -8,6 +8,9 @@
 #     restarted (os.read of a FIFO) never reaches a safe point: after a
 #     "waiting for PID to reach a safe point" line, --track-wait runs out,
 #     the request is withdrawn (the thread, woken later, does not run it);
+#   - 3.14+ whose audit hook refuses remote debugger scripts: the thread
+#     takes the request but never reads the file: said so after --track-wait;
+#   - ^C while waiting: the request is withdrawn, its file removed;
 #   - usage: --track with --core, with --subprocesses; --untrack with --dump.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_track.sh"
@@ -55,6 +58,17 @@ assert_running "$TARGET_PID"
 no_script_left "$TARGET_PID"
 r=$(track_report 1)
 expect_report "$r" present False "-X disable-remote-debug target after the refusal"
+
+# an audit hook refuses the script: taken, never read
+start_target track_app.py audit
+run_aiomon "$TMPD/o" "$TMPD/e" --track --track-wait 2 --dump "$TARGET_PID"
+expect_error_ 2 "process $TARGET_PID took the request but did not read the script \(an audit hook" \
+    "$TMPD/e" "--track of a target whose audit hook refuses the script"
+[ "$(wc -l <"$TMPD/e")" -eq 1 ] || { show_file_ "$TMPD/e"; fail_ "audit: more than one line"; }
+assert_running "$TARGET_PID"
+no_script_left "$TARGET_PID"
+r=$(track_report 1)
+expect_report "$r" present False "audited target after the refusal"
 
 # no safe point: the main thread blocked in read(2), no loop
 start_target track_app.py block

@@ -4,6 +4,7 @@
       idle     an asyncio loop with nothing to do (no timer): a task waits on an Event
       busy     an asyncio loop that never sleeps: tasks made and awaited in a loop
       factory  idle, with a task factory of the application set before any tracking
+      audit    idle, with an audit hook that refuses every remote debugger script
       block    no asyncio loop: the main thread blocks in os.read of a FIFO
                ($AIOMON_TRUTH.fifo); each line written to it makes a report
 
@@ -132,6 +133,11 @@ def block():
 
 if __name__ == "__main__":
     threading.Thread(target=heartbeat, name="heartbeat", daemon=True).start()
+    if MODE == "audit":
+        def refuse(event, args):
+            if event.endswith("remote_debugger_script"):
+                raise RuntimeError("track_app: no remote debugger scripts here")
+        sys.addaudithook(refuse)
     if MODE == "block":
         block()
     else:
