@@ -50,7 +50,7 @@ ALL_LIBS     = $(PKG_LIBS) -lm $(LIBS)
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRC_DIRS  := common attach snapshot pyframes unwind view ui cmd
+SRC_DIRS  := common attach snapshot pyframes unwind view ui track cmd
 LIB_SRCS  := $(sort $(filter-out cmd/main.c,$(wildcard $(SRC_DIRS:%=%/*.c) pyframes/tables/*.c)))
 MAIN_SRCS := cmd/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -58,8 +58,11 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 B  ?= build
 BA ?= build-asan
 
-LIB_OBJS   = $(LIB_SRCS:%.c=$(B)/%.o)
-LIB_OBJS_A = $(LIB_SRCS:%.c=$(BA)/%.o)
+# Text the binary carries, generated into C under $(B)/gen (scripts/embed-text.sh)
+TRACK_GEN  = $(B)/gen/track_tracker_py.c
+
+LIB_OBJS   = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/gen/track_tracker_py.o
+LIB_OBJS_A = $(LIB_SRCS:%.c=$(BA)/%.o) $(BA)/gen/track_tracker_py.o
 UNIT_OBJS_A = $(UNIT_SRCS:%.c=$(BA)/%.o)
 
 .PHONY: all demo check check-unit check-integration check-layering check-man check-tables rootfs \
@@ -75,6 +78,18 @@ $(B)/%.o: %.c
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(UNIT_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
+
+# the tracker's source as a C array (track/track.h: track_tracker_py)
+$(TRACK_GEN): track/aiomon_tracker.py scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-text.sh track_tracker_py $< $@
+
+$(B)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BA)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
 # only the unit tests need Check
 $(BA)/tests/unit/%.o: UNIT_CPPFLAGS = $(CHECK_CFLAGS)
@@ -179,7 +194,7 @@ BF                 ?= $(B)/fuzz
 FUZZ_SAN = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
            -fno-omit-frame-pointer
 FUZZ_BINS  = $(FUZZ_NAMES:%=$(BF)/fuzz_%)
-LIB_OBJS_F = $(LIB_SRCS:%.c=$(BF)/%.o)
+LIB_OBJS_F = $(LIB_SRCS:%.c=$(BF)/%.o) $(BF)/gen/track_tracker_py.o
 
 .PHONY: fuzz-smoke fuzz-build
 .SECONDARY: $(FUZZ_NAMES:%=$(BF)/fuzz/fuzz_%.o)
@@ -189,6 +204,10 @@ $(BF)/%.o: %.c
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_SAN) -Ifuzz -MMD -MP -c -o $@ $<
 
 $(BF)/cmd/options.o: VERSION
+
+$(BF)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_SAN) -c -o $@ $<
 
 $(BF)/libaiomon.a: $(LIB_OBJS_F)
 	rm -f $@

@@ -189,6 +189,12 @@ capture_runtime(const struct capture *cap)
     return &cap->rt;
 }
 
+struct source *
+capture_source(struct capture *cap)
+{
+    return &cap->src;
+}
+
 static double
 ms(uint64_t ns)
 {

@@ -50,6 +50,12 @@ struct snap *capture_take(struct capture *cap, int *err);
 const struct py_runtime *capture_runtime(const struct capture *cap);
 
 /*
+ * The capture's source (borrowed, valid until capture_close): for --track,
+ * which writes a request into the process it reads.
+ */
+struct source *capture_source(struct capture *cap);
+
+/*
  * Where this side opens the target's file path (source_host_path of the
  * capture's source); cap is a struct capture.  For the live view's source lines.
  */

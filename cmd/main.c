@@ -20,9 +20,17 @@ main_run(const struct options *o)
     struct run_opts ro = { .argv = o->run_argv, .timeout = o->timeout,
                            .on_signal = o->on_signal, .keep_running = o->keep_running,
                            .outdir = o->output };
+    char dir[4096] = "";
+    int status;
 
     options_capture(o, &ro.capture);
-    return run_command(&ro);
+    /* --track: the command's Python processes load the tracker (track_run.c) */
+    if (o->track && track_run_begin(o, dir, sizeof(dir)) < 0)
+        return 2;
+    status = run_command(&ro);
+    if (o->track)
+        track_run_end(dir);
+    return status;
 }
 
 /* The modes: every one takes the parsed options and returns the exit status. */
@@ -65,5 +73,10 @@ main(int argc, char **argv)
               "process)\n", stderr);
         return err_exit_code(-AIO_E_USAGE);
     }
+    /* --track PID: install first, then the mode; --untrack PID: only that (track.c) */
+    if (o.untrack)
+        return untrack_main(&o);
+    if (o.track && o.mode != OPT_MODE_RUN)
+        return track_main(&o, main_modes[o.mode]);
     return main_modes[o.mode](&o);
 }

@@ -20,6 +20,22 @@ int load_main(const struct options *o);     /* load.c: --load of a snapshot or a
 int watch_main(const struct options *o);    /* watch.c: --watch */
 
 /*
+ * track.c: --track PID (install the tracker through PEP 768, then go on with
+ * the mode `then`: the live view, --dump, --watch) and --untrack PID.
+ */
+int track_main(const struct options *o, int (*then)(const struct options *o));
+int untrack_main(const struct options *o);
+
+/*
+ * track_run.c: --run --track.  Before the command starts: a private
+ * directory with the tracker and its sitecustomize, first on PYTHONPATH of
+ * the environment the command inherits (and named by AIOMON_TRACK_DIR);
+ * 0, or -1 after a one-line error.  After it ended: the directory removed.
+ */
+int track_run_begin(const struct options *o, char *dir, size_t size);
+void track_run_end(const char *dir);
+
+/*
  * dump.c: open the capture of o's target (the pid, or --core with --exe and
  * --sysroot) with options_capture(); NULL and *err (reported by the caller)
  * on failure.

@@ -8,6 +8,7 @@
 #include "capture.h"
 #include "common/err.h"
 #include "common/escape.h"
+#include "track/track.h"
 
 /* The one version string: the Makefile passes it from the file VERSION. */
 #ifndef AIOMON_VERSION
@@ -22,6 +23,8 @@ static const char options_usage_head[] =
     "       aiomon-attach --core CORE [--exe PATH] [--sysroot DIR] [--dump [--format FMT]]\n"
     "       aiomon-attach --run [--timeout SECS] [--on-signal] [-o DIR] -- CMD ARGS...\n"
     "       aiomon-attach --load FILE [--dump [--format FMT]]\n"
+    "       aiomon-attach --track [--dump] PID | --untrack PID   (CPython 3.14+)\n"
+    "       aiomon-attach --run --track -- CMD ARGS...\n"
     "\n"
     "Attach to a running CPython process (3.8-3.15) from outside and show what every\n"
     "thread and every asyncio task is doing.  The process is stopped only while its\n"
@@ -64,6 +67,13 @@ static const char options_usage_tail[] =
     "      --stuck SECS        a task whose stack did not change this long is stuck\n"
     "                          (default 10)\n"
     "      --samples N         --watch: stop after N samples\n"
+    "      --track             load aiomon-attach's tracker into the process (PID:\n"
+    "                          3.14+, PEP 768; --run: every Python of CMD's tree,\n"
+    "                          3.8+); it changes the process: see the man page\n"
+    "      --untrack           remove the tracker from PID (3.14+)\n"
+    "      --track-keep N      ended tasks the tracker keeps (default 1000)\n"
+    "      --track-wait SECS   --track, --untrack: wait SECS for the process to run\n"
+    "                          the request (default 10)\n"
     "  -v, --verbose           explain what is being done on stderr\n"
     "  -h, --help              this help\n"
     "  -V, --version           print the version\n"
@@ -133,6 +143,28 @@ options_usage_error(const char *msg)
     return -AIO_E_USAGE;
 }
 
+/* --track and --untrack: a live process (or --run for --track), one at a time. */
+static int
+options_track(const struct options *o, bool run, bool watch, bool keep_given, bool wait_given)
+{
+    if (o->track && o->untrack)
+        return options_usage_error("--track and --untrack exclude each other");
+    if ((o->track || o->untrack) && (o->load_path || o->core_path))
+        return options_usage_error("--track and --untrack change a running process: not "
+                                   "with --load or --core");
+    if ((o->track || o->untrack) && o->subprocesses)
+        return options_usage_error("--track and --untrack act on one process: not with "
+                                   "--subprocesses (--run --track reaches every process of "
+                                   "a tree)");
+    if (o->untrack && (run || watch || o->dump || o->output))
+        return options_usage_error("--untrack takes a PID and nothing else to do");
+    if (keep_given && !o->track)
+        return options_usage_error("--track-keep needs --track");
+    if (wait_given && (run || !(o->track || o->untrack)))
+        return options_usage_error("--track-wait needs --track PID or --untrack PID");
+    return 0;
+}
+
 int
 options_parse(struct options *o, int argc, char **argv)
 {
@@ -140,7 +172,7 @@ options_parse(struct options *o, int argc, char **argv)
         OPT_LAYOUT = 256, OPT_LOAD, OPT_NATIVE, OPT_NATIVE_ALL, OPT_CORE, OPT_EXE, OPT_SYSROOT,
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
         OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES, OPT_LOCALS, OPT_WHERE,
-        OPT_LIB_PATH, OPT_NO_GROUP,
+        OPT_LIB_PATH, OPT_NO_GROUP, OPT_TRACK, OPT_UNTRACK, OPT_TRACK_KEEP, OPT_TRACK_WAIT,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
@@ -172,18 +204,24 @@ options_parse(struct options *o, int argc, char **argv)
         { "where", required_argument, NULL, OPT_WHERE },
         { "lib-path", required_argument, NULL, OPT_LIB_PATH },
         { "no-group", no_argument, NULL, OPT_NO_GROUP },
+        { "track", no_argument, NULL, OPT_TRACK },
+        { "untrack", no_argument, NULL, OPT_UNTRACK },
+        { "track-keep", required_argument, NULL, OPT_TRACK_KEEP },
+        { "track-wait", required_argument, NULL, OPT_TRACK_WAIT },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    bool run = false, watch = false;
+    bool run = false, watch = false, keep_given = false, wait_given = false;
     double v;
     int ch;
 
     memset(o, 0, sizeof(*o));
     o->stuck = 10;
     o->history = 1000;
+    o->track_keep = TRACK_DEFAULT_KEEP;
+    o->track_wait = 10;
     opterr = 0;
     /* "+": stop at the first non-option, so `--run -- cmd -x` keeps cmd's options */
     while ((ch = getopt_long(argc, argv, "+:djo:snwi:vhV", longopts, NULL)) != -1) {
@@ -255,6 +293,19 @@ options_parse(struct options *o, int argc, char **argv)
             o->lib_paths[o->nlib_paths++] = optarg;
             break;
         case OPT_NO_GROUP: o->no_group = true; break;
+        case OPT_TRACK: o->track = true; break;
+        case OPT_UNTRACK: o->untrack = true; break;
+        case OPT_TRACK_KEEP:
+            if (options_number("--track-keep", optarg, 1, TRACK_MAX_KEEP, &v) < 0)
+                return -AIO_E_USAGE;
+            o->track_keep = (long)v;
+            keep_given = true;
+            break;
+        case OPT_TRACK_WAIT:
+            if (options_number("--track-wait", optarg, 0.1, 3600, &o->track_wait) < 0)
+                return -AIO_E_USAGE;
+            wait_given = true;
+            break;
         case OPT_LAYOUT:
             if (strcmp(optarg, "auto") == 0)
                 o->layout = PY_LAYOUT_AUTO;
@@ -288,6 +339,8 @@ options_parse(struct options *o, int argc, char **argv)
         return options_usage_error("--record keeps one process: not with --subprocesses");
     if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)
         return options_usage_error("--run, --watch, --load and --core exclude each other");
+    if (options_track(o, run, watch, keep_given, wait_given) < 0)
+        return -AIO_E_USAGE;
     if (run) {
         if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && argv[optind][0] == '-')
             return options_usage_error("--run needs '--' before the command");

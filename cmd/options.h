@@ -59,6 +59,11 @@ struct options {
     int ncritical;
     double stuck;               /* --stuck SECS */
     long samples;               /* --samples N, 0 = until interrupted */
+    /* --track, --untrack (track/track.h) */
+    bool track;                 /* --run: a sitecustomize loads the tracker; PID: PEP 768 */
+    bool untrack;               /* --untrack PID: the tracker's untrack() */
+    long track_keep;            /* --track-keep N: ended tasks the tracker keeps */
+    double track_wait;          /* --track-wait SECS: how long to wait for the target */
 };
 
 /*

@@ -8,6 +8,7 @@
 #   unwind    common attach snapshot          (native stacks)
 #   view      common snapshot                 (text, JSON, record writers)
 #   ui        common snapshot view            (the live view)
+#   track     common attach snapshot pyframes (the tracker in and out of a process)
 #   cmd       everything                      (one file per mode, main, options)
 # tools/, tests/ and fuzz/ may include everything.
 set -eu
@@ -44,7 +45,8 @@ check pyframes "common attach snapshot"
 check unwind "common attach snapshot"
 check view "common snapshot"
 check ui "common snapshot view"
-check cmd "common attach snapshot pyframes unwind view ui"
+check track "common attach snapshot pyframes"
+check cmd "common attach snapshot pyframes unwind view ui track"
 # no source left outside the parts
 for f in *.c *.h; do
     [ -f "$f" ] && { echo "layering: $f is outside every part"; echo x >> "$bad"; }

@@ -29,4 +29,5 @@
     X(suite_options) \
     X(suite_locals) \
     X(suite_task_end) \
-    X(suite_track)
+    X(suite_track) \
+    X(suite_track_install)
