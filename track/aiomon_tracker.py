@@ -94,7 +94,9 @@ def _on_done(task):
         cancelled = task.cancelled()
         exc = None if cancelled else task._exception
         name = task.get_name()
-        coro = task.get_coro()
+        # not get_coro(): on 3.12.0/3.12.1 it crashes on an eager task that finished
+        # in its first step (its coroutine is gone); _coro is None then
+        coro = getattr(task, "_coro", None)
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         crit = False
         if _patterns:

@@ -56,7 +56,7 @@ void
 text_track_ended(FILE *f, const struct snap *s, const struct track_index *ix, bool stacks)
 {
     const struct snap_tracker *tr = &s->tracker;
-    size_t i, shown = 0, critical = 0;
+    size_t i, shown = 0;
 
     (void)stacks;
     if (!tr->present)
@@ -78,7 +78,6 @@ text_track_ended(FILE *f, const struct snap *s, const struct track_index *ix, bo
         if (shown < TEXT_MAX_ENDED || s->ended[i].critical) {
             tt_one(f, s, ix, &s->ended[i]);
             shown++;
-            critical += s->ended[i].critical;
         }
     }
     if (shown < s->nended)

@@ -12,7 +12,7 @@ MIN_VERSION=3.8
 "$AIOMON" --help 2>&1 | grep -q -- '--track' || skip_ "$AIOMON has no --track (not wired yet)"
 # the tracker comes in through PYTHONPATH's sitecustomize: not -E
 PY_FLAGS="-s -B"
-TARGET_WRAP="$AIOMON --run --track --critical critical-worker -o $TMPD/run --"
+TARGET_WRAP="$AIOMON --run --track --critical critical-worker --critical B --critical C -o $TMPD/run --"
 start_target tracked_chains.py
 dump_json "$TARGET_PID" "$TMPD/out.json"
 
@@ -60,6 +60,8 @@ if not crit or not crit["critical"] or not crit["exception"] or \
         crit["exception"]["type"] != "KeyError" or crit["exception"]["message"] != "'tenant-7'":
     bad.append("critical-worker: %r" % (crit,))
 plain = [e for e in snap["terminated"] if not e["critical"]]
+if not all(e["critical"] for e in snap["terminated"] if e["name"] in ("B", "C")):
+    bad.append("B or C ended but not critical")
 if len(plain) != truth["keep"]:
     bad.append("%d ended records not critical, expected the ring's %d" % (len(plain), truth["keep"]))
 for b in bad:
@@ -74,7 +76,7 @@ run_aiomon "$TMPD/out.txt" "$TMPD/out.txt.err" --dump "$TARGET_PID"
 [ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/out.txt.err"; fail_ "--dump exited $AIO_RC"; }
 cline=$(grep -n 'KEEP\["C"\].cancel()  # CANCEL-C' "$TARGETS/tracked_chains.py" | cut -d: -f1)
 grep -q "created by request-17 ← handler-3 ← root ← Task-1\$" "$TMPD/out.txt" &&
-    grep -q "cancelled by B at tracked_chains.py:$cline\$" "$TMPD/out.txt" &&
+    grep -Eq "cancelled by B( \(ended\))? at tracked_chains.py:$cline\$" "$TMPD/out.txt" &&
     grep -q "^  critical-worker  KeyError: 'tenant-7' at tracked_chains.py:[0-9]*  critical  \[critical\]" \
         "$TMPD/out.txt" ||
     { show_file_ "$TMPD/out.txt" 6000; fail_ "text: no creation chain, cancel line or critical record"; }
