@@ -54,11 +54,6 @@ def main():
     if a.eager and not hasattr(asyncio, "eager_task_factory"):
         print("n/a")
         return
-    if a.mode == "tracked" and a.eager and (3, 12, 0) <= sys.version_info[:3] < (3, 12, 2):
-        # CPython 3.12.0/3.12.1: get_coro() of an eagerly finished task is a NULL
-        # (a crash), and the tracker's done callback calls it
-        print("crash")
-        return
     if a.mode == "tracked":
         m = load_tracker()
         if not m.install(keep=1000):

@@ -123,7 +123,10 @@ def _attach(task, rec):
         else:
             STATE["foreign"][id(task)] = rec
         STATE["created"] += 1
-        task.add_done_callback(_on_done)
+        if task.done():
+            _on_done(task)      # an eager task that finished in its first step: no loop turn
+        else:
+            task.add_done_callback(_on_done)
     except Exception as e:
         _disable(e)
 
