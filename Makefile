@@ -79,15 +79,15 @@ $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(UNIT_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -MMD -MP -c -o $@ $<
 
-# the tracker's source as a C array (track/track.h: track_tracker_py)
+# the tracker's source as a C array (track/script.h: track_tracker_py)
 $(TRACK_GEN): track/aiomon_tracker.py scripts/embed-text.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-text.sh track_tracker_py $< $@
 
-$(B)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+$(B)/gen/track_tracker_py.o: $(TRACK_GEN) track/script.h
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BA)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+$(BA)/gen/track_tracker_py.o: $(TRACK_GEN) track/script.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
@@ -205,7 +205,7 @@ $(BF)/%.o: %.c
 
 $(BF)/cmd/options.o: VERSION
 
-$(BF)/gen/track_tracker_py.o: $(TRACK_GEN) track/track.h
+$(BF)/gen/track_tracker_py.o: $(TRACK_GEN) track/script.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_SAN) -c -o $@ $<
 

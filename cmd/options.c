@@ -8,7 +8,7 @@
 #include "capture.h"
 #include "common/err.h"
 #include "common/escape.h"
-#include "track/track.h"
+#include "track/script.h"
 
 /* The one version string: the Makefile passes it from the file VERSION. */
 #ifndef AIOMON_VERSION

@@ -25,7 +25,7 @@
 #include "common/escape.h"
 #include "track/pep768.h"
 #include "track/probe.h"
-#include "track/track.h"
+#include "track/script.h"
 
 #define TRACK_POLL_NS (50 * 1000000LL)
 #define TRACK_QUIET_NS (1000 * 1000000LL)  /* then say that the target is not there yet */

@@ -23,7 +23,7 @@
 
 #include "common/escape.h"
 #include "common/xalloc.h"
-#include "track/track.h"
+#include "track/script.h"
 
 #define TRACK_RUN_MAX_CACHE_FILES 256   /* __pycache__ entries removed at the end */
 

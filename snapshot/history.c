@@ -102,7 +102,7 @@ hist_stack_hash(const struct snap *s, const struct snap_task *t)
     return h;
 }
 
-bool
+static bool
 hist_is_critical(const struct history *h, const char *name, const char *coro)
 {
     size_t i;
@@ -176,7 +176,7 @@ hist_task_cmp(const void *a, const void *b)
 }
 
 /* Move a task that disappeared to the terminated list, evicting the oldest non-critical. */
-void
+static void
 hist_end(struct history *h, struct hist_task *t)
 {
     size_t i, nonc = 0;
@@ -233,6 +233,27 @@ hist_note_reason(struct hist_task *ht, const struct snap *s, const struct snap_t
         return;
     free(ht->reason);
     ht->reason = xstrdup(buf);
+}
+
+/*
+ * The tasks the tracker saw end that the samples did not: into the terminated
+ * list; what ended before the first sample is history, not news: no events.
+ */
+static void
+hist_track_update(struct history *h, const struct snap *s)
+{
+    struct hist_task *v;
+    bool events = h->events_on;
+    size_t i, n = hist_track_collect(h, s, &v);
+
+    if (h->nsamples == 0)
+        h->events_on = false;
+    for (i = 0; i < n; i++) {
+        v[i].critical |= hist_is_critical(h, v[i].name, v[i].coro);
+        hist_end(h, &v[i]);
+    }
+    h->events_on = events;
+    free(v);
 }
 
 static struct hist_flood *

@@ -145,14 +145,13 @@ void history_events_free(struct hist_event *v, size_t n);
 const char *history_event_kind_name(enum hist_event_kind k);
 
 /*
- * history_track.c: the tasks the tracker (--track) saw end, folded into the
- * terminated list: a task already there gets the tracker's reason and its
- * creation and cancel records, one never sampled alive is added (samples 0).
+ * history_track.c, for history.c: the tasks the tracker (--track) saw end
+ * since the last call.  A task already in the terminated list gets the
+ * tracker's reason and its creation and cancel records there; one never
+ * sampled alive is returned in *out (owned by the caller: *out and what each
+ * holds), to be added with samples 0.  Returns how many.
  */
-void hist_track_update(struct history *h, const struct snap *s);
-/* history.c's hooks for history_track.c (not for other callers). */
-void hist_end(struct history *h, struct hist_task *t);
-bool hist_is_critical(const struct history *h, const char *name, const char *coro);
+size_t hist_track_collect(struct history *h, const struct snap *s, struct hist_task **out);
 /* history.c's hooks into history_events.c (not for other callers). */
 void hist_event_ended(struct history *h, const struct hist_task *t);
 void hist_events_scan(struct history *h);

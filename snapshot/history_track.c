@@ -6,6 +6,7 @@
  */
 #include "history.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,24 +65,22 @@ ht_notes(struct hist_task *t, const struct snap *s, const struct track_index *ix
     t->critical |= e->critical;
 }
 
-void
-hist_track_update(struct history *h, const struct snap *s)
+size_t
+hist_track_collect(struct history *h, const struct snap *s, struct hist_task **out)
 {
     struct track_index ix;
     uint64_t newest = h->track_seen_ns;
-    bool events = h->events_on;
-    size_t k;
+    size_t k, n = 0;
 
+    *out = NULL;
     if (!s->nended)
-        return;
+        return 0;
     track_index_build(&ix, s);
-    /* what ended before the first sample is history, not news: no events for it */
-    if (h->nsamples == 0)
-        h->events_on = false;
+    *out = xcalloc(s->nended, sizeof(**out));
     /* oldest first (snap.ended is newest first): the terminated list stays in order */
     for (k = s->nended; k > 0; k--) {
         const struct snap_ended *e = &s->ended[k - 1];
-        struct hist_task *t, c;
+        struct hist_task *t, *c;
 
         if (e->ended_at_ns <= h->track_seen_ns)
             continue;
@@ -91,19 +90,17 @@ hist_track_update(struct history *h, const struct snap *s)
             ht_notes(t, s, &ix, e);
             continue;
         }
-        memset(&c, 0, sizeof(c));
-        c.id = e->addr;
-        c.name = ht_str(e->name);
-        c.coro = ht_str(e->coro);
-        c.user_frame = SNAP_NO_FRAME;
-        c.state = e->state;
-        c.first_seen_ns = c.last_seen_ns = c.last_change_ns = e->ended_at_ns;
-        c.ended = true;
-        c.critical = hist_is_critical(h, c.name, c.coro);
-        ht_notes(&c, s, &ix, e);
-        hist_end(h, &c);
+        c = &(*out)[n++];
+        c->id = e->addr;
+        c->name = ht_str(e->name);
+        c->coro = ht_str(e->coro);
+        c->user_frame = SNAP_NO_FRAME;
+        c->state = e->state;
+        c->first_seen_ns = c->last_seen_ns = c->last_change_ns = e->ended_at_ns;
+        c->ended = true;
+        ht_notes(c, s, &ix, e);
     }
-    h->events_on = events;
     h->track_seen_ns = newest;
     track_index_free(&ix);
+    return n;
 }

@@ -3,7 +3,7 @@
  * only reads (attach/source.h); --track and --untrack write the few words of
  * the PEP 768 request (pep768.c), while the target is stopped.
  */
-#include "pep768.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,6 +9,7 @@
  * _Py_DebugOffsets`); the walkers' layout (rt->L) gives the rest.
  */
 #include "pep768.h"
+#include "mem.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -73,8 +73,6 @@ int track_pep768_pending(struct source *src, const struct track_request *req, in
  */
 int track_pep768_cancel(const struct track_request *req);
 
-/* mem.c: write len bytes at addr of process pid (process_vm_writev, else /proc/PID/mem). */
-int track_mem_write(int pid, uint64_t addr, const void *buf, size_t len);
 
 /* ---------------------------------------------------------------- tmpfile.c */
 

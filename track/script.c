@@ -6,7 +6,7 @@
  * byte that is not plain printable ASCII is a \x escape, so no input can end
  * the literal or change the code around it.
  */
-#include "track.h"
+#include "script.h"
 
 #include <stdio.h>
 #include <stdlib.h>

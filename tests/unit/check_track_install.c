@@ -13,7 +13,7 @@
 #include "cmd/options.h"
 #include "common/err.h"
 #include "track/pep768.h"
-#include "track/track.h"
+#include "track/script.h"
 
 Suite *suite_track_install(void);
 

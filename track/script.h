@@ -13,8 +13,8 @@
  *
  * Nothing here reads what the tracker records: pyframes reads that.
  */
-#ifndef AIO_TRACK_H
-#define AIO_TRACK_H
+#ifndef AIO_TRACK_SCRIPT_H
+#define AIO_TRACK_SCRIPT_H
 
 #include <stdbool.h>
 #include <stddef.h>
