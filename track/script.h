@@ -1,5 +1,5 @@
 /*
- * track.h - the tracker (track/aiomon_tracker.py) and how it gets into a
+ * script.h - the tracker (track/aiomon_tracker.py) and how it gets into a
  * Python process and out again:
  *
  *   --run --track -- CMD   a private directory on CMD's PYTHONPATH holding the
