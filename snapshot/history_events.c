@@ -108,18 +108,29 @@ hist_event_new(struct history *h, enum hist_event_kind kind)
     return e;
 }
 
-/* "function file:line" of a task's innermost last-seen frame, "" without one. */
+/*
+ * Where a task was last seen, your code first: "function file:line" of its
+ * user frame, then "→ function" of the innermost frame when that is another
+ * (asyncio's own: "handle app.py:39 → acquire"); the innermost frame's
+ * "function file:line" without a user frame; "" without frames.
+ */
 static char *
 hist_event_where(const struct hist_task *t)
 {
+    const struct hist_frame *u;
     char *s;
     size_t n;
 
     if (!t->nstack)
         return xstrdup("");
-    n = strlen(t->stack[0].function) + strlen(t->stack[0].file) + 32;
+    u = t->user_frame < t->nstack ? &t->stack[t->user_frame] : &t->stack[0];
+    n = strlen(u->function) + strlen(u->file) + strlen(t->stack[0].function) + 40;
     s = xmalloc(n);
-    snprintf(s, n, "%s %s:%d", t->stack[0].function, t->stack[0].file, t->stack[0].line);
+    if (u != &t->stack[0])
+        snprintf(s, n, "%s %s:%d \xe2\x86\x92 %s", u->function, u->file, u->line,
+                 t->stack[0].function);
+    else
+        snprintf(s, n, "%s %s:%d", u->function, u->file, u->line);
     return s;
 }
 

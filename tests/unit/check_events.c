@@ -108,6 +108,50 @@ START_TEST(test_ended_folded_and_stamped)
 }
 END_TEST
 
+/* An event names the task's user frame first, then the innermost function it awaits in. */
+START_TEST(test_where_user_frame)
+{
+    struct history h;
+    struct snap *s = snap_new(1);
+    struct snap_task *k;
+    struct snap_frame *f;
+    size_t n;
+    char *text;
+
+    history_init(&h, 10, 0);
+    history_events_enable(&h);
+    s->taken_at_ns = 1000000000ull;
+    k = snap_task_add(s);
+    k->addr = 0x10;
+    k->coro_addr = 0x11;
+    k->name = snap_str_cstr(s, "req");
+    k->coro = snap_str_cstr(s, "handle");
+    k->frame_first = s->nframes;
+    k->frame_count = 2;
+    k->user_frame = 1;
+    f = snap_frame_add(s);
+    f->function = snap_str_cstr(s, "acquire");
+    f->file = snap_str_cstr(s, "/usr/lib/python3.12/asyncio/locks.py");
+    f->line = 112;
+    f = snap_frame_add(s);
+    f->function = snap_str_cstr(s, "handle");
+    f->file = snap_str_cstr(s, "app.py");
+    f->line = 39;
+    history_update(&h, s);
+    snap_free(s);
+    s = snap_new(1);
+    s->taken_at_ns = 2000000000ull;
+    history_update(&h, s);
+    snap_free(s);
+    text = take_text(&h, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_msg(strstr(text, "task \"req\" ended (vanished from the registry): handle  "
+                               "handle app.py:39 \xe2\x86\x92 acquire\n") != NULL, "%s", text);
+    free(text);
+    history_free(&h);
+}
+END_TEST
+
 START_TEST(test_stuck_once_critical_alone)
 {
     struct history h;
@@ -173,6 +217,7 @@ suite_events(void)
     tcase_add_test(tc, test_off_by_default);
     tcase_add_test(tc, test_ended_folded_and_stamped);
     tcase_add_test(tc, test_stuck_once_critical_alone);
+    tcase_add_test(tc, test_where_user_frame);
     tcase_add_test(tc, test_bounded);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
