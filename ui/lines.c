@@ -216,7 +216,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_edges_add(L, links, in, false);
     }
 
-    ui_detail_track_add(L, links, s, t, in->src);
+    ui_detail_track_add(L, links, s, t);
     ui_detail_end_add(L, s, t, in->src);
     fr = tree_frames(s, t->frame_first, t->frame_count, &n);
     ui_lines_begin(L);
@@ -233,6 +233,7 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_frame_add(L, &fr[i], i, in->src);
         ui_locals_add(L, s, &fr[i]);
     }
+    ui_detail_track_stack_add(L, s, t, in->src);
     for (i = 0; i < s->ndiags; i++) {
         const struct snap_diag *d = &s->diags[i];
 

@@ -175,11 +175,14 @@ void ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct sn
 
 /*
  * The tracker's records of task t (lines_end.c, --track): the chain of the
- * tasks that created it (numbered links to those alive), who cancelled it,
- * its creation stack.  Nothing for a task without a record.
+ * tasks that created it (numbered links to those alive) and who cancelled
+ * it, short, near the top; its creation stack, long, after the coroutine
+ * stack (ui_detail_track_stack_add).  Nothing for a task without a record.
  */
 void ui_detail_track_add(struct ui_lines *L, struct ui_links *links, const struct snap *s,
-                         const struct snap_task *t, struct ui_srccache *src);
+                         const struct snap_task *t);
+void ui_detail_track_stack_add(struct ui_lines *L, const struct snap *s,
+                               const struct snap_task *t, struct ui_srccache *src);
 
 /*
  * The threads view: every thread with its CPU share since the previous

@@ -95,7 +95,7 @@ ui_track_who(struct ui_lines *L, struct ui_links *links, const struct snap *s,
 
 void
 ui_detail_track_add(struct ui_lines *L, struct ui_links *links, const struct snap *s,
-                    const struct snap_task *t, struct ui_srccache *src)
+                    const struct snap_task *t)
 {
     const struct snap_track *r = t->track;
     struct track_index ix;
@@ -122,6 +122,13 @@ ui_detail_track_add(struct ui_lines *L, struct ui_links *links, const struct sna
         ui_lines_add(L, UI_C_HDR_LABEL, "cancelled by ");
         ui_lines_add(L, UI_C_CANCEL, "%s", line);
     }
-    ui_end_frames(L, s, "created at (tracker)", t->track->creation_stack, src);
     track_index_free(&ix);
+}
+
+void
+ui_detail_track_stack_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t,
+                          struct ui_srccache *src)
+{
+    if (t->track)
+        ui_end_frames(L, s, "created at (tracker)", t->track->creation_stack, src);
 }
