@@ -423,33 +423,43 @@ py_set_items(struct py_ctx *c, uint64_t set, py_item_fn fn, void *arg)
     return rc;
 }
 
-int
-py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg)
+/* Where a list's or tuple's items are, and how many (bounded). */
+static int
+py_seq_view(struct py_ctx *c, uint64_t seq, uint64_t *items, size_t *n)
 {
-    uint64_t type = py_type_of(c, seq), items;
-    const char *tn = py_type_name(c, type);
+    const char *tn = py_type_name(c, py_type_of(c, seq));
     int64_t size = 0;
-    uint64_t *v;
-    size_t i;
     int rc;
 
+    *n = 0;
     if ((rc = py_read_int(c, seq, PYF_OB_SIZE, &size)) < 0)
         return rc;
     if (size < 0 || size > (int64_t)MAX_LIST_ITEMS)
         return -AIO_E_CORRUPT;
     if (strcmp(tn, "list") == 0) {
-        if ((rc = py_read_ptr(c, seq, PYF_LIST_ITEM, &items)) < 0)
+        if ((rc = py_read_ptr(c, seq, PYF_LIST_ITEM, items)) < 0)
             return rc;
     } else if (strcmp(tn, "tuple") == 0) {
-        items = seq + layout_off(c->L, PYF_TUPLE_ITEM);
+        *items = seq + layout_off(c->L, PYF_TUPLE_ITEM);
     } else {
         return -AIO_E_CORRUPT;
     }
-    if (size == 0)
-        return 0;
-    v = xmalloc((size_t)size * 8);
-    rc = source_read(c->src, items, v, (size_t)size * 8);
-    for (i = 0; rc == 0 && i < (size_t)size; i++) {
+    *n = (size_t)size;
+    return 0;
+}
+
+int
+py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg)
+{
+    uint64_t items = 0, *v;
+    size_t i, size;
+    int rc;
+
+    if ((rc = py_seq_view(c, seq, &items, &size)) < 0 || size == 0)
+        return rc;
+    v = xmalloc(size * 8);
+    rc = source_read(c->src, items, v, size * 8);
+    for (i = 0; rc == 0 && i < size; i++) {
         if (v[i] && fn(c, v[i], arg))
             break;
     }
@@ -460,26 +470,15 @@ py_seq_items(struct py_ctx *c, uint64_t seq, py_item_fn fn, void *arg)
 int
 py_seq_read(struct py_ctx *c, uint64_t seq, uint64_t *out, size_t max, size_t *n)
 {
-    uint64_t type = py_type_of(c, seq), items;
-    const char *tn = py_type_name(c, type);
-    int64_t size = 0;
+    uint64_t items = 0;
+    size_t size;
     int rc;
 
     *n = 0;
-    if ((rc = py_read_int(c, seq, PYF_OB_SIZE, &size)) < 0)
+    if ((rc = py_seq_view(c, seq, &items, &size)) < 0)
         return rc;
-    if (size < 0 || size > (int64_t)MAX_LIST_ITEMS)
-        return -AIO_E_CORRUPT;
-    if (strcmp(tn, "list") == 0) {
-        if ((rc = py_read_ptr(c, seq, PYF_LIST_ITEM, &items)) < 0)
-            return rc;
-    } else if (strcmp(tn, "tuple") == 0) {
-        items = seq + layout_off(c->L, PYF_TUPLE_ITEM);
-    } else {
-        return -AIO_E_CORRUPT;
-    }
-    if ((size_t)size < max)
-        max = (size_t)size;
+    if (size < max)
+        max = size;
     if (max && (rc = source_read(c->src, items, out, max * 8)) < 0)
         return rc;
     *n = max;

@@ -6,39 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/escape.h"
-
-struct rb {
-    char *buf;
-    size_t size, n;
-};
-
-static void
-rb_raw(struct rb *b, const char *s)
-{
-    size_t l = strlen(s);
-
-    if (b->n + 1 >= b->size)
-        return;
-    if (l > b->size - 1 - b->n)
-        l = b->size - 1 - b->n;
-    memcpy(b->buf + b->n, s, l);
-    b->n += l;
-    b->buf[b->n] = '\0';
-}
-
-/* A target string, escaped. */
-static void
-rb_str(struct rb *b, struct snap_str v, size_t cap)
-{
-    if (!v.s) {
-        rb_raw(b, "?");
-        return;
-    }
-    if (b->n + 1 >= b->size)
-        return;
-    b->n += escape_text_buf(b->buf + b->n, b->size - b->n, v.s, v.len, cap);
-}
+#include "textbuf.h"
 
 static bool
 rb_is(struct snap_str v, const char *s)
@@ -48,7 +16,7 @@ rb_is(struct snap_str v, const char *s)
 
 /* " at file.py:41" from the innermost frame of a traceback; nothing without one. */
 static void
-rb_where(struct rb *b, const struct snap *s, struct snap_frames fs)
+rb_where(struct textbuf *b, const struct snap *s, struct snap_frames fs)
 {
     const struct snap_frame *fr;
     struct snap_str base;
@@ -63,33 +31,33 @@ rb_where(struct rb *b, const struct snap *s, struct snap_frames fs)
         base.len -= (size_t)(slash + 1 - base.s);
         base.s = slash + 1;
     }
-    rb_raw(b, " at ");
-    rb_str(b, base, 0);
+    textbuf_raw(b, " at ");
+    textbuf_str(b, base, 0);
     if (fr->line > 0) {
         snprintf(line, sizeof(line), ":%d", fr->line);
-        rb_raw(b, line);
+        textbuf_raw(b, line);
     }
 }
 
 size_t
 snap_exc_type_text(const struct snap_exc *e, char *buf, size_t size)
 {
-    struct rb b = { buf, size, 0 };
+    struct textbuf b = { buf, size, 0 };
 
     if (size)
         buf[0] = '\0';
     if (e->module.s && !rb_is(e->module, "builtins") && !rb_is(e->module, "__main__")) {
-        rb_str(&b, e->module, 0);
-        rb_raw(&b, ".");
+        textbuf_str(&b, e->module, 0);
+        textbuf_raw(&b, ".");
     }
-    rb_str(&b, e->type, 0);
+    textbuf_str(&b, e->type, 0);
     return b.n;
 }
 
 size_t
 snap_task_reason(const struct snap *s, const struct snap_task *t, char *buf, size_t size)
 {
-    struct rb b = { buf, size, 0 };
+    struct textbuf b = { buf, size, 0 };
 
     if (size)
         buf[0] = '\0';
@@ -98,18 +66,18 @@ snap_task_reason(const struct snap *s, const struct snap_task *t, char *buf, siz
 
         b.n = snap_exc_type_text(e, buf, size);
         if (e->message.s && e->message.len) {
-            rb_raw(&b, ": ");
-            rb_str(&b, e->message, REASON_MAX_MESSAGE);
+            textbuf_raw(&b, ": ");
+            textbuf_str(&b, e->message, REASON_MAX_MESSAGE);
         }
         rb_where(&b, s, e->traceback);
         if (!e->retrieved)
-            rb_raw(&b, " (never retrieved)");
+            textbuf_raw(&b, " (never retrieved)");
     } else if (t->cancelled) {
-        rb_raw(&b, "cancelled");
+        textbuf_raw(&b, "cancelled");
         if (t->cancelled->message.s) {
-            rb_raw(&b, " (\"");
-            rb_str(&b, t->cancelled->message, REASON_MAX_MESSAGE);
-            rb_raw(&b, "\")");
+            textbuf_raw(&b, " (\"");
+            textbuf_str(&b, t->cancelled->message, REASON_MAX_MESSAGE);
+            textbuf_raw(&b, "\")");
         }
         rb_where(&b, s, t->cancelled->traceback);
     }

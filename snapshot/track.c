@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/escape.h"
+#include "textbuf.h"
 #include "../common/xalloc.h"
 
 #define TRACK_NAME_CAP 60       /* characters of a task name in a chain */
@@ -110,36 +110,9 @@ track_who_record(const struct snap *s, const struct track_who *w)
     return NULL;
 }
 
-struct tb {
-    char *buf;
-    size_t size, n;
-};
-
-static void
-tb_raw(struct tb *b, const char *s)
-{
-    size_t l = strlen(s);
-
-    if (b->n + 1 >= b->size)
-        return;
-    if (l > b->size - 1 - b->n)
-        l = b->size - 1 - b->n;
-    memcpy(b->buf + b->n, s, l);
-    b->n += l;
-    b->buf[b->n] = '\0';
-}
-
-static void
-tb_str(struct tb *b, struct snap_str v, size_t cap)
-{
-    if (b->n + 1 >= b->size)
-        return;
-    b->n += escape_text_buf(b->buf + b->n, b->size - b->n, v.s, v.len, cap);
-}
-
 /* A task's name, or its id when it has none we know. */
 static void
-tb_who(struct tb *b, const struct snap *s, const struct track_who *w)
+tb_who(struct textbuf *b, const struct snap *s, const struct track_who *w)
 {
     struct snap_str name = { NULL, 0 };
     char id[32];
@@ -149,14 +122,14 @@ tb_who(struct tb *b, const struct snap *s, const struct track_who *w)
     else if (w->kind == TRACK_WHO_ENDED)
         name = s->ended[w->index].name;
     if (name.s && name.len) {
-        tb_str(b, name, TRACK_NAME_CAP);
+        textbuf_str(b, name, TRACK_NAME_CAP);
         if (w->kind == TRACK_WHO_ENDED)
-            tb_raw(b, " (ended)");
+            textbuf_raw(b, " (ended)");
     } else {
         snprintf(id, sizeof(id), "0x%llx", (unsigned long long)w->addr);
-        tb_raw(b, id);
+        textbuf_raw(b, id);
         if (w->kind == TRACK_WHO_ID)
-            tb_raw(b, " (gone)");
+            textbuf_raw(b, " (gone)");
     }
 }
 
@@ -164,7 +137,7 @@ size_t
 track_chain_text(const struct snap *s, const struct track_index *ix, const struct snap_track *r,
                  char *buf, size_t size)
 {
-    struct tb b = { buf, size, 0 };
+    struct textbuf b = { buf, size, 0 };
     size_t depth;
 
     if (!size)
@@ -176,18 +149,18 @@ track_chain_text(const struct snap *s, const struct track_index *ix, const struc
         if (w.kind == TRACK_WHO_NONE)
             break;
         if (depth)
-            tb_raw(&b, " \xe2\x86\x90 ");
+            textbuf_raw(&b, " \xe2\x86\x90 ");
         tb_who(&b, s, &w);
         r = track_who_record(s, &w);
     }
     if (r && depth == TRACK_MAX_CHAIN && track_creator(s, ix, r).kind != TRACK_WHO_NONE)
-        tb_raw(&b, " \xe2\x86\x90 \xe2\x80\xa6");
+        textbuf_raw(&b, " \xe2\x86\x90 \xe2\x80\xa6");
     return b.n;
 }
 
 /* " at app.py:88": the innermost frame outside asyncio's own files, else the innermost. */
 static void
-tb_where(struct tb *b, const struct snap *s, struct snap_frames fs)
+tb_where(struct textbuf *b, const struct snap *s, struct snap_frames fs)
 {
     const struct snap_frame *fr = NULL;
     const char *slash;
@@ -210,17 +183,17 @@ tb_where(struct tb *b, const struct snap *s, struct snap_frames fs)
         base.len -= (size_t)(slash + 1 - base.s);
         base.s = slash + 1;
     }
-    tb_raw(b, " at ");
-    tb_str(b, base, TRACK_NAME_CAP);
+    textbuf_raw(b, " at ");
+    textbuf_str(b, base, TRACK_NAME_CAP);
     snprintf(line, sizeof(line), ":%d", fr->line);
-    tb_raw(b, line);
+    textbuf_raw(b, line);
 }
 
 size_t
 track_cancel_text(const struct snap *s, const struct track_index *ix,
                   const struct snap_cancel_by *k, char *buf, size_t size)
 {
-    struct tb b = { buf, size, 0 };
+    struct textbuf b = { buf, size, 0 };
 
     if (!size)
         return 0;
@@ -232,13 +205,13 @@ track_cancel_text(const struct snap *s, const struct track_index *ix,
 
         tb_who(&b, s, &w);
     } else {
-        tb_raw(&b, "code outside any task");
+        textbuf_raw(&b, "code outside any task");
     }
     tb_where(&b, s, k->stack);
     if (k->message.s) {
-        tb_raw(&b, " (\"");
-        tb_str(&b, k->message, 100);
-        tb_raw(&b, "\")");
+        textbuf_raw(&b, " (\"");
+        textbuf_str(&b, k->message, 100);
+        textbuf_raw(&b, "\")");
     }
     return b.n;
 }
