@@ -3,21 +3,13 @@
  * text of a small case, label values of hostile names escaped and capped,
  * bounded label cardinality (top N + other) over 10,000 distinct
  * coroutines, counters that only grow while the terminated list is bounded,
- * a failed sample (up 0, no stale gauges); the --metrics server: GET
- * /metrics answers the text published, anything else 404, an endless
- * request 400, a port in use refused.
+ * a failed sample (up 0, no stale gauges), outcomes, several processes.
  */
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "cmd/metrics_http.h"
-#include "common/err.h"
 #include "snapshot/history.h"
 #include "view/metrics.h"
 
@@ -373,70 +365,79 @@ START_TEST(test_counters_monotonic)
 }
 END_TEST
 
-/* One request to 127.0.0.1:port; the whole answer (owned). */
-static char *
-http_get(unsigned port, const char *req, size_t reqlen)
+START_TEST(test_outcomes)
 {
-    struct sockaddr_in sa;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    char *buf = calloc(1, 65536);
-    size_t used = 0;
-    ssize_t r;
+    struct mdef a[] = {
+        { 0x10, "ok", NULL, 1, SNAP_TASK_PENDING },
+        { 0x20, "raises", NULL, 2, SNAP_TASK_PENDING },
+        { 0x30, "cancelled", NULL, 3, SNAP_TASK_PENDING },
+        { 0x40, "vanishes", NULL, 4, SNAP_TASK_PENDING },
+    };
+    struct mstate m;
+    struct snap *s;
+    struct snap_exc *e;
+    char *text;
 
-    ck_assert_int_ge(fd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    /* the server may answer (and close) before all of an over-long request is sent */
-    (void)!send(fd, req, reqlen, MSG_NOSIGNAL);
-    while (used < 65535 && (r = recv(fd, buf + used, 65535 - used, 0)) > 0)
-        used += (size_t)r;
-    close(fd);
-    return buf;
+    memset(&m, 0, sizeof(m));
+    history_init(&m.h, 10, 0);
+    feed(&m, mk(1, a, 4));
+    /* the next sample: one done, one done with an exception, one cancelled, one gone */
+    s = mk(2, a, 3);
+    e = arena_alloc(&s->arena, sizeof(*e));
+    memset(e, 0, sizeof(*e));
+    e->type = snap_str_cstr(s, "ValueError");
+    e->module = snap_str_cstr(s, "builtins");
+    e->message = snap_str_cstr(s, "bad");
+    s->tasks[0].state = SNAP_TASK_DONE;
+    s->tasks[1].state = SNAP_TASK_DONE;
+    s->tasks[1].exception = e;
+    s->tasks[2].state = SNAP_TASK_CANCELLED;
+    feed(&m, s);
+    feed(&m, mk(3, NULL, 0));   /* all gone now: each counted once already */
+    text = render(&m, 0);
+    ck_assert(value_of(text, "aiomon_tasks_ended_total{pid=\"7\",outcome=\"ok\"}") == 1);
+    ck_assert(value_of(text, "aiomon_tasks_ended_total{pid=\"7\",outcome=\"exception\"}") == 1);
+    ck_assert(value_of(text, "aiomon_tasks_ended_total{pid=\"7\",outcome=\"cancelled\"}") == 1);
+    ck_assert(value_of(text, "aiomon_tasks_ended_total{pid=\"7\",outcome=\"unknown\"}") == 1);
+    free(text);
+    snap_free(m.last);
+    history_free(&m.h);
 }
+END_TEST
 
-START_TEST(test_http_server)
+START_TEST(test_two_processes)
 {
-    static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n";
-    static const char other[] = "GET /metricsX HTTP/1.1\r\n\r\n";
-    static const char post[] = "POST /metrics HTTP/1.1\r\n\r\n";
-    struct metrics_http *m, *m2;
-    char spec[32], *a, *big;
-    int err = 0;
+    struct mdef a[] = { { 0x10, "w", NULL, 1, SNAP_TASK_PENDING } };
+    struct mstate m1, m2;
+    struct metrics_proc v[2];
+    char *text = NULL, *p1, *p2, *help;
+    size_t len = 0;
+    FILE *f;
 
-    m = metrics_http_open("127.0.0.1:0", &err);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_uint_gt(metrics_http_port(m), 0);
-    metrics_http_publish(m, "aiomon_up{pid=\"1\"} 1\n", 21);
-    a = http_get(metrics_http_port(m), get, sizeof(get) - 1);
-    ck_assert_ptr_nonnull(strstr(a, "HTTP/1.0 200 OK\r\n"));
-    ck_assert_ptr_nonnull(strstr(a, "Content-Type: text/plain; version=0.0.4"));
-    ck_assert_ptr_nonnull(strstr(a, "Content-Length: 21\r\nConnection: close\r\n\r\naiomon_up{pid=\"1\"} 1\n"));
-    free(a);
-    a = http_get(metrics_http_port(m), other, sizeof(other) - 1);
-    ck_assert_ptr_nonnull(strstr(a, "HTTP/1.0 404 "));
-    free(a);
-    a = http_get(metrics_http_port(m), post, sizeof(post) - 1);
-    ck_assert_ptr_nonnull(strstr(a, "HTTP/1.0 404 "));
-    free(a);
-    big = malloc(3 * METRICS_HTTP_MAX_REQUEST);
-    memset(big, 'A', 3 * METRICS_HTTP_MAX_REQUEST);
-    a = http_get(metrics_http_port(m), big, 3 * METRICS_HTTP_MAX_REQUEST);
-    ck_assert_ptr_nonnull(strstr(a, "HTTP/1.0 400 "));
-    free(a);
-    free(big);
-    /* the port is taken now: refused with a reason */
-    snprintf(spec, sizeof(spec), "127.0.0.1:%u", metrics_http_port(m));
-    m2 = metrics_http_open(spec, &err);
-    ck_assert_ptr_null(m2);
-    ck_assert_int_eq(err, -AIO_E_IO);
-    ck_assert_ptr_nonnull(strstr(err_msg(err), "in use"));
-    ck_assert_ptr_null(metrics_http_open("nonsense", &err));
-    ck_assert_int_eq(err, -AIO_E_USAGE);
-    metrics_http_close(m);
-    metrics_http_close(NULL);
+    memset(&m1, 0, sizeof(m1));
+    memset(&m2, 0, sizeof(m2));
+    history_init(&m1.h, 10, 0);
+    history_init(&m2.h, 10, 0);
+    feed(&m1, mk(1, a, 1));
+    feed(&m2, mk(1, a, 1));
+    v[0] = (struct metrics_proc){ 100, &m1.c, &m1.h, m1.last };
+    v[1] = (struct metrics_proc){ 200, &m2.c, &m2.h, m2.last };
+    f = open_memstream(&text, &len);
+    metrics_write(f, v, 2, NULL);
+    fclose(f);
+    /* a family's series together, each process labelled: both aiomon_up before the next HELP */
+    p1 = strstr(text, "aiomon_up{pid=\"100\"} 1\n");
+    p2 = strstr(text, "aiomon_up{pid=\"200\"} 1\n");
+    help = strstr(text, "# HELP aiomon_samples_total");
+    ck_assert(p1 && p2 && help && p1 < p2 && p2 < help);
+    ck_assert_uint_eq(count_lines(text, "# TYPE aiomon_tasks_by_group "), 1);
+    ck_assert_uint_eq(count_lines(text, "aiomon_tasks_by_group{pid=\"200\""), 2);
+    ck_assert_uint_eq(count_lines(text, "aiomon_target_stop_seconds_count{pid="), 2);
+    free(text);
+    snap_free(m1.last);
+    snap_free(m2.last);
+    history_free(&m1.h);
+    history_free(&m2.h);
 }
 END_TEST
 
@@ -451,9 +452,8 @@ suite_metrics(void)
     tcase_add_test(tc, test_top_other_bounded);
     tcase_add_test(tc, test_same_labels_one_series);
     tcase_add_test(tc, test_counters_monotonic);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("http");
-    tcase_add_test(tc, test_http_server);
+    tcase_add_test(tc, test_outcomes);
+    tcase_add_test(tc, test_two_processes);
     suite_add_tcase(s, tc);
     return s;
 }

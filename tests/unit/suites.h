@@ -14,6 +14,7 @@
     X(suite_history) \
     X(suite_events) \
     X(suite_metrics) \
+    X(suite_metrics_http) \
     X(suite_core) \
     X(suite_core_files) \
     X(suite_linetable) \
