@@ -3,7 +3,8 @@
 # app (workers waiting on a lock, short requests, some raising); its answers match the app's
 # own truth (the worker group exactly, pending and done within what the app allows, ended
 # requests counted by outcome, never more than the app finished); --metrics-file passes
-# promtool; usage errors and a port in use are one line, before the target is touched.
+# promtool; usage errors and a port in use are one line, before the target is touched;
+# with --subprocesses every process has its own series, labelled with its pid.
 . "$(dirname "$0")/lib.sh"
 
 command -v prometheus >/dev/null && command -v promtool >/dev/null ||
@@ -170,4 +171,27 @@ rc=$?
 [ "$rc" -eq 0 ] || { show_file_ "$WATCH_LOG"; fail_ "--watch --metrics exited $rc after ^C"; }
 grep -q '^History:' "$WATCH_LOG" || fail_ "no history summary after ^C"
 ok_ "--watch --metrics stopped on ^C with its summary"
+assert_running "$TARGET_PID"
+
+# --- --subprocesses: a supervisor and three Python workers, each its own series
+start_target subprocs.py
+run_aiomon "$TMPD/sub.out" "$TMPD/sub.err" --watch --subprocesses --interval 200 --samples 3 \
+    --metrics-file "$TMPD/sub.prom" "$TARGET_PID"
+[ "$AIO_RC" -eq 0 ] || { show_file_ "$TMPD/sub.err"; fail_ "--watch --subprocesses exited $AIO_RC"; }
+promtool check metrics <"$TMPD/sub.prom" >"$TMPD/promtool.out" 2>&1 ||
+    { show_file_ "$TMPD/promtool.out"; fail_ "promtool check metrics (--subprocesses)"; }
+"$HOST_PY" - "$TMPD/sub.prom" "$TRUTH" <<'PYEOF' || { show_file_ "$TMPD/sub.prom" 6000; fail_ "--subprocesses series"; }
+import json, re, sys
+text = open(sys.argv[1]).read()
+truth = json.load(open(sys.argv[2]))
+up = dict(re.findall(r'^aiomon_up\{pid="(\d+)"\} (\d)$', text, re.M))
+want = sorted([str(truth["parent"])] + list(truth["children"]))
+assert sorted(up) == want, "aiomon_up for %s, want %s" % (sorted(up), want)
+assert set(up.values()) == {"1"}, up
+for pid, names in truth["children"].items():
+    m = re.search(r'^aiomon_tasks\{pid="%s",state="pending"\} (\d+)$' % pid, text, re.M)
+    assert m and int(m.group(1)) >= len(names), "pid %s: %s pending, want >= %d" % (pid, m and m.group(1), len(names))
+print("ok: a series set for each of %d processes" % len(up))
+PYEOF
+ok_ "--subprocesses: each process labelled with its pid, promtool passes"
 assert_running "$TARGET_PID"
