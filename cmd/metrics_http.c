@@ -192,8 +192,12 @@ http_run(void *arg)
         if (!(p[0].revents & POLLIN))
             continue;
         c = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c < 0)
-            continue;           /* the client gave up, or no fd now: the next one */
+        if (c < 0) {
+            /* out of fds or memory: the connection stays queued, so wait, do not spin */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                poll(&p[1], 1, 100);
+            continue;           /* (or the client gave up) */
+        }
         http_serve(m, c);
         shutdown(c, SHUT_WR);
         close(c);
