@@ -46,7 +46,7 @@ CHECK_LIBS   = $(eval CHECK_LIBS := $$(call pkg_flags,--libs,check))$(CHECK_LIBS
 # CPPFLAGS, CFLAGS, LDFLAGS and LIBS are the builder's (dpkg-buildflags...), added last
 ALL_CPPFLAGS = -D_GNU_SOURCE -I. -DAIOMON_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = -std=gnu11 $(WARN) $(CFLAGS)
-ALL_LIBS     = $(PKG_LIBS) -lm $(LIBS)
+ALL_LIBS     = $(PKG_LIBS) -lm -pthread $(LIBS)
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

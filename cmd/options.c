@@ -8,7 +8,9 @@
 #include "capture.h"
 #include "common/err.h"
 #include "common/escape.h"
+#include "metrics_http.h"
 #include "track/script.h"
+#include "view/metrics.h"
 
 /* The one version string: the Makefile passes it from the file VERSION. */
 #ifndef AIOMON_VERSION
@@ -67,6 +69,11 @@ static const char options_usage_tail[] =
     "      --stuck SECS        a task whose stack did not change this long is stuck\n"
     "                          (default 10)\n"
     "      --samples N         --watch: stop after N samples\n"
+    "      --metrics ADDR:PORT --watch: serve task health to Prometheus on\n"
+    "                          http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464)\n"
+    "      --metrics-file PATH --watch: write the same text to PATH after each\n"
+    "                          sample (node_exporter's textfile collector)\n"
+    "      --metrics-top N     --metrics: task groups named per process (default 20)\n"
     "      --track             load aiomon-attach's tracker into the process (PID:\n"
     "                          3.14+, PEP 768; --run: every Python of CMD's tree,\n"
     "                          3.8+); it changes the process: see the man page\n"
@@ -173,6 +180,7 @@ options_parse(struct options *o, int argc, char **argv)
         OPT_RUN, OPT_TIMEOUT, OPT_ON_SIGNAL, OPT_KEEP, OPT_RECORD, OPT_HISTORY, OPT_CRITICAL,
         OPT_STUCK, OPT_SAMPLES, OPT_FORMAT, OPT_SUBPROCESSES, OPT_LOCALS, OPT_WHERE,
         OPT_LIB_PATH, OPT_NO_GROUP, OPT_TRACK, OPT_UNTRACK, OPT_TRACK_KEEP, OPT_TRACK_WAIT,
+        OPT_METRICS, OPT_METRICS_FILE, OPT_METRICS_TOP,
     };
     static const struct option longopts[] = {
         { "dump", no_argument, NULL, 'd' },
@@ -208,12 +216,17 @@ options_parse(struct options *o, int argc, char **argv)
         { "untrack", no_argument, NULL, OPT_UNTRACK },
         { "track-keep", required_argument, NULL, OPT_TRACK_KEEP },
         { "track-wait", required_argument, NULL, OPT_TRACK_WAIT },
+        { "metrics", required_argument, NULL, OPT_METRICS },
+        { "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+        { "metrics-top", required_argument, NULL, OPT_METRICS_TOP },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    bool run = false, watch = false, keep_given = false, wait_given = false;
+    bool run = false, watch = false, keep_given = false, wait_given = false, top_given = false;
+    char host[256];
+    unsigned port;
     double v;
     int ch;
 
@@ -306,6 +319,19 @@ options_parse(struct options *o, int argc, char **argv)
                 return -AIO_E_USAGE;
             wait_given = true;
             break;
+        case OPT_METRICS:
+            if (metrics_addr_split(optarg, host, sizeof(host), &port) < 0)
+                return options_bad("--metrics needs ADDR:PORT (127.0.0.1:9464, [::1]:9464, "
+                                   ":9464), not ", optarg, "");
+            o->metrics_addr = optarg;
+            break;
+        case OPT_METRICS_FILE: o->metrics_file = optarg; break;
+        case OPT_METRICS_TOP:
+            if (options_number("--metrics-top", optarg, 1, METRICS_MAX_TOP, &v) < 0)
+                return -AIO_E_USAGE;
+            o->metrics_top = (long)v;
+            top_given = true;
+            break;
         case OPT_LAYOUT:
             if (strcmp(optarg, "auto") == 0)
                 o->layout = PY_LAYOUT_AUTO;
@@ -341,6 +367,10 @@ options_parse(struct options *o, int argc, char **argv)
         return options_usage_error("--run, --watch, --load and --core exclude each other");
     if (options_track(o, run, watch, keep_given, wait_given) < 0)
         return -AIO_E_USAGE;
+    if ((o->metrics_addr || o->metrics_file) && !watch)
+        return options_usage_error("--metrics and --metrics-file need --watch");
+    if (top_given && !o->metrics_addr && !o->metrics_file)
+        return options_usage_error("--metrics-top needs --metrics or --metrics-file");
     if (run) {
         if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && argv[optind][0] == '-')
             return options_usage_error("--run needs '--' before the command");

@@ -59,6 +59,9 @@ struct options {
     int ncritical;
     double stuck;               /* --stuck SECS */
     long samples;               /* --samples N, 0 = until interrupted */
+    const char *metrics_addr;   /* --metrics ADDR:PORT: serve GET /metrics (--watch) */
+    const char *metrics_file;   /* --metrics-file PATH: the same text after each sample */
+    long metrics_top;           /* --metrics-top N: aiomon_tasks_by_group series per process */
     /* --track, --untrack (track/track.h) */
     bool track;                 /* --run: a sitecustomize loads the tracker; PID: PEP 768 */
     bool untrack;               /* --untrack PID: the tracker's untrack() */

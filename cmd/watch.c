@@ -21,9 +21,12 @@
 #include "attach/proc.h"
 #include "capture.h"
 #include "common/err.h"
+#include "common/wfile.h"
 #include "common/xalloc.h"
+#include "metrics_http.h"
 #include "snapshot/history.h"
 #include "view/events.h"
+#include "view/metrics.h"
 #include "view/record.h"
 #include "view/write.h"
 
@@ -160,6 +163,7 @@ struct watch_proc {
     struct capture *cap;        /* NULL once it is gone */
     struct history h;
     struct snap *last;
+    struct metrics_counts mc;   /* --metrics, --metrics-file */
 };
 
 #define WATCH_MAX_PROCS 256     /* processes of a tree watched (--subprocesses) */
@@ -171,6 +175,8 @@ struct watch {
     int *skip;                  /* descendants found not Python (not probed again) */
     size_t nskip;
     bool stream;
+    struct metrics_http *srv;   /* --metrics, else NULL */
+    bool metrics_file_failed;   /* said once, until a write succeeds again */
 };
 
 static struct watch_proc *
@@ -266,11 +272,16 @@ watch_sample(struct watch *w, struct watch_proc *p, int rec, uint64_t *last_fp, 
             return 0;
         }
         err_report(rc);
+        metrics_note(&p->mc, NULL);
+        /* an exporter keeps going through a sample that failed half-way (exit status 1) */
+        if ((w->srv || w->o->metrics_file) && err_exit_code(rc) == 1)
+            return 0;
         if (rc != -AIO_E_EXITED)
             *status = err_exit_code(rc);
         return -1;
     }
     history_update(&p->h, s);
+    metrics_note(&p->mc, s);
     if (w->stream)
         watch_print_events(w, p);
     if (rec >= 0 && (n == 0 || record_fingerprint(s) != *last_fp)) {
@@ -287,12 +298,70 @@ watch_sample(struct watch *w, struct watch_proc *p, int rec, uint64_t *last_fp, 
     return 0;
 }
 
+struct metrics_text {
+    const char *p;
+    size_t n;
+};
+
+static int
+watch_metrics_body(FILE *f, void *arg)
+{
+    const struct metrics_text *t = arg;
+
+    fwrite(t->p, 1, t->n, f);
+    return 0;
+}
+
+/* --metrics, --metrics-file: every watched process's series, served and written. */
+static void
+watch_metrics_publish(struct watch *w)
+{
+    struct metrics_opts mo = { (size_t)w->o->metrics_top, w->o->where_innermost };
+    struct metrics_proc *v;
+    struct metrics_text t = { NULL, 0 };
+    char *text = NULL;
+    size_t len = 0, i, n = 0;
+    FILE *f;
+    int rc;
+
+    if (!w->srv && !w->o->metrics_file)
+        return;
+    v = xcalloc(w->n ? w->n : 1, sizeof(*v));
+    for (i = 0; i < w->n; i++) {
+        if (i && !w->v[i].cap)
+            continue;           /* a child that exited: its series end */
+        v[n].pid = w->v[i].pid;
+        v[n].counts = &w->v[i].mc;
+        v[n].h = &w->v[i].h;
+        v[n++].last = w->v[i].last;
+    }
+    f = open_memstream(&text, &len);
+    if (!f) {
+        free(v);
+        return;                 /* no memory now: the last text stays */
+    }
+    metrics_write(f, v, n, &mo);
+    fclose(f);
+    if (w->srv)
+        metrics_http_publish(w->srv, text, len);
+    if (w->o->metrics_file) {
+        t.p = text;
+        t.n = len;
+        rc = write_path_atomic(w->o->metrics_file, watch_metrics_body, &t);
+        if (rc < 0 && !w->metrics_file_failed)
+            err_report(rc);
+        w->metrics_file_failed = rc < 0;
+    }
+    free(text);
+    free(v);
+}
+
 int
 watch_main(const struct options *o)
 {
     struct capture_opts co;
     double interval = o->interval > 0 ? o->interval : 1.0;
-    struct watch w = { o, NULL, 0, NULL, 0, false };
+    struct watch w = { o, NULL, 0, NULL, 0, false, NULL, false };
     struct sigaction sa;
     struct capture *cap;
     int rec = -1;
@@ -302,12 +371,18 @@ watch_main(const struct options *o)
     size_t i;
 
     options_capture(o, &co);
+    /* listening first: a port in use is said before the target is touched */
+    if (o->metrics_addr && !(w.srv = metrics_http_open(o->metrics_addr, &rc)))
+        return err_report(rc);
     cap = capture_open(o->pid, &co, &rc);
-    if (!cap)
+    if (!cap) {
+        metrics_http_close(w.srv);
         return err_report_nothing(rc);
+    }
     if (o->record_path && (rec = watch_open_record(o->record_path)) < 0) {
         err_report(rec);
         capture_close(cap);
+        metrics_http_close(w.srv);
         return 2;
     }
     /* events stream on stdout unless stdout is for the one JSON report */
@@ -317,8 +392,12 @@ watch_main(const struct options *o)
         printf("Watching process %d%s every %.3g s: events as they happen (^C: stop and "
                "summarize)\n", o->pid, o->subprocesses ? " and its Python children" : "",
                interval);
+        if (w.srv)
+            printf("Metrics for Prometheus on http://%s/metrics (port %u)\n", o->metrics_addr,
+                   metrics_http_port(w.srv));
         fflush(stdout);
     }
+    watch_metrics_publish(&w);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = watch_on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -330,6 +409,7 @@ watch_main(const struct options *o)
             if (w.v[i].cap && watch_sample(&w, &w.v[i], rec, &last_fp, n, &status) < 0)
                 break;
         }
+        watch_metrics_publish(&w);
         if (i < w.n)
             break;
         fflush(stdout);
@@ -363,6 +443,7 @@ watch_main(const struct options *o)
         snap_free(w.v[i].last);
         history_free(&w.v[i].h);
     }
+    metrics_http_close(w.srv);
     free(w.v);
     free(w.skip);
     return status;

@@ -182,6 +182,7 @@ hist_end(struct history *h, struct hist_task *t)
     size_t i, nonc = 0;
 
     hist_event_ended(h, t);
+    h->ended_total[history_task_outcome(t)]++;
     for (i = 0; i < h->nended; i++)
         nonc += !h->ended[i].critical;
     if (!t->critical && nonc >= h->max_ended) {

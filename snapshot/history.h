@@ -95,6 +95,15 @@ struct hist_event {
 
 #define HISTORY_MAX_EVENTS 100000   /* kept between two takes; more are counted, not kept */
 
+/* How an ended task ended, as known when the history filed it (history_task_outcome). */
+enum hist_outcome {
+    HIST_OUT_OK = 0,            /* done with a result */
+    HIST_OUT_EXCEPTION,         /* done with an exception */
+    HIST_OUT_CANCELLED,
+    HIST_OUT_UNKNOWN,           /* gone between two samples: how it ended was not seen */
+    HIST_OUT__COUNT
+};
+
 struct history {
     struct hist_task *live;     /* owned, sorted by (id, coro_id) */
     size_t nlive, cap_live;
@@ -118,6 +127,8 @@ struct history {
     size_t nevents, cap_events;
     size_t events_dropped;      /* beyond HISTORY_MAX_EVENTS since the last take */
     uint64_t track_seen_ns;     /* the newest tracker record folded in (history_track.c) */
+    uint64_t ended_total[HIST_OUT__COUNT];  /* tasks filed as ended, by outcome, each once:
+                                             * monotonic (the terminated list is bounded) */
 };
 
 void history_init(struct history *h, size_t max_ended, uint64_t stuck_ns);
@@ -131,6 +142,10 @@ void history_update(struct history *h, const struct snap *s);
 
 bool history_task_stuck(const struct history *h, const struct hist_task *t);
 bool history_task_swallowing(const struct hist_task *t);
+/* How t ended: its last state, and its reason for a done task; HIST_OUT_UNKNOWN when it vanished. */
+enum hist_outcome history_task_outcome(const struct hist_task *t);
+/* "ok", "exception", "cancelled", "unknown" */
+const char *history_outcome_name(enum hist_outcome o);
 /* A flood: its count grew in each of the last HISTORY_FLOOD_WINDOW samples; *rate per second. */
 bool history_flood_growing(const struct hist_flood *f, double *rate);
 

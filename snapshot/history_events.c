@@ -34,6 +34,32 @@ history_task_swallowing(const struct hist_task *t)
     return t->cancel_samples >= 2;
 }
 
+enum hist_outcome
+history_task_outcome(const struct hist_task *t)
+{
+    switch (t->state) {
+    case SNAP_TASK_CANCELLED:
+        return HIST_OUT_CANCELLED;
+    case SNAP_TASK_DONE:
+        /* a done task's reason is its exception (reason.h) */
+        return t->reason && t->reason[0] ? HIST_OUT_EXCEPTION : HIST_OUT_OK;
+    case SNAP_TASK_PENDING:
+    default:
+        return HIST_OUT_UNKNOWN;
+    }
+}
+
+const char *
+history_outcome_name(enum hist_outcome o)
+{
+    static const char *const names[HIST_OUT__COUNT] = {
+        [HIST_OUT_OK] = "ok", [HIST_OUT_EXCEPTION] = "exception",
+        [HIST_OUT_CANCELLED] = "cancelled", [HIST_OUT_UNKNOWN] = "unknown",
+    };
+
+    return (unsigned)o < HIST_OUT__COUNT ? names[o] : "unknown";
+}
+
 bool
 history_flood_growing(const struct hist_flood *f, double *rate)
 {

@@ -14,6 +14,7 @@
 #include "../common/xalloc.h"
 #include "../snapshot/reason.h"
 #include "../snapshot/track.h"
+#include "text.h"
 #include "text_track.h"
 #include "../snapshot/tree.h"
 #include "wait.h"
@@ -60,12 +61,12 @@ text_func(const struct snap_frame *fr)
 }
 
 /*
- * A task's WHERE: its user frame with the awaited primitive,
+ * A task's WHERE (text.h): its user frame with the awaited primitive,
  * "handle_request app.py:39 → Lock.acquire" (the innermost function after
  * the arrow when it is another frame), or the innermost "file:line" when it
  * has no user frame or --where=innermost.
  */
-static void
+void
 text_task_where(FILE *f, const struct snap *s, size_t task, bool innermost, bool summary)
 {
     const struct snap_frame *u = innermost ? NULL : tree_task_user(s, task);

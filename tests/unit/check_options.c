@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/capture.h"
+#include "cmd/metrics_http.h"
 #include "cmd/options.h"
 #include "common/err.h"
 
@@ -172,6 +173,49 @@ START_TEST(test_options_where)
 }
 END_TEST
 
+START_TEST(test_options_metrics)
+{
+    struct options o;
+    char host[64];
+    unsigned port;
+    FILE *f = tmpfile();
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(dup2(fileno(f), STDERR_FILENO), 0);
+    ck_assert_int_eq(op_parse(&o, "--watch", "--metrics", "127.0.0.1:9464", "--metrics-file",
+                              "m.prom", "--metrics-top", "5", "42", NULL), 0);
+    ck_assert_int_eq(o.mode, OPT_MODE_WATCH);
+    ck_assert_str_eq(o.metrics_addr, "127.0.0.1:9464");
+    ck_assert_str_eq(o.metrics_file, "m.prom");
+    ck_assert_int_eq(o.metrics_top, 5);
+    /* refused without --watch, malformed, a bad --metrics-top */
+    ck_assert_int_eq(op_parse(&o, "--metrics", "127.0.0.1:9464", "42", NULL), -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--metrics-file", "m", "--dump", "42", NULL), -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--watch", "--metrics", "9464", "42", NULL), -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--watch", "--metrics", "h:99999", "42", NULL),
+                     -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--watch", "--metrics-top", "5", "42", NULL), -AIO_E_USAGE);
+    ck_assert_int_eq(op_parse(&o, "--watch", "--metrics", ":1", "--metrics-top", "0", "42",
+                              NULL), -AIO_E_USAGE);
+
+    ck_assert_int_eq(metrics_addr_split("127.0.0.1:9464", host, sizeof(host), &port), 0);
+    ck_assert_str_eq(host, "127.0.0.1");
+    ck_assert_uint_eq(port, 9464);
+    ck_assert_int_eq(metrics_addr_split("[::1]:80", host, sizeof(host), &port), 0);
+    ck_assert_str_eq(host, "::1");
+    ck_assert_int_eq(metrics_addr_split(":0", host, sizeof(host), &port), 0);
+    ck_assert_str_eq(host, "");
+    ck_assert_uint_eq(port, 0);
+    ck_assert_int_eq(metrics_addr_split("::1:80", host, sizeof(host), &port), -1);
+    ck_assert_int_eq(metrics_addr_split("host:", host, sizeof(host), &port), -1);
+    ck_assert_int_eq(metrics_addr_split("host:-1", host, sizeof(host), &port), -1);
+    ck_assert_int_eq(metrics_addr_split("host:+1", host, sizeof(host), &port), -1);
+    ck_assert_int_eq(metrics_addr_split("host:65536", host, sizeof(host), &port), -1);
+    ck_assert_int_eq(metrics_addr_split("averyveryverylonghostname:1", host, 8, &port), -1);
+    fclose(f);
+}
+END_TEST
+
 Suite *
 suite_options(void)
 {
@@ -183,6 +227,7 @@ suite_options(void)
     tcase_add_test(tc, test_options_error_escaped);
     tcase_add_test(tc, test_options_capture);
     tcase_add_test(tc, test_options_where);
+    tcase_add_test(tc, test_options_metrics);
     suite_add_tcase(su, tc);
     return su;
 }

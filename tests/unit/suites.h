@@ -13,6 +13,8 @@
     X(suite_load) \
     X(suite_history) \
     X(suite_events) \
+    X(suite_metrics) \
+    X(suite_metrics_http) \
     X(suite_core) \
     X(suite_core_files) \
     X(suite_linetable) \
