@@ -6,13 +6,11 @@ usage: tui_end_driver.py --aiomon BIN --pid PID --truth TRUTH.json --tmp DIR
 Exit 0 passed, 1 failed, 77 skipped.  Prints the crashed task's detail screen.
 """
 
-import argparse
-import json
 import re
-import shutil
 import sys
 
 import tui_driver as D
+from tui_lib import run_driver
 
 
 def select(tui, name):
@@ -81,28 +79,5 @@ def scenario(args, tui):
     D.quit_view(tui)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--aiomon", required=True)
-    ap.add_argument("--pid", type=int, required=True)
-    ap.add_argument("--truth", required=True)
-    ap.add_argument("--tmp", required=True)
-    args = ap.parse_args()
-    if not shutil.which("tmux"):
-        print("SKIP: tmux is not installed")
-        return 77
-    with open(args.truth) as fh:
-        args.truth = json.load(fh)
-    tui = D.Tui(args.tmp)
-    try:
-        scenario(args, tui)
-    except D.Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        return 1
-    finally:
-        tui.stop()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_driver(scenario))

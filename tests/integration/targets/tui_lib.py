@@ -213,3 +213,31 @@ def colhdr(scr):
         if line.startswith("STAT "):
             return line
     raise Fail("no column titles on the screen")
+
+
+def run_driver(scenario):
+    """The main() of a one-scenario driver: --aiomon BIN --pid PID --truth TRUTH.json
+    --tmp DIR; runs scenario(args, tui) in tmux.  Exit 0 passed, 1 failed, 77 skipped."""
+    import argparse
+    import json
+    import shutil
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aiomon", required=True)
+    ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--truth", required=True)
+    ap.add_argument("--tmp", required=True)
+    args = ap.parse_args()
+    if not shutil.which("tmux"):
+        print("SKIP: tmux is not installed")
+        return 77
+    with open(args.truth) as fh:
+        args.truth = json.load(fh)
+    tui = Tui(args.tmp)
+    try:
+        scenario(args, tui)
+    except Fail as e:
+        print("FAIL: %s" % e, flush=True)
+        return 1
+    finally:
+        tui.stop()
+    return 0

@@ -9,13 +9,11 @@ Exit status as tui_driver.py's: 0 passed, 1 failed, 77 skipped.
 Run with the host's python3.
 """
 
-import argparse
-import json
 import re
-import shutil
 import sys
 
-from tui_driver import Fail, Tui, dump, ok, quit_view, start_view
+from tui_driver import Fail, dump, ok, quit_view, start_view
+from tui_lib import run_driver
 
 
 def scenario(args, tui):
@@ -58,28 +56,5 @@ def scenario(args, tui):
     quit_view(tui)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--aiomon", required=True)
-    ap.add_argument("--pid", type=int, required=True)
-    ap.add_argument("--truth", required=True)
-    ap.add_argument("--tmp", required=True)
-    args = ap.parse_args()
-    if not shutil.which("tmux"):
-        print("SKIP: tmux is not installed")
-        return 77
-    with open(args.truth) as fh:
-        args.truth = json.load(fh)
-    tui = Tui(args.tmp)
-    try:
-        scenario(args, tui)
-    except Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        return 1
-    finally:
-        tui.stop()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_driver(scenario))
