@@ -6,38 +6,87 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct ui_fkey ui_fbar_tasks[] = {
-    { "F1", "Help" }, { "F3", "Search" }, { "F4", "Filter" }, { "F5", "Refresh" },
-    { "F6", "Sort" }, { "Tab", "Threads" }, { "e", "Ended" }, { "g", "Group" },
-    { "p", "Pause" }, { "F10", "Quit" }, { "w", "Write" },
+/*
+ * A function-bar entry and its rank: when the bar does not fit, the entries
+ * of the highest rank go first (the help lists every key); rank 0 stays.
+ */
+struct ui_fentry {
+    struct ui_fkey k;
+    int drop;
 };
 
-static const struct ui_fkey ui_fbar_threads[] = {
-    { "F1", "Help" }, { "Tab", "Tasks" }, { "e", "Ended" }, { "F5", "Refresh" },
-    { "p", "Pause" }, { "F10", "Quit" }, { "w", "Write" },
+/* Columns between two entries, so that "F3Search" and "F4Filter" read apart. */
+#define UI_FBAR_GAP 1
+
+static const struct ui_fentry ui_fbar_tasks[] = {
+    { { "F1", "Help" }, 0 }, { { "F3", "Search" }, 1 }, { { "F4", "Filter" }, 2 },
+    { { "F5", "Refresh" }, 7 }, { { "F6", "Sort" }, 5 }, { { "Tab", "Threads" }, 3 },
+    { { "e", "Ended" }, 4 }, { { "g", "Group" }, 5 }, { { "p", "Pause" }, 6 },
+    { { "F10", "Quit" }, 0 }, { { "w", "Write" }, 7 },
 };
 
-static const struct ui_fkey ui_fbar_ended[] = {
-    { "F1", "Help" }, { "e", "Tasks" }, { "Tab", "Threads" }, { "J", "Scroll" },
-    { "F5", "Refresh" }, { "p", "Pause" }, { "F10", "Quit" },
+static const struct ui_fentry ui_fbar_threads[] = {
+    { { "F1", "Help" }, 0 }, { { "Tab", "Tasks" }, 1 }, { { "e", "Ended" }, 2 },
+    { { "F5", "Refresh" }, 4 }, { { "p", "Pause" }, 3 }, { { "F10", "Quit" }, 0 },
+    { { "w", "Write" }, 4 },
 };
+
+static const struct ui_fentry ui_fbar_ended[] = {
+    { { "F1", "Help" }, 0 }, { { "e", "Tasks" }, 1 }, { { "Tab", "Threads" }, 2 },
+    { { "J", "Scroll" }, 2 }, { { "F5", "Refresh" }, 4 }, { { "p", "Pause" }, 3 },
+    { { "F10", "Quit" }, 0 },
+};
+
+#define UI_FBAR_MAX 16
+
+static int
+ui_fentry_width(const struct ui_fentry *e)
+{
+    return (int)(strlen(e->k.key) + strlen(e->k.label)) + UI_FBAR_GAP;
+}
+
+/* Which entries are shown in `width` columns: the highest ranks dropped first. */
+static void
+ui_fbar_choose(const struct ui_fentry *e, size_t n, int width, bool *shown)
+{
+    int total = 0, rank = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        shown[i] = true;
+        total += ui_fentry_width(&e[i]);
+        if (e[i].drop > rank)
+            rank = e[i].drop;
+    }
+    for (; total > width && rank >= 0; rank--) {
+        for (i = n; i-- > 0 && total > width;) {
+            if (shown[i] && e[i].drop == rank) {
+                shown[i] = false;
+                total -= ui_fentry_width(&e[i]);
+            }
+        }
+    }
+}
 
 static void
-ui_funcbar_draw(const struct ui_state *S, struct ui_term *T, const struct ui_fkey *keys,
+ui_funcbar_draw(const struct ui_state *S, struct ui_term *T, const struct ui_fentry *e,
                 size_t n)
 {
     const struct ui_rect *r = &S->lay.footer;
-    size_t shown = ui_funcbar_fit(keys, n, r->w, 6), i;
-    int x = r->x, lw;
-    char label[32];
+    bool shown[UI_FBAR_MAX];
+    int x = r->x;
+    size_t i;
 
+    if (n > UI_FBAR_MAX)
+        n = UI_FBAR_MAX;
+    ui_fbar_choose(e, n, r->w, shown);
     ui_term_fill(T, r->y, r->x, r->w, UI_C_FLABEL);
-    for (i = 0; i < shown; i++) {
-        x += ui_term_puts(T, r->y, x, r->w - x, UI_C_FKEY, keys[i].key);
-        lw = (int)strlen(keys[i].label);
-        snprintf(label, sizeof(label), "%-6s", keys[i].label);
-        ui_term_puts(T, r->y, x, r->w - x, UI_C_FLABEL, label);
-        x += lw < 6 ? 6 : lw;
+    for (i = 0; i < n; i++) {
+        if (!shown[i])
+            continue;
+        x += ui_term_puts(T, r->y, x, r->w - x, UI_C_FKEY, e[i].k.key);
+        x += ui_term_puts(T, r->y, x, r->w - x, UI_C_FLABEL, e[i].k.label);
+        x += UI_FBAR_GAP;
     }
 }
 

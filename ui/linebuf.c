@@ -141,6 +141,115 @@ ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size)
     return used;
 }
 
+/* ------------------------------------------------------------ wrapping */
+
+/* Append n bytes of already escaped text (a segment of another buffer) to the current line. */
+static void
+ui_lines_put(struct ui_lines *L, enum ui_color c, const char *s, size_t n)
+{
+    struct ui_seg *sg;
+
+    if (n == 0)
+        return;
+    xgrow((void **)&L->text, &L->tcap, L->tlen + n, 1);
+    memcpy(L->text + L->tlen, s, n);
+    if (L->lines[L->nlines - 1].nseg > 0 && L->segs[L->nsegs - 1].color == c &&
+        L->segs[L->nsegs - 1].off + L->segs[L->nsegs - 1].len == L->tlen) {
+        L->segs[L->nsegs - 1].len += n;
+        L->tlen += n;
+        return;
+    }
+    xgrow((void **)&L->segs, &L->scap, L->nsegs + 1, sizeof(*L->segs));
+    sg = &L->segs[L->nsegs++];
+    sg->off = L->tlen;
+    sg->len = n;
+    sg->color = c;
+    L->tlen += n;
+    L->lines[L->nlines - 1].nseg++;
+}
+
+/* Terminal columns of escaped UTF-8 text: one per character (our own text is narrow). */
+static int
+ui_cols_of(const char *s, size_t n)
+{
+    int w = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xc0u) != 0x80u;
+    return w;
+}
+
+/*
+ * Where continuation lines of line k start: after a first segment ending in
+ * a blank (a key or label column, "  PgDn Space    "), else after
+ * UI_WRAP_INDENT blanks; never past half the width.
+ */
+static int
+ui_wrap_indent(const struct ui_lines *src, size_t k, int cols)
+{
+    const struct ui_line *ln = &src->lines[k];
+    const struct ui_seg *sg;
+    int w = UI_WRAP_INDENT;
+
+    if (ln->nseg > 1) {
+        sg = &src->segs[ln->seg];
+        if (sg->len > 0 && src->text[sg->off + sg->len - 1] == ' ')
+            w = ui_cols_of(src->text + sg->off, sg->len);
+    }
+    return w <= cols / 2 && w <= UI_WRAP_INDENT_MAX ? w : UI_WRAP_INDENT;
+}
+
+/* Line k of src into dst, broken before the words that would pass `cols`. */
+static void
+ui_wrap_line(struct ui_lines *dst, const struct ui_lines *src, size_t k, int cols)
+{
+    const struct ui_line *ln = &src->lines[k];
+    int indent = ui_wrap_indent(src, k, cols), col = 0, w;
+    bool after_blank = false;
+    char blanks[UI_WRAP_INDENT_MAX];
+    size_t i, a, b, e;
+
+    memset(blanks, ' ', sizeof(blanks));
+
+    ui_lines_begin(dst);
+    dst->lines[dst->nlines - 1].task = ln->task;
+    for (i = 0; i < ln->nseg; i++) {
+        const struct ui_seg *sg = &src->segs[ln->seg + i];
+        const char *t = src->text + sg->off;
+
+        /* words with the blanks before them: t[a..b) blanks, t[b..e) the word */
+        for (a = 0; a < sg->len; a = e) {
+            for (b = a; b < sg->len && t[b] == ' '; b++)
+                ;
+            for (e = b; e < sg->len && t[e] != ' '; e++)
+                ;
+            w = ui_cols_of(t + a, e - a);
+            /* break only at a blank, and only where the line has something */
+            if (col + w > cols && col > indent && (b > a || after_blank)) {
+                ui_lines_begin(dst);
+                ui_lines_put(dst, UI_C_NORMAL, blanks, (size_t)indent);
+                col = indent;
+                a = b;
+                w = ui_cols_of(t + a, e - a);
+            }
+            ui_lines_put(dst, sg->color, t + a, e - a);
+            col += w;
+            after_blank = e > b ? false : b > a;
+        }
+    }
+}
+
+void
+ui_lines_wrap(struct ui_lines *dst, const struct ui_lines *src, int cols)
+{
+    size_t k;
+
+    ui_lines_reset(dst);
+    for (k = 0; k < src->nlines; k++)
+        ui_wrap_line(dst, src, k, cols);
+}
+
 /* ------------------------------------------------------------ source lines */
 
 static void

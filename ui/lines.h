@@ -92,6 +92,19 @@ void ui_locals_add(struct ui_lines *L, const struct snap *s, const struct snap_f
 /* The plain text of line k (segments concatenated), NUL-terminated; returns its length. */
 size_t ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size);
 
+/* Blanks before the continuation of a wrapped line without a label column. */
+#define UI_WRAP_INDENT 2
+/* The most blanks a continuation starts with (ui_lines_wrap). */
+#define UI_WRAP_INDENT_MAX 32
+
+/*
+ * dst: the lines of src broken at blanks so that each fits `cols` columns
+ * (a word longer than a line stays whole, to be cut where drawn); the
+ * continuation lines start under the text after the first segment when it
+ * ends in a blank (the help screen's key column), else UI_WRAP_INDENT in.
+ */
+void ui_lines_wrap(struct ui_lines *dst, const struct ui_lines *src, int cols);
+
 /* ------------------------------------------------------------ source lines */
 
 #define UI_SRC_CACHE 32                 /* files kept */

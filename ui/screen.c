@@ -189,7 +189,8 @@ ui_run(const struct ui_opts *o, ui_snap_fn take, void *arg)
         ui_screen_free(M);
         return err_report(rc);
     }
-    ui_keys_help(&S->help_lines);
+    ui_keys_help(&S->help_src);
+    S->help_cols = 0;               /* wrapped on the first layout */
     S->refreshing = true;
     ui_screen_draw(M);
     ui_screen_refresh(M);

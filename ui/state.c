@@ -75,6 +75,7 @@ ui_state_free(struct ui_state *S)
     free(S->act);
     ui_cpu_free(&S->cpu);
     ui_lines_free(&S->help_lines);
+    ui_lines_free(&S->help_src);
     ui_srccache_free(&S->src);
 }
 
@@ -406,6 +407,11 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->groups.rect = S->lay.tree;
     S->groups_detail.rect = S->lay.detail;
     S->help.rect = ui_rect_below_title(&S->lay.full);
+    /* the help screen's long lines wrap rather than being cut at the pane's edge */
+    if (S->help.rect.w > 0 && S->help.rect.w != S->help_cols) {
+        ui_lines_wrap(&S->help_lines, &S->help_src, S->help.rect.w);
+        S->help_cols = S->help.rect.w;
+    }
     S->tasks.nrows = S->snap ? S->rows.nrows : 0;
     ui_state_detail(S);
     S->detail.nrows = S->detail_lines.nlines;

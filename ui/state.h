@@ -84,7 +84,9 @@ struct ui_state {
 
     /* the threads view and the help screen */
     struct ui_lines thread_lines;
-    struct ui_lines help_lines;
+    struct ui_lines help_lines;         /* help_src wrapped to the help pane's width */
+    struct ui_lines help_src;           /* the help screen, a line per key */
+    int help_cols;                      /* the width help_lines are wrapped to */
 
     /* the terminated view: rows (newest first) and the selected one's detail */
     struct ui_lines ended_lines;
