@@ -134,26 +134,12 @@ ui_cycle_add(struct ui_lines *L, const struct snap *s, size_t task)
     }
 }
 
-void
-ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in)
+/* The first line: name, state and what is wrong with it. */
+static void
+ui_detail_head(struct ui_lines *L, const struct ui_detail_in *in, const struct ui_act *act)
 {
     const struct snap *s = in->s;
-    const struct snap_task *t;
-    const struct snap_frame *fr;
-    const struct ui_act *act;
-    size_t n, i;
-    char age[32], wait[256];
-
-    ui_lines_reset(L);
-    memset(links, 0, sizeof(*links));
-    links->first_awaited = links->first_waiter = TREE_NONE;
-    if (in->task >= s->ntasks) {
-        ui_lines_begin(L);
-        ui_lines_add(L, UI_C_DIM, "no task selected");
-        return;
-    }
-    t = &s->tasks[in->task];
-    act = in->act ? &in->act[in->task] : NULL;
+    const struct snap_task *t = &s->tasks[in->task];
 
     ui_lines_begin(L);
     ui_lines_add_str(L, UI_C_BOLD, &t->name, "(null name)");
@@ -177,6 +163,57 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_lines_add(L, UI_C_WARN, "  CRITICAL");
     if (t->in_cycle)
         ui_cycle_add(L, s, in->task);
+}
+
+/* "function file:line" of a frame, the qualified name when there is one. */
+static void
+ui_frame_brief(struct ui_lines *L, const struct snap_frame *f)
+{
+    const struct snap_str *fn = f->qualname.s ? &f->qualname : &f->function;
+    const char *b;
+    size_t bl;
+
+    if (fn->s) {
+        ui_lines_add_str(L, UI_C_FUNC, fn, "?");
+        ui_lines_add(L, UI_C_NORMAL, "  ");
+    }
+    b = ui_basename(f->file.s, f->file.len, &bl);
+    ui_lines_add_bytes(L, UI_C_FILE, b, bl, 0);
+    ui_lines_add(L, UI_C_FILE, ":%d", f->line);
+}
+
+/*
+ * Where it is, as the WHERE column says it but never cut: its user frame
+ * and the function it awaits in, "handle app.py:39 -> Lock.acquire"; the
+ * innermost frame when none of its frames is the user's.
+ */
+static void
+ui_detail_where(struct ui_lines *L, const struct snap *s, size_t task)
+{
+    const struct snap_frame *top = tree_task_top(s, task), *u = tree_task_user(s, task);
+    const struct snap_frame *inner = u && top != u ? top : NULL;
+
+    if (!u)
+        u = top;
+    if (!u || !u->file.s)
+        return;
+    ui_lines_begin(L);
+    ui_lines_add(L, UI_C_HDR_LABEL, u == top && !tree_task_user(s, task)
+                                    ? "where (innermost) " : "where ");
+    ui_frame_brief(L, u);
+    if (inner && (inner->function.s || inner->qualname.s)) {
+        ui_lines_add(L, UI_C_DIM, " -> ");
+        ui_lines_add_str(L, UI_C_FUNC, inner->qualname.s ? &inner->qualname : &inner->function,
+                         "?");
+    }
+}
+
+/* Its identity (coroutine, address, loop thread, age) and its activity. */
+static void
+ui_detail_identity(struct ui_lines *L, const struct ui_detail_in *in, const struct ui_act *act)
+{
+    const struct snap_task *t = &in->s->tasks[in->task];
+    char age[32];
 
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine ");
@@ -203,21 +240,17 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_lines_add(L, UI_C_NORMAL, " of %u sample%s, stack unchanged for %s", act->samples,
                      act->samples == 1 ? "" : "s", age);
     }
+}
 
-    if (view_wait_line(wait, sizeof(wait), s, in->task)) {
-        ui_lines_begin(L);
-        ui_lines_add(L, UI_C_HDR_LABEL, "waits on ");
-        ui_lines_add(L, UI_C_NORMAL, "%s", wait);
-        if (t->waiting_on->kind == SNAP_WAIT_EXECUTOR && t->waiting_on->thread)
-            ui_lines_add(L, UI_C_DIM, "  (x: its thread)");
-    }
-    if (in->t && in->t->graph.ntasks == s->ntasks) {
-        ui_edges_add(L, links, in, true);
-        ui_edges_add(L, links, in, false);
-    }
+/* Its coroutine stack, innermost first, with source lines (and locals). */
+static void
+ui_detail_stack(struct ui_lines *L, const struct ui_detail_in *in)
+{
+    const struct snap *s = in->s;
+    const struct snap_task *t = &s->tasks[in->task];
+    const struct snap_frame *fr;
+    size_t n, i;
 
-    ui_detail_track_add(L, links, s, t);
-    ui_detail_end_add(L, s, t, in->src);
     fr = tree_frames(s, t->frame_first, t->frame_count, &n);
     ui_lines_begin(L);
     ui_lines_add(L, UI_C_HDR_LABEL, "coroutine stack");
@@ -233,6 +266,52 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
         ui_frame_add(L, &fr[i], i, in->src);
         ui_locals_add(L, s, &fr[i]);
     }
+}
+
+/*
+ * The most useful lines first, so that a short pane shows them without
+ * scrolling: name and state, where it is, what it waits on, why it ended,
+ * its stack; then who it awaits and who awaits it (the jump keys), its
+ * creator (--track), its identity and activity, and the long tracebacks.
+ */
+void
+ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in)
+{
+    const struct snap *s = in->s;
+    const struct snap_task *t;
+    const struct ui_act *act;
+    size_t i;
+    char wait[256];
+
+    ui_lines_reset(L);
+    memset(links, 0, sizeof(*links));
+    links->first_awaited = links->first_waiter = TREE_NONE;
+    if (in->task >= s->ntasks) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_DIM, "no task selected");
+        return;
+    }
+    t = &s->tasks[in->task];
+    act = in->act ? &in->act[in->task] : NULL;
+
+    ui_detail_head(L, in, act);
+    ui_detail_where(L, s, in->task);
+    if (view_wait_line(wait, sizeof(wait), s, in->task)) {
+        ui_lines_begin(L);
+        ui_lines_add(L, UI_C_HDR_LABEL, "waits on ");
+        ui_lines_add(L, UI_C_NORMAL, "%s", wait);
+        if (t->waiting_on->kind == SNAP_WAIT_EXECUTOR && t->waiting_on->thread)
+            ui_lines_add(L, UI_C_DIM, "  (x: its thread)");
+    }
+    ui_detail_reason_add(L, s, t);
+    ui_detail_stack(L, in);
+    if (in->t && in->t->graph.ntasks == s->ntasks) {
+        ui_edges_add(L, links, in, true);
+        ui_edges_add(L, links, in, false);
+    }
+    ui_detail_track_add(L, links, s, t);
+    ui_detail_identity(L, in, act);
+    ui_detail_end_add(L, s, t, in->src);
     ui_detail_track_stack_add(L, s, t, in->src);
     for (i = 0; i < s->ndiags; i++) {
         const struct snap_diag *d = &s->diags[i];

@@ -164,9 +164,11 @@ struct ui_detail_in {
 };
 
 /*
- * The detail pane of one task: name, state, markers, identity, activity,
- * the tasks it awaits and that await it (numbered links), its whole
- * coroutine stack innermost first with source lines, its diagnostics.
+ * The detail pane of one task, the most useful lines first: name, state
+ * and markers, where it is (its user frame), what it waits on, why it
+ * ended, its whole coroutine stack innermost first with source lines; then
+ * the tasks it awaits and that await it (numbered links), its creator
+ * (--track), identity, activity, tracebacks, diagnostics.
  */
 void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
 
@@ -178,10 +180,13 @@ void ui_src_add(struct ui_lines *L, struct ui_srccache *src, const char *file, s
 void ui_frame_add(struct ui_lines *L, const struct snap_frame *f, size_t k,
                   struct ui_srccache *src);
 
+/* Why task t ended (lines_end.c): its reason line; nothing for a task that has not. */
+void ui_detail_reason_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t);
+
 /*
- * Why task t ended (lines_end.c): its reason line, its exception's
- * traceback and cause chain or its cancellation's traceback, and its
- * creation stack (debug mode).  Nothing for a task without any.
+ * The rest of why task t ended (lines_end.c): its exception's traceback
+ * and cause chain or its cancellation's traceback, and its creation stack
+ * (debug mode).  Nothing for a task without any.
  */
 void ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t,
                        struct ui_srccache *src);

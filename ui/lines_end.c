@@ -32,12 +32,9 @@ ui_end_frames(struct ui_lines *L, const struct snap *s, const char *title,
 }
 
 void
-ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t,
-                  struct ui_srccache *src)
+ui_detail_reason_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t)
 {
     char reason[UI_REASON_BYTES];
-    const struct snap_exc *e;
-    int depth;
 
     if (snap_task_reason(s, t, reason, sizeof(reason))) {
         ui_lines_begin(L);
@@ -45,6 +42,15 @@ ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct snap_ta
         ui_lines_add(L, t->exception && !t->exception->retrieved ? UI_C_WARN :
                         t->exception ? UI_C_DONE : UI_C_CANCEL, "%s", reason);
     }
+}
+
+void
+ui_detail_end_add(struct ui_lines *L, const struct snap *s, const struct snap_task *t,
+                  struct ui_srccache *src)
+{
+    const struct snap_exc *e;
+    int depth;
+
     if (t->exception) {
         ui_end_frames(L, s, "traceback", t->exception->traceback, src);
         for (e = t->exception->cause, depth = 0; e && depth < SNAP_MAX_CAUSES;
