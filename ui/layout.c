@@ -36,7 +36,7 @@ ui_layout_compute(struct ui_layout *l, int lines, int cols)
     ui_rect_set(&l->full, top, 0, body, cols);
     if (cols >= UI_SIDE_COLS && body >= 8) {
         l->side = true;
-        dw = cols * 2 / 5;
+        dw = UI_SIDE_DETAIL_MIN + (cols - UI_SIDE_COLS) / UI_SIDE_DETAIL_SHARE;
         tw = cols - dw - 1;             /* one column for the separator */
         ui_rect_set(&l->colhdr, top, 0, 1, tw);
         ui_rect_set(&l->tree, top + 1, 0, body - 1, tw);

@@ -23,6 +23,13 @@ struct ui_rect {
 
 /* At least this wide, the detail pane goes to the right of the tree. */
 #define UI_SIDE_COLS 150
+/*
+ * The detail pane at the right is this wide at UI_SIDE_COLS, and gets one
+ * column in UI_SIDE_DETAIL_SHARE of the terminal's columns beyond: the rest
+ * goes to the tree, whose COROUTINE, WHERE and WAIT columns grow with it.
+ */
+#define UI_SIDE_DETAIL_MIN 60
+#define UI_SIDE_DETAIL_SHARE 4
 
 struct ui_layout {
     bool too_small;
