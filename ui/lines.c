@@ -270,9 +270,10 @@ ui_detail_stack(struct ui_lines *L, const struct ui_detail_in *in)
 
 /*
  * The most useful lines first, so that a short pane shows them without
- * scrolling: name and state, where it is, what it waits on, why it ended,
- * its stack; then who it awaits and who awaits it (the jump keys), its
- * creator (--track), its identity and activity, and the long tracebacks.
+ * scrolling: name and state, where it is, what it waits on, why it ended;
+ * who it awaits and who awaits it (the jump keys), its creator (--track);
+ * the stacks (how it ended, its coroutine's, where it was created); last
+ * its identity and activity, which the task tree's columns mostly show.
  */
 void
 ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in)
@@ -304,15 +305,15 @@ ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_deta
             ui_lines_add(L, UI_C_DIM, "  (x: its thread)");
     }
     ui_detail_reason_add(L, s, t);
-    ui_detail_stack(L, in);
     if (in->t && in->t->graph.ntasks == s->ntasks) {
         ui_edges_add(L, links, in, true);
         ui_edges_add(L, links, in, false);
     }
     ui_detail_track_add(L, links, s, t);
-    ui_detail_identity(L, in, act);
     ui_detail_end_add(L, s, t, in->src);
+    ui_detail_stack(L, in);
     ui_detail_track_stack_add(L, s, t, in->src);
+    ui_detail_identity(L, in, act);
     for (i = 0; i < s->ndiags; i++) {
         const struct snap_diag *d = &s->diags[i];
 

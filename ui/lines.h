@@ -166,9 +166,9 @@ struct ui_detail_in {
 /*
  * The detail pane of one task, the most useful lines first: name, state
  * and markers, where it is (its user frame), what it waits on, why it
- * ended, its whole coroutine stack innermost first with source lines; then
- * the tasks it awaits and that await it (numbered links), its creator
- * (--track), identity, activity, tracebacks, diagnostics.
+ * ended, the tasks it awaits and that await it (numbered links), its
+ * creator (--track), its tracebacks, its whole coroutine stack innermost
+ * first with source lines; then its identity, activity, diagnostics.
  */
 void ui_detail_build(struct ui_lines *L, struct ui_links *links, const struct ui_detail_in *in);
 
