@@ -341,8 +341,9 @@ ui_groups_detail_draw(const struct ui_pane *p, const struct ui_state *S, struct 
     char title[160];
 
     ui_separator(S, T);
-    snprintf(title, sizeof(title), " Supervisors (%zu): the children of the selected one   "
-             "J/K: scroll  Enter: to the tree  G: back", S->groups_lines.nlines);
+    /* short enough for 80 columns: the pane's lines say whose children they are */
+    snprintf(title, sizeof(title), " Supervisors (%zu): children   J/K: scroll  "
+             "Enter: in the tree  G: back", S->groups_lines.nlines);
     ui_title_bar(T, &S->lay.dtitle, title);
     ui_lines_draw(p, &S->groups_detail_lines, T);
 }

@@ -4,7 +4,8 @@ targets/tui_app.py with tui_lib's helpers.
 
   80x24    the function bar shows whole entries only, F1 Help and F10 Quit
            among them; the help screen cuts no line (it wraps them); the
-           detail pane's title is whole, its first lines say the state,
+           title bars are whole (supervisors, terminated, detail); the
+           detail pane's first lines say the state,
            where the task is (its user frame) and what it waits on, and the
            stack's title is among the lines it shows
   200x50   the COROUTINE column is wider than at 120x40
@@ -58,6 +59,21 @@ def check_help(tui):
     ok("the help screen wraps its lines at 80 columns: none is cut")
     tui.keys("Escape")
     tui.wait_gone(r"^ Help: every key")
+
+
+def check_titles(tui):
+    """The title bars of the supervisors (G) and terminated (e) views are whole at 80 columns."""
+    for key, title in (("G", " Supervisors ("), ("e", " Terminated (")):
+        tui.keys(key)
+        scr = tui.wait("the %r title bar" % title,
+                       lambda s: any(ln.startswith(title) for ln in s.split("\n")))
+        line = [ln for ln in scr.split("\n") if ln.startswith(title)][0]
+        if ELLIPSIS in line:
+            dump(scr)
+            raise Fail("the title bar is cut at 80 columns: %r" % line)
+        tui.keys(key)
+        tui.wait_re(r"^ Task detail")
+    ok("the supervisors and terminated views' title bars are whole at 80 columns")
 
 
 def user_frame(t):
@@ -118,6 +134,7 @@ def scenario(args, tui):
     tui.keys("Tab")
     tui.wait_re(r"^STAT ")
     check_help(tui)
+    check_titles(tui)
     check_detail(tui, truth)
 
     widths = {}
