@@ -37,6 +37,7 @@ static const struct ui_fentry ui_fbar_ended[] = {
     { { "F10", "Quit" }, 0 },
 };
 
+/* Most entries a function bar has (the shown[] flags of one drawing). */
 #define UI_FBAR_MAX 16
 
 static int

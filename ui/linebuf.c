@@ -56,23 +56,12 @@ ui_lines_begin(struct ui_lines *L)
     ln->task = TREE_NONE;
 }
 
-void
-ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size_t len, size_t cap)
+/* The n bytes just written at the end of L->text become the current line's last segment. */
+static void
+ui_lines_commit(struct ui_lines *L, enum ui_color c, size_t n)
 {
     struct ui_seg *sg;
-    size_t in, room, n;
 
-    if (!s || len == 0)
-        return;
-    if (L->nlines == 0)
-        ui_lines_begin(L);
-    if (cap == 0)
-        cap = UI_LINE_CAP;
-    in = len < cap ? len : cap;
-    /* worst case 4 output bytes per input byte ("\xNN"), plus "…" and the NUL */
-    room = in * 4 + 8;
-    xgrow((void **)&L->text, &L->tcap, L->tlen + room, 1);
-    n = escape_text_buf(L->text + L->tlen, room, s, len, cap);
     if (n == 0)
         return;
     /* merge with the previous segment of the line when the colour is the same */
@@ -89,6 +78,25 @@ ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size_t le
     sg->color = c;
     L->tlen += n;
     L->lines[L->nlines - 1].nseg++;
+}
+
+void
+ui_lines_add_bytes(struct ui_lines *L, enum ui_color c, const char *s, size_t len, size_t cap)
+{
+    size_t in, room, n;
+
+    if (!s || len == 0)
+        return;
+    if (L->nlines == 0)
+        ui_lines_begin(L);
+    if (cap == 0)
+        cap = UI_LINE_CAP;
+    in = len < cap ? len : cap;
+    /* worst case 4 output bytes per input byte ("\xNN"), plus "…" and the NUL */
+    room = in * 4 + 8;
+    xgrow((void **)&L->text, &L->tcap, L->tlen + room, 1);
+    n = escape_text_buf(L->text + L->tlen, room, s, len, cap);
+    ui_lines_commit(L, c, n);
 }
 
 void
@@ -147,25 +155,9 @@ ui_lines_text(const struct ui_lines *L, size_t k, char *buf, size_t size)
 static void
 ui_lines_put(struct ui_lines *L, enum ui_color c, const char *s, size_t n)
 {
-    struct ui_seg *sg;
-
-    if (n == 0)
-        return;
     xgrow((void **)&L->text, &L->tcap, L->tlen + n, 1);
     memcpy(L->text + L->tlen, s, n);
-    if (L->lines[L->nlines - 1].nseg > 0 && L->segs[L->nsegs - 1].color == c &&
-        L->segs[L->nsegs - 1].off + L->segs[L->nsegs - 1].len == L->tlen) {
-        L->segs[L->nsegs - 1].len += n;
-        L->tlen += n;
-        return;
-    }
-    xgrow((void **)&L->segs, &L->scap, L->nsegs + 1, sizeof(*L->segs));
-    sg = &L->segs[L->nsegs++];
-    sg->off = L->tlen;
-    sg->len = n;
-    sg->color = c;
-    L->tlen += n;
-    L->lines[L->nlines - 1].nseg++;
+    ui_lines_commit(L, c, n);
 }
 
 /* Terminal columns of escaped UTF-8 text: one per character (our own text is narrow). */
@@ -211,7 +203,6 @@ ui_wrap_line(struct ui_lines *dst, const struct ui_lines *src, size_t k, int col
     size_t i, a, b, e;
 
     memset(blanks, ' ', sizeof(blanks));
-
     ui_lines_begin(dst);
     dst->lines[dst->nlines - 1].task = ln->task;
     for (i = 0; i < ln->nseg; i++) {
