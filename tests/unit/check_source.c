@@ -513,6 +513,62 @@ START_TEST(cache_keeps_pages_a_cache_size_apart)
 }
 END_TEST
 
+/* Like process_vm_readv on a mapping with a hole: copies up to the hole, then fails. */
+#define HOLE_PAGE 0x7f0000002000ull
+
+/* A byte that tells pages apart, also pages SOURCE_CACHE_PAGES apart. */
+static unsigned char
+page_byte(uint64_t addr)
+{
+    return (unsigned char)((addr / SOURCE_PAGE * 2654435761u) >> 24);
+}
+
+static int
+holed_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    struct fake *fk = src->priv;
+    unsigned char *b = buf;
+    size_t i;
+
+    fk->reads++;
+    for (i = 0; i < len; i++) {
+        if ((addr + i) / SOURCE_PAGE == HOLE_PAGE / SOURCE_PAGE)
+            return -AIO_E_FAULT;        /* what came before is written all the same */
+        b[i] = page_byte(addr + i);
+    }
+    return 0;
+}
+
+static const struct source_ops fk_ops_holed = { .read = holed_read };
+
+START_TEST(cache_read_ahead_into_a_hole_spoils_no_page)
+{
+    struct source src;
+    const uint64_t x = HOLE_PAGE - 2 * SOURCE_PAGE;
+    /* the page a cache of SOURCE_CACHE_PAGES direct-mapped slots kept where x + 1 goes */
+    const uint64_t a = x + ((uint64_t)SOURCE_CACHE_PAGES + 1) * SOURCE_PAGE;
+    char line[] = "7f0000000000-7f0000008000 rw-p 00000000 00:00 0\n";
+    FILE *f;
+    unsigned char v = 0;
+
+    fk_new(&src, &fk_ops_holed);
+    f = fmemopen(line, strlen(line), "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(maps_parse(&src.maps, f), 0);
+    fclose(f);
+    source_cache_enable(&src, true);
+    ck_assert_int_eq(source_read(&src, a, &v, 1), 0);
+    /* the read-ahead of x covers x + 1, then the hole: x alone is read again */
+    ck_assert_int_eq(source_read(&src, x, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(x));
+    ck_assert_int_eq(source_read(&src, a, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(a));
+    ck_assert_int_eq(source_read(&src, x + SOURCE_PAGE, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(x + SOURCE_PAGE));
+    fk_free(&src);
+}
+END_TEST
+
 /* ------------------------------------------------------------ what only a live process knows */
 
 START_TEST(live_source_knows_its_process)
@@ -615,6 +671,7 @@ suite_source(void)
     tcase_add_test(tc, refresh_with_nothing_kept_is_an_empty_cache);
     tcase_add_test(tc, cache_off_reads_straight_through);
     tcase_add_test(tc, cache_keeps_pages_a_cache_size_apart);
+    tcase_add_test(tc, cache_read_ahead_into_a_hole_spoils_no_page);
     tcase_add_test(tc, walk_frozen_reads_the_copy_after_the_resume);
     tcase_add_test(tc, walk_frozen_falls_back_to_the_walk_under_the_stop);
     tcase_add_test(tc, refresh_many_runs_span_calls);
