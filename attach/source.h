@@ -92,12 +92,13 @@ struct source_stats {
 
 #define SOURCE_PAGE 4096
 #define SOURCE_IOV_MAX 1024     /* ranges per readv call (the kernel's UIO_MAXIOV) */
-#define SOURCE_CACHE_PAGES 8192 /* 32 MiB of cached target pages, direct-mapped */
+#define SOURCE_CACHE_PAGES 8192 /* 32 MiB of cached target pages (source_cache.c) */
 
 struct source_page {
     uint64_t base;              /* page address */
     uint32_t gen;               /* valid only when equal to source.cache_gen */
-    int err;                    /* 0, or the error reading that page gave */
+    uint32_t data;              /* its copy: data page index in source.cache_data */
+    int err;                    /* 0, or the error reading that page gave (no copy) */
 };
 
 struct source {
@@ -107,20 +108,34 @@ struct source {
     long *tids;                 /* owned: thread ids, main thread first */
     size_t ntids;
     bool cache_on;              /* page cache valid only while the target is stopped */
-    struct source_page *cache;  /* owned, SOURCE_CACHE_PAGES entries, allocated on first use */
+    struct source_page *cache;  /* owned: hash table of the cached pages, allocated on first use */
     unsigned char *cache_data;  /* owned, SOURCE_CACHE_PAGES pages, touched by the walk before the stop */
     bool cache_mapped;          /* cache_data came from mmap (else malloc) */
     void *cache_runs;           /* owned: scratch of source_cache_refresh */
     uint32_t cache_gen;         /* bumped to drop the whole cache in O(1) */
-    bool cache_kept;            /* pages of generation cache_gen are a hint for the next refresh */
+    uint32_t cache_used;        /* data pages of this generation */
+    uint32_t cache_slots_used;  /* table slots of this generation */
+    bool cache_full;            /* a page did not fit: read uncached */
+    uint64_t *cache_kept_pages; /* owned: the pages source_cache_suspend kept, by address */
+    size_t cache_nkept;
+    bool cache_kept_full;       /* the kept generation did not fit the cache */
+    bool cache_frozen;          /* the target runs again: the cache is the snapshot */
+    uint64_t frozen_misses;     /* reads the frozen copy could not serve */
+    /*
+     * Set by the caller: up to this many walks from the copy taken under a
+     * stop, after the resume (source_walk_stopped); 0: walk under the stop.
+     */
+    unsigned frozen_rounds;
+    void *regs_memo;            /* owned: the threads' registers of the last frozen stop */
+    bool regs_memo_on;
     struct source_stats stats;
     void *priv;                 /* owned by the implementation */
 };
 
 /*
- * Read through the page cache when it is on (target stopped), else straight
- * from the backend.  0 on success, negative AIO_E_* otherwise; reads of more
- * than a few pages bypass the cache.
+ * Read through the page cache when it is on (target stopped, or its copy
+ * frozen), else straight from the backend.  0 on success, negative AIO_E_*
+ * otherwise.
  */
 int source_read(struct source *src, uint64_t addr, void *buf, size_t len);
 
@@ -138,6 +153,19 @@ int source_read_cstr(struct source *src, uint64_t addr, char *out, size_t max);
 
 /* Allocate the page cache (call before stopping the target; pages fault in as first used). */
 void source_cache_prepare(struct source *src);
+
+/* Free the page cache (source_close does). */
+void source_cache_free(struct source *src);
+
+/* Pages kept by source_cache_suspend for the next refresh? */
+bool source_cache_has_kept(const struct source *src);
+
+/*
+ * The target runs again: reads from now on count in src->frozen_misses what
+ * the cache (the copy taken under the stop) lacked; they still read the
+ * running target, so that the walk learns the pages to copy next time.
+ */
+void source_cache_freeze(struct source *src);
 
 /* Turn the page cache on (after stop) or off (before resume); off drops it. */
 void source_cache_enable(struct source *src, bool on);
@@ -213,6 +241,8 @@ struct source_walk_stats {
     long faults;                /* page faults the walk under the stop took (ours) */
     uint64_t refreshed_pages;   /* pages the batched re-read brought in */
     uint64_t misses;            /* backend reads the walk under the stop still issued */
+    unsigned rounds;            /* stops taken (one, or more when a copy lacked pages) */
+    bool frozen;                /* the walk read the copy after the resume */
 };
 
 /*
@@ -238,6 +268,13 @@ typedef int (*source_walk_fn)(struct source *src, void *arg);
  *   5. fn, under the stop;
  *   6. SOURCE_STOPPED, SOURCE_HELD: the cache suspended (its pages are the ones to
  *      re-read next time), else dropped; the target resumed.
+ * With src->frozen_rounds > 0 and a SOURCE_STOPPED target whose kept pages
+ * fit the cache, 5 and 6 swap: the threads' registers are noted, the target
+ * resumed, and fn walks the copy (source_cache_freeze), so that the target
+ * is stopped only while its pages are copied.  A copy that lacked pages
+ * (the target changed since they were learnt) is taken again with them, up
+ * to frozen_rounds times; then fn runs under the stop as above.  fn must
+ * thus start its results afresh on every call.
  * st (may be NULL) receives the times and counts; it is zeroed first.
  * Returns fn's result, or the stop's error (then fn never ran).
  */

@@ -31,6 +31,7 @@ struct capture {
     unsigned snap_flags;        /* flags every snapshot of this capture gets (SNAP_F_CORE) */
     struct unwinder *unw;       /* owned; NULL without --native */
     bool prewalk_next;          /* the last walk under the stop missed many pages */
+    unsigned frozen_backoff;    /* captures to take with the walk under the stop */
     size_t last_heap;           /* heap the last snapshot took */
     uint64_t *pending;          /* owned: the last snapshot's pending tasks (rt.recheck) */
     size_t npending;
@@ -41,7 +42,17 @@ struct capture_walk {
     struct capture *cap;
     struct snap *s;
     uint64_t misses;            /* backend reads of the Python walk (not the native one) */
+    unsigned calls;             /* walks so far (a copy that lacked pages is walked again) */
 };
+
+/*
+ * Walks from the copy after the resume before one under the stop
+ * (source_walk_stopped): the first copy may lack the pages of what the target
+ * created since the walk before the stop; the second has them.
+ */
+#define CAPTURE_FROZEN_ROUNDS 2
+/* After a capture whose copies all lacked pages (a churning target), this many walk stopped. */
+#define CAPTURE_FROZEN_BACKOFF 4
 
 /*
  * Page faults cost ~10 us each on these VMs, and so does the first access to
@@ -267,12 +278,15 @@ capture_thread_cpu(struct source *src, struct snap *s)
 static void
 capture_report(const struct snap *s, const struct source_walk_stats *tm)
 {
-    fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, refresh %.1f ms "
-            "(%llu pages), walk %.1f ms (%ld page faults); stopped %.1f ms; %llu reads, "
-            "%llu KiB\n", ms(tm->stop - tm->start), ms(tm->stopped - tm->stop),
-            ms(tm->refreshed - tm->stopped), (unsigned long long)tm->refreshed_pages,
-            ms(tm->walked - tm->refreshed), tm->faults, ms(s->stopped_ns),
-            (unsigned long long)s->read_calls, (unsigned long long)(s->bytes_read >> 10));
+    fprintf(stderr, "aiomon-attach: pre-walk %.1f ms, stop %.1f ms, copy %.1f ms "
+            "(%llu pages), walk %.1f ms %s (%ld page faults, %llu misses); %u stop%s, "
+            "stopped %.1f ms; %llu reads, %llu KiB\n", ms(tm->stop - tm->start),
+            ms(tm->stopped - tm->stop), ms(tm->refreshed - tm->stopped),
+            (unsigned long long)tm->refreshed_pages, ms(tm->walked - tm->refreshed),
+            tm->frozen ? "after the resume" : "under the stop", tm->faults,
+            (unsigned long long)tm->misses, tm->rounds, tm->rounds == 1 ? "" : "s",
+            ms(s->stopped_ns), (unsigned long long)s->read_calls,
+            (unsigned long long)(s->bytes_read >> 10));
 }
 
 /* A capture that stops a running target (not a core, not --nonblocking). */
@@ -313,9 +327,13 @@ capture_walk(struct source *src, void *arg)
     uint64_t calls = src->stats.read_calls;
     int rc;
 
+    if (w->calls++) {           /* the last walk read an incomplete copy: start afresh */
+        snap_free(w->s);
+        w->s = snap_new(src->pid);
+    }
     w->s->flags |= cap->snap_flags;     /* SNAP_F_LOCALS: the readers read the locals */
     rc = py_snapshot_read(src, &cap->rt, w->s);
-    w->misses = src->stats.read_calls - calls;
+    w->misses = src->cache_frozen ? src->frozen_misses : src->stats.read_calls - calls;
     /* native stacks are walked while stopped; symbolised and merged after the resume */
     if (rc == 0 && cap->unw)
         capture_native_threads(cap, w->s);
@@ -332,15 +350,22 @@ capture_walk(struct source *src, void *arg)
  * target a tracer of ours already holds).
  */
 static int
-capture_walk_stopped(struct capture *cap, struct snap *s, struct source_walk_stats *tm)
+capture_walk_stopped(struct capture *cap, struct snap **sp, struct source_walk_stats *tm)
 {
-    struct capture_walk w = { cap, s, 0 };
-    bool prewalk = !cap->src.cache_kept || cap->prewalk_next;
+    struct capture_walk w = { cap, *sp, 0, 0 };
+    bool prewalk = !source_cache_has_kept(&cap->src) || cap->prewalk_next;
     int rc;
 
+    /* native stacks need the threads stopped while they are walked */
+    cap->src.frozen_rounds = cap->unw || cap->frozen_backoff ? 0 : CAPTURE_FROZEN_ROUNDS;
+    if (cap->frozen_backoff)
+        cap->frozen_backoff--;
     rc = source_walk_stopped(&cap->src, prewalk ? capture_prewalk : NULL, capture_walk, &w, tm);
+    *sp = w.s;
     /* the target changed a lot since the last walk: walk first again next time */
     cap->prewalk_next = w.misses > CAPTURE_PREWALK_MISSES;
+    if (cap->src.frozen_rounds && !tm->frozen)
+        cap->frozen_backoff = CAPTURE_FROZEN_BACKOFF;
     return rc;
 }
 
@@ -377,25 +402,24 @@ capture_take(struct capture *cap, int *err)
     uint64_t calls0 = src->stats.read_calls, start;
     int rc;
 
-    s->cmdline = snap_str_from(s, cmd, n);
     start = clock_now_ns(CLOCK_MONOTONIC);
     heap0 = mallinfo2().uordblks;
     /* the heap ready for this snapshot before the stop, not under it */
     if (capture_stops(cap) && cap->last_heap)
         capture_heap_ready(cap->last_heap + cap->last_heap / 4);
-    rc = capture_walk_stopped(cap, s, &tm);
+    rc = capture_walk_stopped(cap, &s, &tm);
     if (rc == 0 && capture_stops(cap) && capture_caught_in_transit(s)) {
         /* once more, a moment later: the pages are in the cache already */
         struct snap *again = snap_new(src->pid);
 
-        again->cmdline = snap_str_from(again, cmd, n);
-        if (capture_walk_stopped(cap, again, &tm) == 0) {
+        if (capture_walk_stopped(cap, &again, &tm) == 0) {
             snap_free(s);
             s = again;
         } else {
             snap_free(again);
         }
     }
+    s->cmdline = snap_str_from(s, cmd, n);
     /* -v's pre-walk counts from the start of the capture (the heap made ready too) */
     tm.start = start;
     /* per-thread CPU time: read after the resume, so that it does not lengthen the stop */

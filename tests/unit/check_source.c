@@ -352,7 +352,7 @@ START_TEST(walk_stopped_prewalks_then_refreshes_in_one_call)
               st.refreshed <= st.walked);
     /* the walk's pages are kept for the next stop, the cache is off while the target runs */
     ck_assert(!src.cache_on);
-    ck_assert(src.cache_kept);
+    ck_assert(source_cache_has_kept(&src));
     fk->trace[0] = '\0';
     fk->readvs = 0;
     fk->mem[20 * SOURCE_PAGE + 100] = 99;
@@ -377,13 +377,194 @@ START_TEST(walk_stopped_static_and_running)
     ck_assert_str_eq(fk->trace, "mswr");
     ck_assert(w.cache_on);
     ck_assert_uint_eq(st.refreshed_pages, 0);
-    ck_assert(!src.cache_on && !src.cache_kept);
+    ck_assert(!src.cache_on && !source_cache_has_kept(&src));
     /* --nonblocking: no pre-walk and no cache at all */
     fk->motion = SOURCE_RUNNING;
     fk->trace[0] = '\0';
     ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_pages, &w, NULL), 0);
     ck_assert_str_eq(fk->trace, "mswr");
     ck_assert(!w.cache_on);
+    fk_free(&src);
+}
+END_TEST
+
+/* The target runs on while the walk reads the copy: it changes page 3 first. */
+static int
+walk_copy(struct source *src, void *arg)
+{
+    struct walk_arg *w = arg;
+
+    int rc;
+
+    w->fk->mem[3 * SOURCE_PAGE] = 0x77;
+    rc = walk_pages(src, arg);          /* still sees 4 on page 3: the copy */
+    w->fk->mem[3 * SOURCE_PAGE] = 4;
+    return rc;
+}
+
+/* Reads what walk_pages reads, and page 30 too (something the target made since). */
+static int
+walk_more(struct source *src, void *arg)
+{
+    walk_pages(src, arg);
+    ck_assert_uint_eq(byte_at(src, 30, 0), 31);
+    return 0;
+}
+
+START_TEST(walk_frozen_reads_the_copy_after_the_resume)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_walk);
+    struct walk_arg w = { fk, false };
+    struct source_walk_stats st;
+
+    fk->motion = SOURCE_STOPPED;
+    src.frozen_rounds = 2;
+    ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_copy, &w, &st), 0);
+    /* stopped only for the copy: resumed before the walk */
+    ck_assert_str_eq(fk->trace, "pwmsrw");
+    ck_assert(st.frozen);
+    ck_assert_uint_eq(st.rounds, 1);
+    ck_assert_uint_eq(st.misses, 0);
+    ck_assert_uint_eq(st.refreshed_pages, 4);
+    ck_assert(!src.cache_on && !src.cache_frozen);
+    ck_assert(source_cache_has_kept(&src));
+    /* a page the copy lacks: copied again with it, and that copy is walked */
+    fk->trace[0] = '\0';
+    ck_assert_int_eq(source_walk_stopped(&src, NULL, walk_more, &w, &st), 0);
+    ck_assert_str_eq(fk->trace, "msrwsrw");
+    ck_assert(st.frozen);
+    ck_assert_uint_eq(st.rounds, 2);
+    ck_assert_uint_eq(st.misses, 0);
+    fk_free(&src);
+}
+END_TEST
+
+START_TEST(walk_frozen_falls_back_to_the_walk_under_the_stop)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_walk);
+    struct walk_arg w = { fk, false };
+    struct source_walk_stats st;
+
+    fk->motion = SOURCE_STOPPED;
+    src.frozen_rounds = 1;
+    ck_assert_int_eq(source_walk_stopped(&src, prewalk_pages, walk_more, &w, &st), 0);
+    /* the copy lacked page 30; one frozen round only: then the walk under the stop */
+    ck_assert_str_eq(fk->trace, "pwmsrwswr");
+    ck_assert(!st.frozen);
+    ck_assert_uint_eq(st.rounds, 2);
+    ck_assert_uint_eq(st.misses, 0);      /* page 30 was in the second copy */
+    /* a target held by a tracer of ours is never resumed for a walk */
+    fk->motion = SOURCE_HELD;
+    fk->trace[0] = '\0';
+    ck_assert_int_eq(source_walk_stopped(&src, NULL, walk_pages, &w, &st), 0);
+    ck_assert_str_eq(fk->trace, "mswr");
+    ck_assert(!st.frozen);
+    fk_free(&src);
+}
+END_TEST
+
+/* Any address reads as its page number: memory as large as the address space. */
+static int
+any_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    struct fake *fk = src->priv;
+    unsigned char *b = buf;
+    size_t i;
+
+    fk->reads++;
+    for (i = 0; i < len; i++)
+        b[i] = (unsigned char)((addr + i) / SOURCE_PAGE);
+    return 0;
+}
+
+static const struct source_ops fk_ops_any = { .read = any_read };
+
+START_TEST(cache_keeps_pages_a_cache_size_apart)
+{
+    struct source src;
+    struct fake *fk = fk_new(&src, &fk_ops_any);
+    const uint64_t a = 0x7f0000000000ull, b = a + (uint64_t)SOURCE_CACHE_PAGES * SOURCE_PAGE;
+    unsigned char x = 0, y = 0;
+    unsigned reads;
+    size_t i;
+
+    source_cache_enable(&src, true);
+    ck_assert_int_eq(source_read(&src, a, &x, 1), 0);
+    ck_assert_int_eq(source_read(&src, b, &y, 1), 0);
+    reads = fk->reads;
+    /* a direct-mapped cache would have thrown one out for the other */
+    ck_assert_int_eq(source_read(&src, a, &x, 1), 0);
+    ck_assert_int_eq(source_read(&src, b, &y, 1), 0);
+    ck_assert_uint_eq(fk->reads, reads);
+    ck_assert_uint_eq(x, (unsigned char)(a / SOURCE_PAGE));
+    ck_assert_uint_eq(y, (unsigned char)(b / SOURCE_PAGE));
+    /* full: further pages are read straight through, the cached ones stay */
+    for (i = 0; i < SOURCE_CACHE_PAGES + 16; i++)
+        ck_assert_int_eq(source_read(&src, a + (i + 1) * 2 * SOURCE_PAGE, &x, 1), 0);
+    ck_assert(src.cache_full);
+    reads = fk->reads;
+    ck_assert_int_eq(source_read(&src, b, &y, 1), 0);
+    ck_assert_uint_eq(fk->reads, reads);
+    ck_assert_int_eq(source_read(&src, a + (SOURCE_CACHE_PAGES + 10) * 2 * SOURCE_PAGE, &x, 1), 0);
+    ck_assert_uint_eq(fk->reads, reads + 1);
+    fk_free(&src);
+}
+END_TEST
+
+/* Like process_vm_readv on a mapping with a hole: copies up to the hole, then fails. */
+#define HOLE_PAGE 0x7f0000002000ull
+
+/* A byte that tells pages apart, also pages SOURCE_CACHE_PAGES apart. */
+static unsigned char
+page_byte(uint64_t addr)
+{
+    return (unsigned char)((addr / SOURCE_PAGE * 2654435761u) >> 24);
+}
+
+static int
+holed_read(struct source *src, uint64_t addr, void *buf, size_t len)
+{
+    struct fake *fk = src->priv;
+    unsigned char *b = buf;
+    size_t i;
+
+    fk->reads++;
+    for (i = 0; i < len; i++) {
+        if ((addr + i) / SOURCE_PAGE == HOLE_PAGE / SOURCE_PAGE)
+            return -AIO_E_FAULT;        /* what came before is written all the same */
+        b[i] = page_byte(addr + i);
+    }
+    return 0;
+}
+
+static const struct source_ops fk_ops_holed = { .read = holed_read };
+
+START_TEST(cache_read_ahead_into_a_hole_spoils_no_page)
+{
+    struct source src;
+    const uint64_t x = HOLE_PAGE - 2 * SOURCE_PAGE;
+    /* the page a cache of SOURCE_CACHE_PAGES direct-mapped slots kept where x + 1 goes */
+    const uint64_t a = x + ((uint64_t)SOURCE_CACHE_PAGES + 1) * SOURCE_PAGE;
+    char line[] = "7f0000000000-7f0000008000 rw-p 00000000 00:00 0\n";
+    FILE *f;
+    unsigned char v = 0;
+
+    fk_new(&src, &fk_ops_holed);
+    f = fmemopen(line, strlen(line), "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(maps_parse(&src.maps, f), 0);
+    fclose(f);
+    source_cache_enable(&src, true);
+    ck_assert_int_eq(source_read(&src, a, &v, 1), 0);
+    /* the read-ahead of x covers x + 1, then the hole: x alone is read again */
+    ck_assert_int_eq(source_read(&src, x, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(x));
+    ck_assert_int_eq(source_read(&src, a, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(a));
+    ck_assert_int_eq(source_read(&src, x + SOURCE_PAGE, &v, 1), 0);
+    ck_assert_uint_eq(v, page_byte(x + SOURCE_PAGE));
     fk_free(&src);
 }
 END_TEST
@@ -489,6 +670,10 @@ suite_source(void)
     tcase_add_test(tc, refresh_without_readv_reads_page_by_page);
     tcase_add_test(tc, refresh_with_nothing_kept_is_an_empty_cache);
     tcase_add_test(tc, cache_off_reads_straight_through);
+    tcase_add_test(tc, cache_keeps_pages_a_cache_size_apart);
+    tcase_add_test(tc, cache_read_ahead_into_a_hole_spoils_no_page);
+    tcase_add_test(tc, walk_frozen_reads_the_copy_after_the_resume);
+    tcase_add_test(tc, walk_frozen_falls_back_to_the_walk_under_the_stop);
     tcase_add_test(tc, refresh_many_runs_span_calls);
     suite_add_tcase(s, tc);
     tc = tcase_create("walk");
