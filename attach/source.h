@@ -92,7 +92,7 @@ struct source_stats {
 
 #define SOURCE_PAGE 4096
 #define SOURCE_IOV_MAX 1024     /* ranges per readv call (the kernel's UIO_MAXIOV) */
-#define SOURCE_CACHE_PAGES 8192 /* 32 MiB of cached target pages (source_cache.c) */
+#define SOURCE_CACHE_PAGES 65536 /* 256 MiB of cached target pages at most (source_cache.c) */
 
 struct source_page {
     uint64_t base;              /* page address */

@@ -9,8 +9,8 @@
  * data of the pages of a generation is laid out in the order they came in: a
  * refresh lays out the kept pages by address, so that neighbouring pages are
  * read into neighbouring data pages with one iovec.  A cache that is full
- * reads further pages straight from the backend, uncached: it never evicts,
- * so that a page once copied under a stop stays the copy of that stop.
+ * starts over (marked cache_full): a walk larger than the cache cannot be
+ * walked from one copy, and reads the target under the stop as it goes.
  *
  * While frozen (source_cache_freeze), the target runs again and the cache is
  * the snapshot: a page it lacks is read from the running target (so that the
@@ -284,8 +284,8 @@ backend_read(struct source *src, uint64_t addr, void *buf, size_t len)
 
 /*
  * Bring page base into the cache, reading ahead the pages of the same mapping
- * it lacks, in one call: SOURCE_READAHEAD, or the `want` pages the read spans.  Returns the slot, NULL
- * when the cache is full (the caller reads around it), or sets *err.
+ * it lacks, in one call: SOURCE_READAHEAD, or the `want` pages the read spans.
+ * Returns the slot, or NULL and sets *err.
  */
 static struct source_page *
 page_fill(struct source *src, uint64_t base, uint64_t want, int *err)
@@ -295,9 +295,15 @@ page_fill(struct source *src, uint64_t base, uint64_t want, int *err)
     uint64_t n = want > SOURCE_READAHEAD ? want : SOURCE_READAHEAD, i;
 
     *err = 0;
-    if (src->cache_used >= SOURCE_CACHE_PAGES) {
+    if (data >= SOURCE_CACHE_PAGES || src->cache_slots_used >= SOURCE_CACHE_SLOTS / 2) {
+        /*
+         * Full: start over (a snapshot larger than the cache).  What was read
+         * is in the caller's hands already; what comes next is near what came
+         * last, so the pages read from now on are the ones worth keeping.
+         */
+        cache_new_generation(src);
         src->cache_full = true;
-        return NULL;
+        data = 0;
     }
     /* read ahead only within one mapping, so a miss never fails because of a neighbour */
     if (!me)
@@ -367,14 +373,10 @@ source_read(struct source *src, uint64_t addr, void *buf, size_t len)
             pg = page_fill(src, base, (off + len + SOURCE_PAGE - 1) / SOURCE_PAGE, &err);
             if (err)
                 return err;
-            if (!pg) {          /* the cache is full: this piece straight from the target */
-                if (backend_read(src, addr, out, n) < 0)
-                    return -AIO_E_FAULT;
-                goto next;
-            }
+            if (!pg)            /* no slot for it (cannot happen: a full cache starts over) */
+                return backend_read(src, addr, out, len);
         }
         memcpy(out, page_data(src, pg->data) + off, n);
-next:
         out += n;
         addr += n;
         len -= n;
