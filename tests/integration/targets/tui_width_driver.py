@@ -95,10 +95,13 @@ def check_detail(tui, truth):
     if ELLIPSIS in title or not title.rstrip().endswith("J/K: scroll"):
         dump(scr)
         raise Fail("the detail pane's title is cut at 80 columns: %r" % title)
-    f = user_frame(truth_task(truth, name))
+    t = truth_task(truth, name)
+    f = user_frame(t)
     where = "where %s  %s:%d" % (f["qualname"] or f["function"], "tui_app.py", f["line"])
+    # the awaited primitive by its innermost frame: Event.wait (3.11+: qualnames), else wait
+    inner = t["stack"][0]["qualname"] or t["stack"][0]["function"]
     want = [("the state", 0, r"^%s\s+pending" % name),
-            ("where it is", 1, r"^%s -> Event\.wait" % re.escape(where)),
+            ("where it is", 1, r"^%s -> %s(\s|$)" % (re.escape(where), re.escape(inner))),
             ("what it waits on", 2, r"^waits on Event 0x[0-9a-f]+ \(not set")]
     for what, i, rx in want:
         if i >= len(det) or not re.search(rx, det[i]):
