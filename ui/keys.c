@@ -425,6 +425,25 @@ ui_act_interval(struct ui_state *S, int key)
     return UI_R_HANDLED;
 }
 
+/* --subprocesses: the previous or next process of the tree (its history starts afresh). */
+static unsigned
+ui_act_proc(struct ui_state *S, int key)
+{
+    char why[128] = "";
+
+    if (!ui_live(S))
+        return UI_R_HANDLED;
+    if (!S->opts->switch_proc) {
+        ui_state_msg(S, "one process shown: --subprocesses shows its Python children too");
+        return UI_R_HANDLED;
+    }
+    if (!S->opts->switch_proc(S->opts->proc_arg, key == '<' ? -1 : 1, why, sizeof(why))) {
+        ui_state_msg(S, "%s", why);
+        return UI_R_HANDLED;
+    }
+    return UI_R_HANDLED | UI_R_REFRESH;
+}
+
 static unsigned
 ui_act_write(struct ui_state *S, int key)
 {
@@ -516,6 +535,9 @@ static const struct ui_key ui_keys[] = {
     { { 'p' }, { KEY_F(8) }, "p F8", "pause / resume the refreshes", ui_act_pause, UI_V_ALL },
     { { '+', '=', '-' }, { 0 }, "+ -", "refresh less often / more often (interval)",
       ui_act_interval, UI_V_ALL },
+    { { '<', '>' }, { 0 }, "< >", "--subprocesses: show the previous / next Python process of "
+      "the tree (the header says which: pid 1234 (2/5)); its history starts afresh",
+      ui_act_proc, UI_V_ALL },
     { { 'w' }, { 0 }, "w", "write the snapshot shown as JSON to ./aiomon-PID-TIME.json",
       ui_act_write, UI_V_ALL },
     { { 12 }, { 0 }, "Ctrl-L", "redraw the screen", ui_act_redraw, UI_V_ALL },

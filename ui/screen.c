@@ -92,6 +92,7 @@ ui_screen_refresh(struct ui_screen *M)
 {
     struct ui_state *S = &M->st;
     struct snap *ns;
+    char note[sizeof(S->msg)];
     int err = 0;
 
     S->refreshing = true;
@@ -100,10 +101,15 @@ ui_screen_refresh(struct ui_screen *M)
     ns = M->take(M->take_arg, &err);
     S->refreshing = false;
     S->next_ms = ui_now_ms() + (uint64_t)(S->interval * 1000.0);
+    /* another process (--subprocesses): the shown one's history would be a lie */
+    if (ns && S->snap && ns->pid != S->snap->pid)
+        ui_state_restart(S);
     if (!ns)
         ui_state_failed(S, err);
     else
         ui_state_install(S, ns);
+    if (S->opts->take_note && S->opts->take_note(S->opts->proc_arg, note, sizeof(note)))
+        ui_state_msg(S, "%s", note);
 }
 
 /* One key: the prompt takes every key; else the focused pane, then the key table. */

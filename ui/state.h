@@ -134,6 +134,13 @@ uint64_t ui_now_ms(void);
 void ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyphs *g);
 void ui_state_free(struct ui_state *S);
 
+/*
+ * Another process is shown from the next snapshot on (--subprocesses): drop
+ * the snapshot, history, ages, CPU shares, collapsed tasks and cursors (the
+ * sort, filter and search stay, as the user set them).
+ */
+void ui_state_restart(struct ui_state *S);
+
 /* Show a status message in the footer for a few seconds. */
 void ui_state_msg(struct ui_state *S, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

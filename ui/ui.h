@@ -43,13 +43,27 @@ struct ui_opts {
                                      * from it, shown as it is (nothing is folded in) */
     bool where_innermost;       /* --where=innermost: WHERE is the innermost frame, not the
                                  * task's user frame */
+    /*
+     * --subprocesses: show another process of the tree, `step` on (+1 the
+     * next, -1 the previous); the next take reads that one.  False, with
+     * why in msg, when there is no other.  NULL: one process only.
+     */
+    bool (*switch_proc)(void *arg, int step, char *msg, size_t size);
+    /*
+     * After every take: a one-line message for the status line (a child
+     * process exited; a supervisor's Python children) written into msg,
+     * true when there is one.  NULL: none.
+     */
+    bool (*take_note)(void *arg, char *msg, size_t size);
+    void *proc_arg;             /* borrowed; passed to switch_proc and take_note */
 };
 
 /*
  * Run the full-screen view until the user quits; returns the exit status: 0,
  * or 2 after a one-line message on stderr when stdin/stdout is no terminal.
  * Takes the first snapshot itself (take may fail: the view then says why and
- * keeps running until q).  Needs a terminal on stdin/stdout; sets LC_CTYPE
+ * keeps running until q).  A snapshot of another pid than the one shown
+ * (switch_proc) starts the history, ages and selection afresh.  Needs a terminal on stdin/stdout; sets LC_CTYPE
  * from the environment for the duration and restores it.  Registers the
  * terminal restore with crashhook_set() while the screen is up.
  */
