@@ -25,6 +25,7 @@
 struct view_proc {
     int pid;
     struct capture *cap;
+    long ntasks;                /* at its last snapshot; -1: not shown yet */
 };
 
 struct view_tree {
@@ -123,6 +124,7 @@ view_tree_scan(struct view_tree *t)
         if (cap) {
             t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
             t->v[t->n].pid = kids[i];
+            t->v[t->n].ntasks = -1;
             t->v[t->n++].cap = cap;
         } else if (rc == -AIO_E_NOTPY && t->nskip < VIEW_TREE_MAX_SKIP) {
             t->skip = xreallocarray(t->skip, t->nskip + 1, sizeof(*t->skip));
@@ -149,25 +151,55 @@ view_tree_take(void *arg, int *err)
     for (;;) {
         view_tree_desc(t);
         s = capture_take(t->v[t->cur].cap, err);
+        if (s)
+            t->v[t->cur].ntasks = (long)s->ntasks;
         if (s || t->cur == 0 || (*err != -AIO_E_EXITED && *err != -AIO_E_NOPROC))
             return s;
         view_tree_drop(t, t->cur);
     }
 }
 
+/* Process pid if > 0 (from the processes view), else the previous or next one. */
 static bool
-view_tree_switch(void *arg, int step, char *msg, size_t size)
+view_tree_switch(void *arg, int step, int pid, char *msg, size_t size)
 {
     struct view_tree *t = arg;
+    size_t i;
 
     view_tree_scan(t);
-    if (t->n < 2) {
+    if (pid > 0) {
+        for (i = 0; i < t->n && t->v[i].pid != pid; i++)
+            ;
+        if (i == t->n) {
+            snprintf(msg, size, "process %d is gone", pid);
+            return false;
+        }
+        t->cur = i;
+    } else if (t->n < 2) {
         snprintf(msg, size, "no Python process below pid %d (yet)", t->o->pid);
         return false;
+    } else {
+        t->cur = (t->cur + t->n + (size_t)(step < 0 ? -1 : 1)) % t->n;
     }
-    t->cur = (t->cur + t->n + (size_t)(step < 0 ? -1 : 1)) % t->n;
     view_tree_desc(t);
     return true;
+}
+
+/* The processes view: the ones known at the last refresh, the command lines read now. */
+static size_t
+view_tree_list(void *arg, struct ui_proc *out, size_t max)
+{
+    struct view_tree *t = arg;
+    size_t i;
+
+    for (i = 0; i < t->n && i < max; i++) {
+        out[i].pid = t->v[i].pid;
+        out[i].ntasks = t->v[i].ntasks;
+        out[i].shown = i == t->cur;
+        if (proc_cmdline(t->v[i].pid, out[i].cmd, sizeof(out[i].cmd)) == 0)
+            snprintf(out[i].cmd, sizeof(out[i].cmd), "?");
+    }
+    return i;
 }
 
 static bool
@@ -198,7 +230,7 @@ view_tree_main(const struct options *o)
                           .critical = o->critical, .ncritical = o->ncritical,
                           .where_innermost = o->where_innermost,
                           .host_path = view_tree_host_path, .switch_proc = view_tree_switch,
-                          .take_note = view_tree_take_note };
+                          .list_procs = view_tree_list, .take_note = view_tree_take_note };
     struct view_tree t = { .o = o };
     struct capture *cap;
     int rc, status;
@@ -212,6 +244,7 @@ view_tree_main(const struct options *o)
     t.v = xcalloc(1, sizeof(*t.v));
     t.v[0].pid = o->pid;
     t.v[0].cap = cap;
+    t.v[0].ntasks = -1;
     t.n = 1;
     view_tree_desc(&t);
     uo.source_desc = t.desc;

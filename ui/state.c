@@ -109,6 +109,8 @@ ui_state_free(struct ui_state *S)
     ui_cpu_free(&S->cpu);
     ui_lines_free(&S->help_lines);
     ui_lines_free(&S->help_src);
+    free(S->procs_v);
+    ui_lines_free(&S->procs_lines);
     ui_srccache_free(&S->src);
 }
 
@@ -394,6 +396,7 @@ ui_state_focus(struct ui_state *S)
     case UI_VIEW_ENDED: return &S->ended;
     case UI_VIEW_GROUPS: return &S->groups;
     case UI_VIEW_HELP: return &S->help;
+    case UI_VIEW_PROCS: return &S->procs;
     default: return &S->tasks;
     }
 }
@@ -440,6 +443,7 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->groups.rect = S->lay.tree;
     S->groups_detail.rect = S->lay.detail;
     S->help.rect = ui_rect_below_title(&S->lay.full);
+    S->procs.rect = ui_rect_below_title(&S->lay.full);
     /* the help screen's long lines wrap rather than being cut at the pane's edge */
     if (S->help.rect.w > 0 && S->help.rect.w != S->help_cols) {
         ui_lines_wrap(&S->help_lines, &S->help_src, S->help.rect.w);
@@ -454,6 +458,7 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->groups.nrows = S->groups_lines.nlines;
     S->groups_detail.nrows = S->groups_detail_lines.nlines;
     S->help.nrows = S->help_lines.nlines;
+    S->procs.nrows = S->procs_lines.nlines;
     if (S->lay.too_small)
         return;
     ui_pane_fit(&S->tasks);
@@ -464,4 +469,5 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     ui_pane_fit(&S->groups);
     ui_pane_fit(&S->groups_detail);
     ui_pane_fit(&S->help);
+    ui_pane_fit(&S->procs);
 }

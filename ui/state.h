@@ -34,6 +34,7 @@ enum ui_view {
     UI_VIEW_THREADS,
     UI_VIEW_ENDED,              /* the terminated tasks of the history */
     UI_VIEW_GROUPS,             /* the supervisors: tasks awaiting several, TaskGroups */
+    UI_VIEW_PROCS,              /* the processes of the tree (--subprocesses) */
     UI_VIEW_HELP,
     UI_VIEW__COUNT
 };
@@ -69,6 +70,7 @@ struct ui_state {
 
     /* the panes: rows are rows.rows, detail, threads, ended, ended_detail, groups, help */
     struct ui_pane tasks, detail, threads, ended, ended_detail, groups, groups_detail, help;
+    struct ui_pane procs;
 
     /* the task pane */
     struct ui_sel sel;
@@ -99,6 +101,11 @@ struct ui_state {
     struct ui_lines groups_lines;
     struct ui_lines groups_detail_lines;
     uint64_t grp_addr;              /* the selected supervisor's task address, 0 none */
+
+    /* the processes view: the caller's list (procs.c) */
+    struct ui_proc *procs_v;        /* owned; UI_PROCS_MAX, allocated when first shown */
+    size_t nprocs;
+    struct ui_lines procs_lines;
 
     struct ui_srccache src;
     enum ui_view view, back_view;

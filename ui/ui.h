@@ -22,6 +22,14 @@ typedef struct snap *(*ui_snap_fn)(void *arg, int *err);
 
 struct history;
 
+/* One process of the tree, for the processes view (P, --subprocesses). */
+struct ui_proc {
+    int pid;
+    long ntasks;                /* tasks at its last snapshot; -1: not shown yet */
+    bool shown;                 /* the one the view shows */
+    char cmd[160];              /* its command line (NULs as spaces; target bytes) */
+};
+
 struct ui_opts {
     double interval;            /* seconds between refreshes, default 2 (<= 0: default) */
     bool readonly;              /* --load: one snapshot, no refresh */
@@ -44,11 +52,14 @@ struct ui_opts {
     bool where_innermost;       /* --where=innermost: WHERE is the innermost frame, not the
                                  * task's user frame */
     /*
-     * --subprocesses: show another process of the tree, `step` on (+1 the
-     * next, -1 the previous); the next take reads that one.  False, with
-     * why in msg, when there is no other.  NULL: one process only.
+     * --subprocesses: show another process of the tree: process pid if > 0,
+     * else `step` on (+1 the next, -1 the previous); the next take reads
+     * that one.  False, with why in msg, when there is no other (or pid is
+     * gone).  NULL: one process only.
      */
-    bool (*switch_proc)(void *arg, int step, char *msg, size_t size);
+    bool (*switch_proc)(void *arg, int step, int pid, char *msg, size_t size);
+    /* --subprocesses: the processes of the tree into out (at most max); their count. */
+    size_t (*list_procs)(void *arg, struct ui_proc *out, size_t max);
     /*
      * After every take: a one-line message for the status line (a child
      * process exited; a supervisor's Python children) written into msg,

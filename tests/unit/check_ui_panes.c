@@ -425,15 +425,33 @@ END_TEST
 
 /* ------------------------------------------------------------ switching process */
 
-static int ut_switch_step;
+static int ut_switch_step, ut_switch_pid;
 
 static bool
-ut_switch(void *arg, int step, char *msg, size_t size)
+ut_switch(void *arg, int step, int pid, char *msg, size_t size)
 {
     (void)arg;
     ut_switch_step = step;
+    ut_switch_pid = pid;
     snprintf(msg, size, "no other");
-    return step > 0;
+    return step > 0 || pid > 0;
+}
+
+/* Two processes, the second one shown. */
+static size_t
+ut_list(void *arg, struct ui_proc *out, size_t max)
+{
+    (void)arg;
+    ck_assert_uint_ge(max, 2);
+    memset(out, 0, 2 * sizeof(*out));
+    out[0].pid = 10;
+    out[0].ntasks = -1;
+    snprintf(out[0].cmd, sizeof(out[0].cmd), "gunicorn master");
+    out[1].pid = 11;
+    out[1].ntasks = 4;
+    out[1].shown = true;
+    snprintf(out[1].cmd, sizeof(out[1].cmd), "gunicorn worker\x01");
+    return 2;
 }
 
 /* < and > ask the caller (a refresh follows only when it switched); without a caller, say why. */
@@ -447,11 +465,24 @@ START_TEST(test_proc_keys)
     ck_assert_uint_eq(ui_keys_handle(&S, '>', false), UI_R_HANDLED);
     ck_assert_ptr_nonnull(strstr(S.msg, "--subprocesses"));
     o.switch_proc = ut_switch;
+    o.list_procs = ut_list;
     ck_assert_uint_eq(ui_keys_handle(&S, '>', false), UI_R_HANDLED | UI_R_REFRESH);
     ck_assert_int_eq(ut_switch_step, 1);
     ck_assert_uint_eq(ui_keys_handle(&S, '<', false), UI_R_HANDLED);
     ck_assert_int_eq(ut_switch_step, -1);
     ck_assert_str_eq(S.msg, "no other");
+    /* P: the list, the cursor on the one shown; Enter on another shows it */
+    ck_assert_uint_eq(ui_keys_handle(&S, 'P', false), UI_R_HANDLED);
+    ck_assert_int_eq(S.view, UI_VIEW_PROCS);
+    ck_assert_uint_eq(S.procs.cur, 1);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "10      -  gunicorn master"), 0);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "* ") , 1);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "4  gunicorn worker\\x01"), 1);
+    ut_lines_clean(&S.procs_lines);
+    S.procs.cur = 0;
+    ck_assert_uint_eq(ui_keys_handle(&S, '\r', false), UI_R_HANDLED | UI_R_REFRESH);
+    ck_assert_int_eq(ut_switch_pid, 10);
+    ck_assert_int_eq(S.view, UI_VIEW_TASKS);
     ui_state_free(&S);
 }
 END_TEST
