@@ -47,7 +47,7 @@ static const char options_usage_tail[] =
     "      --native-all        native stacks with every native frame kept\n"
     "      --subprocesses      --dump, --watch: also every Python process below PID,\n"
     "                          each on its own (JSON: a list, one per process);\n"
-    "                          the live view: one at a time, < > switch\n"
+    "                          the live view: one at a time, < > switch, P lists\n"
     "      --locals            every Python frame's arguments and locals (safe\n"
     "                          renderings read from memory; text: with --stacks)\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"

@@ -2,7 +2,8 @@
 # The live view with --subprocesses (targets/subprocs.py: a parent without
 # asyncio, three Python children with named tasks): it opens on the parent,
 # "pid N (1/4)"; > and < go through the children, each with exactly its own
-# tasks; a child that exits (shown or not) is dropped, "process N exited" in
+# tasks; P lists the 4 processes (pid, tasks, command line) and Enter
+# shows one; a child that exits (shown or not) is dropped, "process N exited" in
 # the footer; without --subprocesses the parent's view hints at its 3 Python
 # children.  Driven in tmux by targets/tui_subproc_driver.py.
 MIN_VERSION=3.8

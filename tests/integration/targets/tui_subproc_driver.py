@@ -38,6 +38,32 @@ def wait_child_tasks(tui, truth, pid):
     return scr
 
 
+def procs_view(tui, truth, seen):
+    """P lists the 4 processes (pid, tasks, command line); Enter on one shows it."""
+    tui.keys("P")
+    scr = tui.wait_re(r"COMMAND +\(4 processes")
+    lines = scr.split("\n")
+    rows = {}
+    for pid in [truth["parent"]] + seen:
+        # the command line is cut at the screen's edge: its interpreter shows
+        rx = re.compile(r"^[ *] +%d +%s +\S*python" %
+                        (pid, "0" if pid == truth["parent"] else "[1-9][0-9]*"))
+        at = [i for i, line in enumerate(lines) if rx.search(line)]
+        if len(at) != 1:
+            dump(scr)
+            raise Fail("the processes view has no one row for pid %d" % pid)
+        rows[pid] = at[0]
+    if not lines[rows[seen[-1]]].startswith("*"):
+        dump(scr)
+        raise Fail("the process shown (%d) is not marked" % seen[-1])
+    up = rows[seen[-1]] - rows[seen[1]]
+    tui.keys(*(["Up"] * up if up > 0 else ["Down"] * -up))
+    tui.keys("Enter")
+    tui.wait_re(r"pid %d \(3/4\)" % seen[1])
+    wait_child_tasks(tui, truth, seen[1])
+    ok("P lists the 4 processes with their tasks and command lines; Enter shows one")
+
+
 def hint(args):
     """Without --subprocesses, the parent (no tasks) names its Python children."""
     tui = Tui(args.tmp, "hint")     # its own tmux server: a stopping one refuses sessions
@@ -85,6 +111,9 @@ def scenario(args, tui):
     tui.keys("<")
     scr = tui.wait_re(r"pid %d \(4/4\)" % seen[-1])
     ok("> wraps to the parent, < back to the last child")
+    procs_view(tui, truth, seen)
+    tui.keys(">")
+    tui.wait_re(r"pid %d \(4/4\)" % seen[-1])
 
     # the child shown exits: the parent is shown, the footer says so, 3 processes left
     victim = seen[-1]
