@@ -72,8 +72,8 @@ dump_is_python(const struct options *o, int pid)
  * A process without tasks may be a supervisor (uvicorn --workers, gunicorn,
  * multiprocessing): say how many Python processes are below it.
  */
-static void
-dump_hint_children(const struct options *o, const struct snap *s)
+size_t
+dump_python_children(const struct options *o)
 {
     int *kids = NULL;
     size_t n = proc_descendants(o->pid, NULL, 0, &kids), i, py = 0;
@@ -81,6 +81,14 @@ dump_hint_children(const struct options *o, const struct snap *s)
     for (i = 0; i < n && i < DUMP_MAX_PROCS; i++)
         py += dump_is_python(o, kids[i]);
     free(kids);
+    return py;
+}
+
+static void
+dump_hint_children(const struct options *o, const struct snap *s)
+{
+    size_t py = dump_python_children(o);
+
     if (py)
         fprintf(stderr, "aiomon-attach: %s in process %d; %zu Python child process%s: "
                 "use --subprocesses\n", s->flags & SNAP_F_NO_TASKS ? "asyncio is not imported" :

@@ -68,11 +68,6 @@ main(int argc, char **argv)
     /* not on a terminal: a dump is what a script wants */
     if (o.mode == OPT_MODE_VIEW && !view_wanted(&o))
         o.mode = OPT_MODE_DUMP;
-    if (o.mode == OPT_MODE_VIEW && o.subprocesses) {
-        fputs("aiomon-attach: --subprocesses is for --dump and --watch (the live view shows one "
-              "process)\n", stderr);
-        return err_exit_code(-AIO_E_USAGE);
-    }
     /* --track PID: install first, then the mode; --untrack PID: only that (track.c) */
     if (o.untrack)
         return untrack_main(&o);

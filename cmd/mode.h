@@ -7,6 +7,7 @@
 #define AIO_CMD_MODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "options.h"
 #include "snapshot/snapshot.h"
@@ -48,6 +49,15 @@ struct capture *dump_open(const struct options *o, int *err);
  * after err_report().
  */
 int dump_write(const struct options *o, const struct snap *s);
+
+/*
+ * dump.c: how many Python processes are below o's pid (at most 256 probed,
+ * none stopped): the hint that a supervisor wants --subprocesses.
+ */
+size_t dump_python_children(const struct options *o);
+
+/* view_tree.c: the live view of the Python processes of the tree below o's pid. */
+int view_tree_main(const struct options *o);
 
 /* view.c: whether to open the view: no output asked for, a terminal on stdin and stdout. */
 bool view_wanted(const struct options *o);

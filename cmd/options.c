@@ -46,7 +46,8 @@ static const char options_usage_tail[] =
     "      --native            native stacks merged with the Python frames\n"
     "      --native-all        native stacks with every native frame kept\n"
     "      --subprocesses      --dump, --watch: also every Python process below PID,\n"
-    "                          each on its own (JSON: a list, one per process)\n"
+    "                          each on its own (JSON: a list, one per process);\n"
+    "                          the live view: one at a time, < > switch, P lists\n"
     "      --locals            every Python frame's arguments and locals (safe\n"
     "                          renderings read from memory; text: with --stacks)\n"
     "      --layout=SOURCE     structure layouts from: auto (default), dwarf,\n"
@@ -360,7 +361,7 @@ options_parse(struct options *o, int argc, char **argv)
     if (o->native && o->nonblocking)
         return options_usage_error("--native needs the threads stopped: not with --nonblocking");
     if (o->subprocesses && (run || o->load_path || o->core_path))
-        return options_usage_error("--subprocesses is for --dump and --watch of a PID");
+        return options_usage_error("--subprocesses is for a PID (the live view, --dump, --watch)");
     if (o->subprocesses && o->record_path)
         return options_usage_error("--record keeps one process: not with --subprocesses");
     if ((run + watch + (o->load_path != NULL) + (o->core_path != NULL)) > 1)

@@ -52,10 +52,39 @@ view_snapshot(struct snap *s, const char *desc, struct capture *cap,
     return status;
 }
 
+struct view_live {
+    const struct options *o;
+    struct capture *cap;
+    bool probed;                /* the Python children were counted (once) */
+    size_t py;                  /* how many */
+};
+
 static struct snap *
 view_take(void *arg, int *err)
 {
-    return capture_take(arg, err);
+    struct view_live *v = arg;
+    struct snap *s = capture_take(v->cap, err);
+
+    /* a supervisor without tasks (uvicorn --workers, gunicorn): its workers are the point */
+    if (s && s->ntasks == 0 && !v->probed) {
+        v->probed = true;
+        v->py = dump_python_children(v->o);
+    }
+    return s;
+}
+
+/* Once, after the first snapshot without tasks: the hint the text dump gives too. */
+static bool
+view_take_note(void *arg, char *msg, size_t size)
+{
+    struct view_live *v = arg;
+
+    if (!v->py)
+        return false;
+    snprintf(msg, size, "%zu Python child process%s: use --subprocesses", v->py,
+             v->py == 1 ? "" : "es");
+    v->py = 0;
+    return true;
 }
 
 /* The live view of a pid, with the history options as --watch takes them. */
@@ -64,7 +93,8 @@ view_pid(const struct options *o, struct capture *cap)
 {
     struct ui_opts uo = { .interval = o->interval, .history = o->history, .stuck = o->stuck,
                           .critical = o->critical, .ncritical = o->ncritical,
-                          .where_innermost = o->where_innermost };
+                          .where_innermost = o->where_innermost, .take_note = view_take_note };
+    struct view_live v = { o, cap, false, 0 };
     char desc[32];
 
     snprintf(desc, sizeof(desc), "pid %d", o->pid);
@@ -72,7 +102,8 @@ view_pid(const struct options *o, struct capture *cap)
     /* the target's source files as it sees them: its own root (a container) */
     uo.host_path = capture_host_path;
     uo.host_arg = cap;
-    return ui_run(&uo, view_take, cap);
+    uo.proc_arg = &v;
+    return ui_run(&uo, view_take, &v);
 }
 
 int
@@ -82,6 +113,8 @@ view_main(const struct options *o)
     struct snap *s;
     int rc, status;
 
+    if (o->subprocesses && !o->core_path)
+        return view_tree_main(o);
     cap = dump_open(o, &rc);
     if (!cap)
         return err_report_nothing(rc);

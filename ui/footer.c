@@ -37,6 +37,11 @@ static const struct ui_fentry ui_fbar_ended[] = {
     { { "F10", "Quit" }, 0 },
 };
 
+static const struct ui_fentry ui_fbar_procs[] = {
+    { { "F1", "Help" }, 0 }, { { "Enter", "Show" }, 0 }, { { "P", "Back" }, 1 },
+    { { "<>", "Switch" }, 2 }, { { "F10", "Quit" }, 0 },
+};
+
 /* Most entries a function bar has (the shown[] flags of one drawing). */
 #define UI_FBAR_MAX 16
 
@@ -125,6 +130,8 @@ ui_footer_draw(const struct ui_state *S, struct ui_term *T)
     } else if (S->view == UI_VIEW_THREADS) {
         ui_funcbar_draw(S, T, ui_fbar_threads,
                         sizeof(ui_fbar_threads) / sizeof(ui_fbar_threads[0]));
+    } else if (S->view == UI_VIEW_PROCS) {
+        ui_funcbar_draw(S, T, ui_fbar_procs, sizeof(ui_fbar_procs) / sizeof(ui_fbar_procs[0]));
     } else if (S->view == UI_VIEW_ENDED) {
         ui_funcbar_draw(S, T, ui_fbar_ended, sizeof(ui_fbar_ended) / sizeof(ui_fbar_ended[0]));
     } else {

@@ -15,13 +15,15 @@
 #include "../common/err.h"
 #include "../view/write.h"
 #include "columns.h"
+#include "procs.h"
 #include "search.h"
 
 #define UI_V_TASKS   0x1u
 #define UI_V_THREADS 0x2u
 #define UI_V_ENDED   0x4u
 #define UI_V_GROUPS  0x8u
-#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS | UI_V_ENDED | UI_V_GROUPS)
+#define UI_V_PROCS   0x10u
+#define UI_V_ALL     (UI_V_TASKS | UI_V_THREADS | UI_V_ENDED | UI_V_GROUPS | UI_V_PROCS)
 
 typedef unsigned (*ui_action)(struct ui_state *S, int key);
 
@@ -358,7 +360,8 @@ static unsigned
 ui_act_escape(struct ui_state *S, int key)
 {
     (void)key;
-    if (S->view == UI_VIEW_THREADS || S->view == UI_VIEW_ENDED || S->view == UI_VIEW_GROUPS) {
+    if (S->view == UI_VIEW_THREADS || S->view == UI_VIEW_ENDED || S->view == UI_VIEW_GROUPS ||
+        S->view == UI_VIEW_PROCS) {
         S->view = UI_VIEW_TASKS;
     } else if (S->filter[0]) {
         S->filter[0] = '\0';
@@ -516,6 +519,14 @@ static const struct ui_key ui_keys[] = {
     { { 'p' }, { KEY_F(8) }, "p F8", "pause / resume the refreshes", ui_act_pause, UI_V_ALL },
     { { '+', '=', '-' }, { 0 }, "+ -", "refresh less often / more often (interval)",
       ui_act_interval, UI_V_ALL },
+    { { '<', '>' }, { 0 }, "< >", "--subprocesses: show the previous / next Python process of "
+      "the tree (the header says which: pid 1234 (2/5)); its history starts afresh",
+      ui_act_proc, UI_V_ALL },
+    { { 'P' }, { 0 }, "P", "--subprocesses: processes view (each Python process of the tree: "
+      "pid, tasks at its last snapshot, command line) / back to the task tree", ui_act_procs,
+      UI_V_ALL },
+    { { '\r', '\n' }, { KEY_ENTER }, "Enter", "show the selected process in the task tree",
+      ui_act_proc_enter, UI_V_PROCS },
     { { 'w' }, { 0 }, "w", "write the snapshot shown as JSON to ./aiomon-PID-TIME.json",
       ui_act_write, UI_V_ALL },
     { { 12 }, { 0 }, "Ctrl-L", "redraw the screen", ui_act_redraw, UI_V_ALL },
@@ -554,7 +565,8 @@ ui_keys_handle(struct ui_state *S, int key, bool fn)
 
     view = S->view == UI_VIEW_THREADS ? UI_V_THREADS
            : S->view == UI_VIEW_ENDED ? UI_V_ENDED
-           : S->view == UI_VIEW_GROUPS ? UI_V_GROUPS : UI_V_TASKS;
+           : S->view == UI_VIEW_GROUPS ? UI_V_GROUPS
+           : S->view == UI_VIEW_PROCS ? UI_V_PROCS : UI_V_TASKS;
     k = ui_key_find(key, fn, view);
     return k && k->act ? k->act(S, key) : UI_R_IGNORED;
 }
@@ -597,7 +609,8 @@ ui_keys_help(struct ui_lines *L)
                      k->views == UI_V_ALL ? "  (every view)"
                      : k->views == (UI_V_TASKS | UI_V_ENDED | UI_V_GROUPS)
                      ? "  (also in the terminated and supervisors views)"
-                     : k->views == UI_V_GROUPS ? "  (supervisors view)" : "");
+                     : k->views == UI_V_GROUPS ? "  (supervisors view)"
+                     : k->views == UI_V_PROCS ? "  (processes view)" : "");
     }
     ui_lines_begin(L);
     ui_lines_begin(L);

@@ -259,6 +259,19 @@ ui_help_draw(const struct ui_pane *p, const struct ui_state *S, struct ui_term *
 
 const struct ui_pane_class ui_help_pane = { "help", ui_help_draw, ui_pane_key_scroll };
 
+static void
+ui_procs_draw(const struct ui_pane *p, const struct ui_state *S, struct ui_term *T)
+{
+    char title[128];
+
+    snprintf(title, sizeof(title), "   %7s %6s  COMMAND   (%zu processes; Enter: show it, P: back)",
+             "PID", "TASKS", S->nprocs);
+    ui_title_bar(T, &S->lay.full, title);
+    ui_lines_draw(p, &S->procs_lines, T);
+}
+
+const struct ui_pane_class ui_procs_pane = { "procs", ui_procs_draw, ui_pane_key };
+
 /* ------------------------------------------------------------ the terminated view */
 
 /* The ended tasks newest first where the tree is. */

@@ -20,5 +20,6 @@ extern const struct ui_pane_class ui_ended_detail_pane; /* the selected one's la
 extern const struct ui_pane_class ui_groups_pane;       /* the supervisors */
 extern const struct ui_pane_class ui_groups_detail_pane; /* the selected one's children */
 extern const struct ui_pane_class ui_help_pane;         /* every key */
+extern const struct ui_pane_class ui_procs_pane;        /* the processes (--subprocesses) */
 
 #endif

@@ -19,6 +19,7 @@
 #include "footer.h"
 #include "keys.h"
 #include "panes.h"
+#include "procs.h"
 #include "search.h"
 #include "state.h"
 #include "term.h"
@@ -48,6 +49,7 @@ ui_screen_panes(struct ui_screen *M)
     ui_pane_init(&S->groups, &ui_groups_pane, true);
     ui_pane_init(&S->groups_detail, &ui_groups_detail_pane, false);
     ui_pane_init(&S->help, &ui_help_pane, false);
+    ui_pane_init(&S->procs, &ui_procs_pane, true);
     M->panes[UI_VIEW_TASKS][0] = &S->tasks;
     M->panes[UI_VIEW_TASKS][1] = &S->detail;
     M->panes[UI_VIEW_THREADS][0] = &S->threads;
@@ -56,6 +58,7 @@ ui_screen_panes(struct ui_screen *M)
     M->panes[UI_VIEW_GROUPS][0] = &S->groups;
     M->panes[UI_VIEW_GROUPS][1] = &S->groups_detail;
     M->panes[UI_VIEW_HELP][0] = &S->help;
+    M->panes[UI_VIEW_PROCS][0] = &S->procs;
 }
 
 /* Lay out, clamp, then draw everything and update the terminal. */
@@ -92,6 +95,7 @@ ui_screen_refresh(struct ui_screen *M)
 {
     struct ui_state *S = &M->st;
     struct snap *ns;
+    char note[sizeof(S->msg)];
     int err = 0;
 
     S->refreshing = true;
@@ -100,10 +104,16 @@ ui_screen_refresh(struct ui_screen *M)
     ns = M->take(M->take_arg, &err);
     S->refreshing = false;
     S->next_ms = ui_now_ms() + (uint64_t)(S->interval * 1000.0);
+    /* another process (--subprocesses): the shown one's history would be a lie */
+    if (ns && S->snap && ns->pid != S->snap->pid)
+        ui_state_restart(S);
     if (!ns)
         ui_state_failed(S, err);
     else
         ui_state_install(S, ns);
+    ui_procs_update(S);
+    if (S->opts->take_note && S->opts->take_note(S->opts->proc_arg, note, sizeof(note)))
+        ui_state_msg(S, "%s", note);
 }
 
 /* One key: the prompt takes every key; else the focused pane, then the key table. */

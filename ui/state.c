@@ -33,11 +33,24 @@ ui_realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The history of the refreshes, empty, with the options' --history, --stuck and --critical. */
+static void
+ui_state_hist_init(struct ui_state *S)
+{
+    const struct ui_opts *o = S->opts;
+    int r;
+
+    history_init(&S->hist, o->history > 0 ? (size_t)o->history : 0,
+                 o->stuck > 0 ? (uint64_t)(o->stuck * 1e9) : 0);
+    for (r = 0; r < o->ncritical; r++) {
+        if (history_add_critical(&S->hist, o->critical[r]) < 0)
+            break;      /* options.c bounds them to the same number */
+    }
+}
+
 void
 ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyphs *g)
 {
-    int r;
-
     S->opts = o;
     S->g = g;
     S->interval = o->interval > 0 ? o->interval : 2.0;
@@ -46,13 +59,33 @@ ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyph
     if (S->interval > UI_INTERVAL_MAX)
         S->interval = UI_INTERVAL_MAX;
     S->links.first_awaited = S->links.first_waiter = TREE_NONE;
-    history_init(&S->hist, o->history > 0 ? (size_t)o->history : 0,
-                 o->stuck > 0 ? (uint64_t)(o->stuck * 1e9) : 0);
-    for (r = 0; r < o->ncritical; r++) {
-        if (history_add_critical(&S->hist, o->critical[r]) < 0)
-            break;      /* options.c bounds them to the same number */
-    }
+    ui_state_hist_init(S);
     S->h = o->replayed ? o->replayed : &S->hist;
+}
+
+void
+ui_state_restart(struct ui_state *S)
+{
+    snap_free(S->snap);
+    S->snap = NULL;
+    tree_forest_free(S->forest);
+    S->forest = NULL;
+    S->rows.nrows = 0;
+    ui_ages_free(&S->ages);
+    ui_cpu_free(&S->cpu);
+    ui_addrset_clear(&S->collapsed);
+    history_free(&S->hist);
+    ui_state_hist_init(S);
+    memset(&S->sel, 0, sizeof(S->sel));
+    S->en_valid = false;
+    S->grp_addr = 0;
+    S->links.n = 0;
+    S->links.first_awaited = S->links.first_waiter = TREE_NONE;
+    S->tasks.cur = S->tasks.top = S->detail.top = 0;
+    S->threads.cur = S->threads.top = 0;
+    S->ended.cur = S->ended.top = S->ended_detail.top = 0;
+    S->groups.cur = S->groups.top = S->groups_detail.top = 0;
+    S->detail_stale = true;
 }
 
 void
@@ -76,6 +109,8 @@ ui_state_free(struct ui_state *S)
     ui_cpu_free(&S->cpu);
     ui_lines_free(&S->help_lines);
     ui_lines_free(&S->help_src);
+    free(S->procs_v);
+    ui_lines_free(&S->procs_lines);
     ui_srccache_free(&S->src);
 }
 
@@ -361,6 +396,7 @@ ui_state_focus(struct ui_state *S)
     case UI_VIEW_ENDED: return &S->ended;
     case UI_VIEW_GROUPS: return &S->groups;
     case UI_VIEW_HELP: return &S->help;
+    case UI_VIEW_PROCS: return &S->procs;
     default: return &S->tasks;
     }
 }
@@ -407,6 +443,7 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->groups.rect = S->lay.tree;
     S->groups_detail.rect = S->lay.detail;
     S->help.rect = ui_rect_below_title(&S->lay.full);
+    S->procs.rect = ui_rect_below_title(&S->lay.full);
     /* the help screen's long lines wrap rather than being cut at the pane's edge */
     if (S->help.rect.w > 0 && S->help.rect.w != S->help_cols) {
         ui_lines_wrap(&S->help_lines, &S->help_src, S->help.rect.w);
@@ -421,6 +458,7 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     S->groups.nrows = S->groups_lines.nlines;
     S->groups_detail.nrows = S->groups_detail_lines.nlines;
     S->help.nrows = S->help_lines.nlines;
+    S->procs.nrows = S->procs_lines.nlines;
     if (S->lay.too_small)
         return;
     ui_pane_fit(&S->tasks);
@@ -431,4 +469,5 @@ ui_state_update(struct ui_state *S, int lines, int cols)
     ui_pane_fit(&S->groups);
     ui_pane_fit(&S->groups_detail);
     ui_pane_fit(&S->help);
+    ui_pane_fit(&S->procs);
 }

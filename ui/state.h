@@ -34,6 +34,7 @@ enum ui_view {
     UI_VIEW_THREADS,
     UI_VIEW_ENDED,              /* the terminated tasks of the history */
     UI_VIEW_GROUPS,             /* the supervisors: tasks awaiting several, TaskGroups */
+    UI_VIEW_PROCS,              /* the processes of the tree (--subprocesses) */
     UI_VIEW_HELP,
     UI_VIEW__COUNT
 };
@@ -69,6 +70,7 @@ struct ui_state {
 
     /* the panes: rows are rows.rows, detail, threads, ended, ended_detail, groups, help */
     struct ui_pane tasks, detail, threads, ended, ended_detail, groups, groups_detail, help;
+    struct ui_pane procs;
 
     /* the task pane */
     struct ui_sel sel;
@@ -99,6 +101,11 @@ struct ui_state {
     struct ui_lines groups_lines;
     struct ui_lines groups_detail_lines;
     uint64_t grp_addr;              /* the selected supervisor's task address, 0 none */
+
+    /* the processes view: the caller's list (procs.c) */
+    struct ui_proc *procs_v;        /* owned; UI_PROCS_MAX, allocated when first shown */
+    size_t nprocs;
+    struct ui_lines procs_lines;
 
     struct ui_srccache src;
     enum ui_view view, back_view;
@@ -133,6 +140,13 @@ uint64_t ui_now_ms(void);
  */
 void ui_state_init(struct ui_state *S, const struct ui_opts *o, const struct ui_glyphs *g);
 void ui_state_free(struct ui_state *S);
+
+/*
+ * Another process is shown from the next snapshot on (--subprocesses): drop
+ * the snapshot, history, ages, CPU shares, collapsed tasks and cursors (the
+ * sort, filter and search stay, as the user set them).
+ */
+void ui_state_restart(struct ui_state *S);
 
 /* Show a status message in the footer for a few seconds. */
 void ui_state_msg(struct ui_state *S, const char *fmt, ...)

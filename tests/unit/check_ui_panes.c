@@ -1,7 +1,8 @@
 /*
  * check_ui_panes.c - the live view's screen (ui/layout.c, columns.c,
  * pane.c): screen layout, columns, their help and sort, the keys and
- * scrolling of a pane, text cut to columns, the function bar.
+ * scrolling of a pane, text cut to columns, the function bar; switching
+ * process (--subprocesses: < >, ui_state_restart).
  */
 #include <check.h>
 #include <curses.h>
@@ -23,6 +24,7 @@
 #include "ui/model.h"
 #include "ui/pane.h"
 #include "ui/rows.h"
+#include "ui/state.h"
 #include "check_ui_common.h"
 
 Suite *suite_ui_panes(void);
@@ -421,6 +423,104 @@ START_TEST(test_funcbar_fit)
 }
 END_TEST
 
+/* ------------------------------------------------------------ switching process */
+
+static int ut_switch_step, ut_switch_pid;
+
+static bool
+ut_switch(void *arg, int step, int pid, char *msg, size_t size)
+{
+    (void)arg;
+    ut_switch_step = step;
+    ut_switch_pid = pid;
+    snprintf(msg, size, "no other");
+    return step > 0 || pid > 0;
+}
+
+/* Two processes, the second one shown. */
+static size_t
+ut_list(void *arg, struct ui_proc *out, size_t max)
+{
+    (void)arg;
+    ck_assert_uint_ge(max, 2);
+    memset(out, 0, 2 * sizeof(*out));
+    out[0].pid = 10;
+    out[0].ntasks = -1;
+    snprintf(out[0].cmd, sizeof(out[0].cmd), "gunicorn master");
+    out[1].pid = 11;
+    out[1].ntasks = 4;
+    out[1].shown = true;
+    snprintf(out[1].cmd, sizeof(out[1].cmd), "gunicorn worker\x01");
+    return 2;
+}
+
+/* < and > ask the caller (a refresh follows only when it switched); without a caller, say why. */
+START_TEST(test_proc_keys)
+{
+    struct ui_opts o = { .interval = 1 };
+    struct ui_state S;
+
+    memset(&S, 0, sizeof(S));
+    ui_state_init(&S, &o, ui_glyphs_get(false));
+    ck_assert_uint_eq(ui_keys_handle(&S, '>', false), UI_R_HANDLED);
+    ck_assert_ptr_nonnull(strstr(S.msg, "--subprocesses"));
+    o.switch_proc = ut_switch;
+    o.list_procs = ut_list;
+    ck_assert_uint_eq(ui_keys_handle(&S, '>', false), UI_R_HANDLED | UI_R_REFRESH);
+    ck_assert_int_eq(ut_switch_step, 1);
+    ck_assert_uint_eq(ui_keys_handle(&S, '<', false), UI_R_HANDLED);
+    ck_assert_int_eq(ut_switch_step, -1);
+    ck_assert_str_eq(S.msg, "no other");
+    /* P: the list, the cursor on the one shown; Enter on another shows it */
+    ck_assert_uint_eq(ui_keys_handle(&S, 'P', false), UI_R_HANDLED);
+    ck_assert_int_eq(S.view, UI_VIEW_PROCS);
+    ck_assert_uint_eq(S.procs.cur, 1);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "10      -  gunicorn master"), 0);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "* ") , 1);
+    ck_assert_int_eq(ut_lines_find(&S.procs_lines, "4  gunicorn worker\\x01"), 1);
+    ut_lines_clean(&S.procs_lines);
+    S.procs.cur = 0;
+    ck_assert_uint_eq(ui_keys_handle(&S, '\r', false), UI_R_HANDLED | UI_R_REFRESH);
+    ck_assert_int_eq(ut_switch_pid, 10);
+    ck_assert_int_eq(S.view, UI_VIEW_TASKS);
+    ui_state_free(&S);
+}
+END_TEST
+
+/* Another process's snapshot after ui_state_restart: none of the first one's history. */
+START_TEST(test_state_restart)
+{
+    struct ui_opts o = { .interval = 1 };
+    struct ui_state S;
+    size_t nended0;
+    static const uint64_t edges[][2] = { { 0x100, 0x300 }, { 0x100, 0x200 } };
+    /* b: the same process without its last task (the leaf ended) */
+    struct snap *a = ut_tree_snap(), *b = ut_snap(ut_tree, UT_TREE_N - 1, edges, 2);
+    struct snap *c = ut_tree_snap();
+
+    memset(&S, 0, sizeof(S));
+    ui_state_init(&S, &o, ui_glyphs_get(false));
+    a->pid = b->pid = 100;
+    ui_state_install(&S, a);
+    nended0 = S.h->nended;      /* its done and cancelled tasks */
+    ui_state_install(&S, b);
+    ck_assert_uint_eq(S.h->nended, nended0 + 1);
+    ck_assert_uint_eq(S.h->nsamples, 2);
+    S.tasks.cur = 3;
+    ui_addrset_add(&S.collapsed, 1);
+    ui_state_restart(&S);
+    ck_assert_ptr_null(S.snap);
+    c->pid = 101;
+    ui_state_install(&S, c);
+    ck_assert_uint_eq(S.h->nended, nended0);     /* not the leaf of pid 100 */
+    ck_assert_uint_eq(S.h->nsamples, 1);
+    ck_assert_uint_eq(S.collapsed.n, 0);
+    ck_assert_uint_eq(S.tasks.cur, 0);
+    ck_assert_int_eq(S.snap->pid, 101);
+    ui_state_free(&S);
+}
+END_TEST
+
 Suite *
 suite_ui_panes(void)
 {
@@ -437,6 +537,8 @@ suite_ui_panes(void)
     tcase_add_test(tc, test_pane_scroll);
     tcase_add_test(tl, test_text_fit);
     tcase_add_test(tl, test_funcbar_fit);
+    tcase_add_test(tc, test_proc_keys);
+    tcase_add_test(tc, test_state_restart);
     suite_add_tcase(su, tc);
     suite_add_tcase(su, tl);
     return su;
