@@ -12,17 +12,15 @@ is killed on the way out.  Exit status: 0 passed, 1 failed, 77 skipped
 Run with the host's python3 (not the interpreter under test).
 """
 
-import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import sys
 import time
 
 from tui_lib import (ASCII_ENV, UTF8_ENV, WAIT, Fail, Tui, colhdr, detail_lines,  # noqa: F401
-                     detail_name, dump, name_col, ok, parse_age, quit_view, row_of,
+                     detail_name, dump, name_col, ok, parse_age, quit_view, row_of, run_driver,
                      start_view, tree_rows, truth_task, TASK_X)
 
 def scenario_tree(args, tui):
@@ -770,31 +768,14 @@ SCENARIOS = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def _add_args(ap):
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
-    ap.add_argument("--aiomon", required=True)
-    ap.add_argument("--pid", type=int, required=True)
-    ap.add_argument("--truth", required=True)
-    ap.add_argument("--tmp", required=True)
     ap.add_argument("--how", help="groups: every supervisor shows this HOW")
-    args = ap.parse_args()
-    if not shutil.which("tmux"):
-        print("SKIP: tmux is not installed")
-        return 77
-    with open(args.truth) as fh:
-        args.truth = json.load(fh)
-    tui = Tui(args.tmp)
-    args.tui2 = Tui(args.tmp, "tui2")
-    try:
-        SCENARIOS[args.scenario](args, tui)
-    except Fail as e:
-        print("FAIL: %s" % e, flush=True)
-        return 1
-    finally:
-        tui.stop()
-        args.tui2.stop()
-    return 0
+
+
+def main():
+    return run_driver(lambda args, tui: SCENARIOS[args.scenario](args, tui), _add_args,
+                      extra_tuis=("tui2",))
 
 
 if __name__ == "__main__":

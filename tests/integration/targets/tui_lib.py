@@ -215,9 +215,11 @@ def colhdr(scr):
     raise Fail("no column titles on the screen")
 
 
-def run_driver(scenario):
-    """The main() of a one-scenario driver: --aiomon BIN --pid PID --truth TRUTH.json
-    --tmp DIR; runs scenario(args, tui) in tmux.  Exit 0 passed, 1 failed, 77 skipped."""
+def run_driver(scenario, add_args=None, extra_tuis=()):
+    """The main() of a driver: --aiomon BIN --pid PID --truth TRUTH.json --tmp DIR
+    (and what add_args(parser) adds); runs scenario(args, tui) in tmux, with one
+    more tmux session as args.NAME for each NAME of extra_tuis.  Exit 0 passed,
+    1 failed, 77 skipped."""
     import argparse
     import json
     import shutil
@@ -226,6 +228,8 @@ def run_driver(scenario):
     ap.add_argument("--pid", type=int, required=True)
     ap.add_argument("--truth", required=True)
     ap.add_argument("--tmp", required=True)
+    if add_args:
+        add_args(ap)
     args = ap.parse_args()
     if not shutil.which("tmux"):
         print("SKIP: tmux is not installed")
@@ -233,6 +237,8 @@ def run_driver(scenario):
     with open(args.truth) as fh:
         args.truth = json.load(fh)
     tui = Tui(args.tmp)
+    for name in extra_tuis:
+        setattr(args, name, Tui(args.tmp, name))
     try:
         scenario(args, tui)
     except Fail as e:
@@ -240,4 +246,6 @@ def run_driver(scenario):
         return 1
     finally:
         tui.stop()
+        for name in extra_tuis:
+            getattr(args, name).stop()
     return 0
